@@ -1,0 +1,34 @@
+/**
+ * Expands the declared checks of revgate.config.json into one Playwright test each.
+ * Run through `revgate smoke`, which passes the config, target and token in the environment.
+ */
+import { test } from '../fixtures/test.js';
+import { Annotation, Attachment, declaredTestTitle } from '../src/smoke/conventions.js';
+import { runDeclaredCheck } from '../src/smoke/run-check.js';
+import { loadRunContext } from '../src/smoke/run-context.js';
+
+const context = loadRunContext();
+
+for (const { check, skip } of context.planned) {
+  const annotation = [
+    { type: Annotation.id, description: check.id },
+    ...(check.blocking === false ? [{ type: Annotation.nonBlocking }] : []),
+    ...(check.severity ? [{ type: Annotation.severity, description: check.severity }] : []),
+  ];
+  const tag = (check.tags ?? []).map((t) => (t.startsWith('@') ? t : `@${t}`));
+
+  test(declaredTestTitle(check), { annotation, tag }, async ({ request, cleanup, revgate }, testInfo) => {
+    test.skip(skip !== undefined, skip);
+    const outcome = await runDeclaredCheck(check, { request, ctx: revgate, cleanup });
+    await testInfo.attach(Attachment.outcome, { body: JSON.stringify(outcome), contentType: 'application/json' });
+    test.skip(outcome.skip !== undefined, outcome.skip);
+
+    if (outcome.phase === 'degraded') testInfo.annotations.push({ type: Annotation.degraded, description: outcome.message ?? 'over the warning budget' });
+    if (outcome.phase === 'error') testInfo.annotations.push({ type: Annotation.error, description: outcome.message ?? 'could not evaluate' });
+    if (outcome.phase === 'failed' || outcome.phase === 'error') {
+      const error = new Error(outcome.message ?? `check ${check.id} ${outcome.phase}`);
+      error.stack = error.message; // the stack of the spec adds nothing for a declared check
+      throw error;
+    }
+  });
+}

@@ -1,0 +1,54 @@
+/**
+ * Playwright configuration used by `revgate smoke`. Everything run-specific arrives in REVGATE_* env
+ * vars set by the CLI (see src/smoke/run-context.ts); running `playwright test` directly is not supported.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineConfig, type PlaywrightTestConfig } from '@playwright/test';
+import { chromiumArgs, findChromium } from './src/smoke/browser.js';
+
+const root = path.dirname(fileURLToPath(import.meta.url));
+const out = path.resolve(process.env.REVGATE_OUT ?? path.join(root, 'reports', 'smoke'));
+const specs: string[] = JSON.parse(process.env.REVGATE_SPECS ?? '[]');
+// Hand-written specs live next to the user's config; discovery is bounded to their common folder.
+const specsRoot = process.env.REVGATE_SPECS_ROOT ?? root;
+const isBrowserSpec = (f: string): boolean => /\.browser\.spec\.[cm]?[jt]s$/.test(f);
+const apiSpecs = specs.filter((f) => !isBrowserSpec(f));
+const browserSpecs = specs.filter(isBrowserSpec);
+const chromium = findChromium();
+
+const projects: NonNullable<PlaywrightTestConfig['projects']> = [
+  { name: 'declared', testDir: path.join(root, 'checks'), testMatch: /declared\.spec\.ts$/ },
+];
+if (apiSpecs.length) projects.push({ name: 'specs', testDir: specsRoot, testMatch: apiSpecs });
+if (browserSpecs.length) {
+  projects.push({
+    name: 'browser',
+    testDir: specsRoot,
+    testMatch: browserSpecs,
+    use: {
+      browserName: 'chromium',
+      headless: true,
+      launchOptions: { ...(chromium ? { executablePath: chromium } : {}), args: chromiumArgs(process.getuid?.() === 0) },
+    },
+  });
+}
+
+export default defineConfig({
+  projects,
+  fullyParallel: true,
+  forbidOnly: true,
+  retries: Number(process.env.REVGATE_RETRIES ?? 0),
+  workers: Number(process.env.REVGATE_WORKERS ?? 2),
+  timeout: 60_000,
+  outputDir: path.join(out, 'test-results'),
+  reporter: [
+    [path.join(root, 'src', 'smoke', 'pw-reporter.ts')],
+    ['html', { outputFolder: path.join(out, 'html'), open: 'never' }],
+    ['allure-playwright', { resultsDir: path.join(out, 'allure-results'), detail: true, suiteTitle: true }],
+  ],
+  use: {
+    trace: 'retain-on-failure',
+    ignoreHTTPSErrors: false,
+  },
+});

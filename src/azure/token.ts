@@ -1,0 +1,49 @@
+import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import { substituteEnv } from '../config/env.js';
+import { DEFAULT_TOKEN_ENV } from '../config/load.js';
+import type { AuthConfig } from '../config/types.js';
+import { ErrorCodes, RevgateError } from '../core/errors.js';
+
+export interface AcquiredToken {
+  token: string;
+  source: 'env' | 'azure';
+  /** The env var the token can be supplied through (used in reproduce commands). */
+  envName: string;
+}
+
+export interface AcquireOptions {
+  env: Record<string, string | undefined>;
+  /** Injected for tests and for callers that already hold a credential. */
+  credential?: TokenCredential;
+  timeoutMs?: number;
+}
+
+/**
+ * A ready token from the configured env var wins (local runs, pipelines that fetched one already);
+ * otherwise DefaultAzureCredential is asked for `auth.scope` (e.g. `api://<client-id>/.default`).
+ * Failing to get a token is a harness error (exit 4): the revision was not measured.
+ */
+export async function acquireToken(auth: AuthConfig | undefined, options: AcquireOptions): Promise<AcquiredToken | undefined> {
+  if (!auth) return undefined;
+  const envName = auth.tokenEnv ?? DEFAULT_TOKEN_ENV;
+  const fromEnv = options.env[envName];
+  if (fromEnv) return { token: fromEnv, source: 'env', envName };
+
+  if (!auth.scope) {
+    throw new RevgateError(ErrorCodes.Usage, `auth is configured but ${envName} is not set and auth.scope is missing: set ${envName}, or set auth.scope to use DefaultAzureCredential`);
+  }
+  const scoped = substituteEnv(auth.scope, options.env, '$.auth.scope');
+  if (scoped.diagnostics.length) {
+    throw new RevgateError(ErrorCodes.EnvVarMissing, `cannot build the token scope, and ${envName} is not set either`, scoped.diagnostics);
+  }
+  const credential = options.credential ?? new DefaultAzureCredential();
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  try {
+    const token = await credential.getToken(scoped.value, { abortSignal: AbortSignal.timeout(timeoutMs) });
+    if (!token?.token) throw new Error('the credential returned no token');
+    return { token: token.token, source: 'azure', envName };
+  } catch (err) {
+    const first = String((err as Error).message ?? err).split('\n')[0];
+    throw new RevgateError(ErrorCodes.AuthFailed, `could not get a token for scope ${scoped.value}: ${first}. For local runs set ${envName}.`, [], { cause: err });
+  }
+}

@@ -1,0 +1,63 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { startSandbox } from '../../sandbox/index.js';
+import { stderr, stdout } from '../io.js';
+
+interface SandboxArgs {
+  port: number;
+  host: string;
+  fault?: string[];
+  tls: boolean;
+  revision?: string;
+  'state-dir': string;
+}
+
+export const sandboxCommand: CommandModule<object, SandboxArgs> = {
+  command: 'sandbox',
+  describe: 'Start a local service that behaves like one revision of the seed apps, with injectable faults',
+  builder: (y: Argv) =>
+    y
+      .option('port', { type: 'number', default: 0, describe: 'Port to listen on (0 picks a free one)' })
+      .option('host', { type: 'string', default: '127.0.0.1', describe: 'Loopback address to bind (only loopback is allowed)' })
+      .option('fault', { type: 'string', array: true, describe: 'Fault to inject at start (repeatable); change at run time with PUT /__sandbox/faults' })
+      .option('tls', { type: 'boolean', default: false, describe: 'Serve https with a throw-away CA (written to --state-dir/ca.pem)' })
+      .option('revision', { type: 'string', describe: 'Revision name reported by /health' })
+      .option('state-dir', { type: 'string', default: 'reports/sandbox', describe: 'Where the bearer token (and CA) are written for clients' })
+      .check((a) => {
+        if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535) throw new Error('--port must be a whole number from 0 to 65535');
+        return true;
+      })
+      .example('$0 sandbox --port 8080', 'Serve a healthy revision on http://127.0.0.1:8080')
+      .example('$0 sandbox --fault latency=300 --fault errors=0.05', 'Every request 300 ms slower, 5% answer 500')
+      .example('$0 sandbox --tls --fault tls-expiry=5', 'https with a certificate that expires in 5 days')
+      .example(`curl -X PUT http://127.0.0.1:8080/__sandbox/faults -d '{"faults":["ready-fail"]}'`, 'Inject a fault into a running sandbox')
+      .epilogue('Faults: latency=MS|MIN-MAX[,rate=P], errors=P[,status=N], down[,mode=reset], wrong-body, login-page, ready-fail, slow-start=MS, tls-expiry=DAYS, redirect-loop, huge-body[,mb=N]; any of them scoped with ,path=/glob*'),
+  handler: async (a) => {
+    const sandbox = await startSandbox({ host: a.host, port: a.port, faults: a.fault ?? [], tls: a.tls, ...(a.revision ? { revision: a.revision } : {}) });
+    const dir = path.resolve(a['state-dir']);
+    mkdirSync(dir, { recursive: true });
+    const tokenFile = path.join(dir, 'token');
+    writeFileSync(tokenFile, sandbox.token, { mode: 0o600 });
+    const caFile = path.join(dir, 'ca.pem');
+    if (sandbox.caPem) writeFileSync(caFile, sandbox.caPem);
+    const rel = (f: string): string => path.relative(process.cwd(), f) || f;
+    const faults = sandbox.faults();
+    stdout(`revgate sandbox: revision ${sandbox.revision} listening on ${sandbox.url}\n`);
+    stdout(`  token:  ${rel(tokenFile)}  (export REVGATE_TOKEN="$(cat ${rel(tokenFile)})")\n`);
+    if (sandbox.caPem) stdout(`  CA:     ${rel(caFile)}  (revgate smoke --ca-file ${rel(caFile)} ...)\n`);
+    stdout(`  faults: ${faults.length ? faults.map((f) => JSON.stringify(f)).join(' ') : 'none'}  (change: curl -X PUT ${sandbox.url}/__sandbox/faults -d '{"faults":["ready-fail"]}')\n`);
+    stdout(`  try:    revgate smoke --base-url ${sandbox.url}${sandbox.caPem ? ` --ca-file ${rel(caFile)}` : ''}\n`);
+    stdout('Press Ctrl+C to stop.\n');
+    await new Promise<void>((resolve) => {
+      const stop = (sig: string) => async () => {
+        stderr(`revgate sandbox: ${sig}, stopping\n`);
+        await sandbox.stop();
+        rmSync(tokenFile, { force: true });
+        resolve();
+      };
+      process.once('SIGINT', stop('SIGINT'));
+      process.once('SIGTERM', stop('SIGTERM'));
+    });
+  },
+};

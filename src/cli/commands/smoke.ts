@@ -1,0 +1,78 @@
+import type { Argv, CommandModule } from 'yargs';
+import { ErrorCodes, RevgateError } from '../../core/errors.js';
+import { runSmoke } from '../../smoke/run-smoke.js';
+import { stderr, stdout } from '../io.js';
+
+interface SmokeArgs {
+  'base-url'?: string;
+  config?: string;
+  env?: string;
+  grep?: string;
+  out: string;
+  retries: number;
+  workers?: number;
+  sandbox: boolean;
+  fault?: string[];
+  'sandbox-tls': boolean;
+  'ca-file'?: string;
+  'allow-destructive': boolean;
+  verbose: boolean;
+}
+
+export const smokeCommand: CommandModule<object, SmokeArgs> = {
+  command: 'smoke',
+  describe: 'Run the smoke suite (declared checks + hand-written specs) against a revision and return a verdict',
+  builder: (y: Argv) =>
+    y
+      .option('base-url', { type: 'string', describe: 'Revision URL to test (overrides the environment baseUrl), e.g. https://app--rev2.<env>.azurecontainerapps.io' })
+      .option('config', { type: 'string', describe: 'Config file', default: 'revgate.config.json', defaultDescription: 'revgate.config.json' })
+      .option('env', { type: 'string', describe: 'Environment from the config (smoke, dev, prod, ...)' })
+      .option('grep', { type: 'string', describe: 'Only run checks whose title or id matches this regex' })
+      .option('out', { type: 'string', default: 'reports/smoke', describe: 'Output folder for verdict.json, junit.xml, summary.md, html/, allure-results/' })
+      .option('retries', { type: 'number', default: 0, describe: 'Playwright retries; a check that passes only on retry is reported as flaky' })
+      .option('workers', { type: 'number', describe: 'Parallel workers (default 2)' })
+      .option('sandbox', { type: 'boolean', default: false, describe: 'Start a local sandbox revision and test it (no --base-url needed)' })
+      .option('fault', { type: 'string', array: true, describe: 'With --sandbox: inject a fault, e.g. ready-fail, latency=300, errors=0.2, down,path=/health/db' })
+      .option('sandbox-tls', { type: 'boolean', default: false, describe: 'With --sandbox: serve https with a throw-away CA' })
+      .option('ca-file', { type: 'string', describe: 'Extra CA certificate (PEM) to trust for the target; TLS is never disabled' })
+      .option('allow-destructive', { type: 'boolean', default: false, describe: 'Run checks with readOnly:false on a production environment' })
+      .option('verbose', { type: 'boolean', default: false, describe: 'List every check in the final output, not only the ones that did not pass' })
+      .check((a) => {
+        if (!Number.isInteger(a.retries) || a.retries < 0 || a.retries > 10) throw new Error('--retries must be a whole number from 0 to 10');
+        if (a.workers !== undefined && (!Number.isInteger(a.workers) || a.workers < 1 || a.workers > 64)) throw new Error('--workers must be a whole number from 1 to 64');
+        if (!a.sandbox && !a['base-url'] && a.env === undefined) return true; // the config's default environment
+        return true;
+      })
+      .example('$0 smoke --sandbox', 'Start a local sandbox and run the default suite against it')
+      .example('$0 smoke --sandbox --fault ready-fail', 'See what a failing readiness probe does to the verdict (exit 1)')
+      .example('$0 smoke --base-url https://apex-backend--v42.example.azurecontainerapps.io --env prod', 'Gate a new revision on its own FQDN')
+      .example('$0 smoke --config examples/wine-quality.json --base-url http://127.0.0.1:8080 --grep predict', 'Run only the predict checks of an example')
+      .epilogue('Exit codes: 0 pass (promote), 1 fail (roll back), 2 inconclusive (hold), 3 bad usage or config, 4 could not evaluate.'),
+  handler: async (a) => {
+    if (a.grep !== undefined) {
+      try {
+        new RegExp(a.grep);
+      } catch (err) {
+        throw new RevgateError(ErrorCodes.Usage, `--grep is not a valid regular expression: ${(err as Error).message}`);
+      }
+    }
+    process.exitCode = await runSmoke(
+      {
+        ...(a.config ? { config: a.config } : {}),
+        ...(a.env ? { env: a.env } : {}),
+        ...(a['base-url'] ? { baseUrl: a['base-url'] } : {}),
+        ...(a.grep ? { grep: a.grep } : {}),
+        out: a.out,
+        retries: a.retries,
+        ...(a.workers ? { workers: a.workers } : {}),
+        sandbox: a.sandbox,
+        faults: a.fault ?? [],
+        sandboxTls: a['sandbox-tls'],
+        ...(a['ca-file'] ? { caFile: a['ca-file'] } : {}),
+        allowDestructive: a['allow-destructive'],
+        verbose: a.verbose,
+      },
+      { out: stdout, err: stderr, env: process.env },
+    );
+  },
+};

@@ -1,0 +1,20 @@
+import { ErrorCodes, RevgateError, exitCodeForError, formatDiagnostics } from '../core/errors.js';
+
+export const stdout = (s: string): void => {
+  process.stdout.write(s);
+};
+export const stderr = (s: string): void => {
+  process.stderr.write(s);
+};
+
+/** Prints an error the way every command does, and returns the exit code it maps to. */
+export function reportError(err: unknown): number {
+  if (err instanceof RevgateError) {
+    stderr(`revgate: error: ${err.message}\n`);
+    if (err.diagnostics.length) stderr(`${formatDiagnostics(err.diagnostics)}\n`);
+    if (err.code === ErrorCodes.ConfigInvalid) stderr('nothing was run. Fix the problems above (the schema is schemas/config.schema.json).\n');
+  } else {
+    stderr(`revgate: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+  }
+  return exitCodeForError(err);
+}

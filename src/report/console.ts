@@ -1,0 +1,24 @@
+import type { CheckStatus, Verdict } from '../verdict/types.js';
+import { stripAnsi } from './xml.js';
+
+const MARK: Record<CheckStatus, string> = { passed: 'ok  ', failed: 'FAIL', degraded: 'WARN', flaky: 'FLKY', skipped: 'skip', error: 'ERR ' };
+
+/** The verdict as printed at the end of a run: what failed and why, then the one-line summary. Pure. */
+export function renderConsole(v: Verdict, options: { verbose?: boolean } = {}): string {
+  const lines: string[] = [''];
+  const shown = options.verbose ? v.checks : v.checks.filter((c) => c.status !== 'passed');
+  for (const c of shown) {
+    lines.push(`  ${MARK[c.status]} ${c.id}${c.blocking ? '' : ' (non-blocking)'}  ${Math.round(c.durationMs)} ms`);
+    const notable = (c.assertions ?? []).filter((a) => a.phase !== 'passed');
+    if (c.error?.message && !notable.some((a) => a.message === c.error?.message)) lines.push(`       ${stripAnsi(c.error.message).split('\n')[0]}`);
+    for (const a of notable.slice(0, 5)) lines.push(`       ${a.name}: ${stripAnsi(a.message).split('\n')[0]}`);
+    if (c.reproduce && c.status !== 'skipped') lines.push(`       reproduce: ${c.reproduce}`);
+  }
+  for (const g of v.gates) lines.push(`  gate ${g.status.padEnd(12)} ${g.id}  ${g.expression}  ${g.reason}`);
+  if (v.reasons.length && v.verdict !== 'pass') {
+    lines.push('', 'Why:');
+    for (const r of v.reasons.slice(0, 10)) lines.push(`  - ${stripAnsi(r)}`);
+  }
+  lines.push('', `verdict: ${v.verdict} (decision: ${v.decision}, exit ${v.exitCode})`, v.summary);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,87 @@
+import path from 'node:path';
+import type { CheckResult, CheckStatus, Severity } from '../verdict/types.js';
+import { Annotation, NON_BLOCKING_TAG } from './conventions.js';
+import type { RawTest } from './raw-results.js';
+
+const HARNESS_PATTERNS = [/browserType\.launch/i, /Executable doesn't exist/i, /Failed to launch/i, /REVGATE_CONFIG is not set/];
+
+/**
+ * Maps Playwright's view of each test (after retries) to revgate check results. Pure.
+ * A test that passed only on retry is `flaky`, never `passed`; a test that failed because revgate or the
+ * browser could not run is `error`, never `failed` (the revision was not measured).
+ */
+export function toCheckResults(tests: readonly RawTest[]): CheckResult[] {
+  return tests.map(toCheckResult);
+}
+
+function toCheckResult(t: RawTest): CheckResult {
+  const ann = (type: string): string | undefined => t.annotations.find((a) => a.type === type)?.description;
+  const has = (type: string): boolean => t.annotations.some((a) => a.type === type);
+  const declaredId = ann(Annotation.id);
+  const id = declaredId ?? specCheckId(t.file, t.title);
+  const title = declaredId ? t.title.replace(/^\[[^\]]+\]\s*/, '') : t.title;
+  const blocking = !(has(Annotation.nonBlocking) || t.tags.includes(NON_BLOCKING_TAG));
+  const severity = ann(Annotation.severity) as Severity | undefined;
+
+  const labels: Record<string, string> = {};
+  for (const a of t.annotations) if (a.type.startsWith(Annotation.labelPrefix) && a.description) labels[a.type.slice(Annotation.labelPrefix.length)] = a.description;
+  if (!declaredId) labels.spec = t.file;
+  if (t.tags.length) labels.tags = t.tags.join(' ');
+
+  const errorMessage = t.errors[0];
+  let status: CheckStatus;
+  switch (t.outcome) {
+    case 'skipped':
+      status = 'skipped';
+      break;
+    case 'flaky':
+      status = 'flaky';
+      break;
+    case 'expected':
+      status = has(Annotation.degraded) ? 'degraded' : 'passed';
+      break;
+    default:
+      status = t.lastStatus === 'interrupted' || has(Annotation.error) || HARNESS_PATTERNS.some((re) => re.test(errorMessage ?? '')) ? 'error' : 'failed';
+  }
+
+  const declared = t.declared;
+  let message: string | undefined;
+  if (status === 'skipped') message = t.annotations.find((a) => a.type === 'skip')?.description ?? declared?.skip;
+  else if (status === 'degraded') message = ann(Annotation.degraded);
+  else if (status === 'flaky') message = `passed on attempt ${t.attempts} after failing: ${firstLine(declared?.message ?? errorMessage ?? 'failed')}`;
+  else if (status === 'failed' || status === 'error') {
+    message = t.lastStatus === 'timedOut' ? `timed out after ${Math.round(t.durationMs / t.attempts)} ms${errorMessage ? `: ${firstLine(errorMessage)}` : ''}` : firstLine(errorMessage ?? declared?.message ?? status);
+  }
+
+  const result: CheckResult = {
+    id,
+    title,
+    status,
+    blocking,
+    durationMs: Math.round(t.durationMs),
+    attempts: t.attempts,
+    ...(severity ? { severity } : {}),
+    ...(message ? { error: { message, ...(status === 'error' && HARNESS_PATTERNS[0]?.test(errorMessage ?? '') ? { code: 'REVGATE_BROWSER_MISSING' } : {}) } } : {}),
+    ...(declared?.reproduce ? { reproduce: declared.reproduce } : {}),
+    ...(Object.keys(labels).length ? { labels } : {}),
+    ...(declared?.assertions?.length ? { assertions: declared.assertions } : {}),
+    ...(declared?.steps?.length ? { steps: declared.steps } : {}),
+  };
+  if (t.cleanup && t.cleanup.ran > 0) {
+    result.cleanup = t.cleanup.failures.length
+      ? { status: 'failed', message: t.cleanup.failures.map((f) => `${f.description}: ${f.message}`).join('; ') }
+      : { status: 'passed', message: `${t.cleanup.ran} cleanup request${t.cleanup.ran === 1 ? '' : 's'} succeeded` };
+  }
+  return result;
+}
+
+/** Stable id for a hand-written test: `<spec name>/<title slug>`. */
+export function specCheckId(file: string, title: string): string {
+  const base = path.basename(file).replace(/\.(browser\.)?spec\.[cm]?[jt]s$/, '');
+  const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+  return `${base}/${slug || 'test'}`;
+}
+
+function firstLine(s: string): string {
+  return s.split('\n').find((l) => l.trim())?.trim() ?? s;
+}

@@ -1,0 +1,95 @@
+import type { AssertionResult } from '../evaluate/types.js';
+
+/** The verdict contract (schemas/verdict.schema.json) shared by smoke, probe, load, gate and monitor. */
+export const VERDICT_SCHEMA_VERSION = '1.0';
+
+export type VerdictValue = 'pass' | 'fail' | 'inconclusive' | 'error';
+export type Decision = 'promote' | 'rollback' | 'hold';
+export type RunKind = 'smoke' | 'probe' | 'load' | 'gate' | 'monitor';
+
+export type CheckStatus = 'passed' | 'failed' | 'degraded' | 'flaky' | 'skipped' | 'error';
+export type Severity = 'critical' | 'major' | 'minor';
+
+export interface StepResult {
+  name: string;
+  status: CheckStatus;
+  durationMs: number;
+  message?: string;
+  reproduce?: string;
+}
+
+export interface CheckResult {
+  id: string;
+  title: string;
+  status: CheckStatus;
+  blocking: boolean;
+  severity?: Severity;
+  durationMs: number;
+  /** How many times it ran (1 without retries). */
+  attempts: number;
+  error?: { message: string; code?: string; kind?: string };
+  /** A curl command that repeats the request, with every secret replaced by an env-var reference. */
+  reproduce?: string;
+  /** Free-form labels (tenant, region, cell, tag, file). */
+  labels?: Record<string, string>;
+  assertions?: AssertionResult[];
+  steps?: StepResult[];
+  /** Cleanup outcome for flows that created data. */
+  cleanup?: { status: 'passed' | 'failed'; message?: string };
+}
+
+export type GateStatus = 'passed' | 'failed' | 'inconclusive' | 'error';
+
+export interface GateResult {
+  id: string;
+  metric: string;
+  expression: string;
+  blocking: boolean;
+  status: GateStatus;
+  observed?: number;
+  interval?: [number, number];
+  samples?: number;
+  samplesNeeded?: number;
+  reason: string;
+}
+
+export interface Target {
+  baseUrl: string;
+  environment?: string;
+  service?: string;
+  revision?: string;
+}
+
+export interface VerdictCounts {
+  total: number;
+  passed: number;
+  failed: number;
+  degraded: number;
+  flaky: number;
+  skipped: number;
+  error: number;
+}
+
+export interface Verdict {
+  schemaVersion: typeof VERDICT_SCHEMA_VERSION;
+  kind: RunKind;
+  verdict: VerdictValue;
+  decision: Decision;
+  exitCode: number;
+  target: Target;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  /** One line a person reads first. */
+  summary: string;
+  /** Why the verdict is what it is, most important first. */
+  reasons: string[];
+  counts: VerdictCounts;
+  checks: CheckResult[];
+  gates: GateResult[];
+  /** True when the run was interrupted and the results are incomplete. */
+  partial?: boolean;
+  tool: { name: 'revgate'; version: string };
+  /** Paths (relative to the output directory) of the other reports. */
+  artifacts?: Record<string, string>;
+}
