@@ -1,0 +1,15 @@
+export type * from './types.js';
+export { evaluateHttp } from './http.js';
+export { evaluateTls } from './tls.js';
+export { foldPhases } from './fold.js';
+export { evaluateLatency, validateLatencyBudget } from './latency.js';
+export { getPath, getPathSegments, parsePath, validatePath, formatPath, PathSyntaxError } from './json-path.js';
+export type { PathSegment, PathLookup } from './json-path.js';
+export { matchValue, validateMatcher, isPredicate, deepEqual, MATCHER_OPERATORS, MATCHER_TYPES } from './matchers.js';
+export type { MatchResult, MatcherOperator } from './matchers.js';
+export { validatePrometheusText, parsePrometheusFloat, PROMETHEUS_TYPES } from './prometheus.js';
+export type { PrometheusValidation } from './prometheus.js';
+export { validateSchemaDefinition } from './schema.js';
+export { validateStatusSpec, statusMatcher } from './status.js';
+export type { StatusSpec, StatusMatcher } from './status.js';
+export { describeNetError } from './net-errors.js';
