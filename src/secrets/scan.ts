@@ -1,0 +1,131 @@
+/**
+ * An independent check that no secret reached the outputs: searches raw bytes, zip entries (recursively),
+ * gzip streams and base64 data URIs (Playwright's HTML report embeds its data zip as one) for every variant.
+ * It shares only walking/decoding helpers with the scrubber, never its masking, so a scrubber bug shows up here.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { MIN_SECRET_LENGTH, byteVariantsOf, replaceSpans, stripAnsi, type VariantKind } from './encodings.js';
+import { MAX_CONTAINER_DEPTH, findDataUris, isGzip, isZip, looksText, readZip, walk } from './files.js';
+
+export interface LeakFinding {
+  /**
+   * `path.join(dir, relative path)`, as grep -r prints it (absolute when `dir` is), so callers can open or
+   * delete it. A name that itself holds a secret is shown with `REDACTED` in its place.
+   */
+  file: string;
+  /**
+   * Where inside the file: `raw` for the file's own bytes; otherwise the chain of containers, e.g.
+   * `zip:trace.trace`, `embedded-zip:report.json`, `zip:inner.zip > zip:trace.network`, `data-uri`, `gzip`,
+   * with ` (ansi-stripped)` when the secret only appears once colour codes are removed; `path` when the
+   * file's name holds it, `symlink-target` for a link's text.
+   */
+  where: string;
+  /**
+   * The encoding that matched (`raw`, `url`, `base64`, `base64-aligned`, `json`, ...) — never the secret or its
+   * encoded text, so findings can be printed. `unreadable-zip`/`unreadable-gzip` when a container could not be
+   * opened to be checked (fail closed: the scrubber deletes those).
+   */
+  variant: VariantKind | 'unreadable-zip' | 'unreadable-gzip';
+  /** Index into the `secrets` argument; -1 for an unreadable container. */
+  secretIndex: number;
+}
+
+interface Needle {
+  kind: VariantKind;
+  bytes: Buffer;
+  /** The variant as it appears in JS strings (file names) ... */
+  text: string;
+  /** ... and as it appears in bytes decoded byte-for-byte. */
+  latin1: string;
+  secretIndex: number;
+}
+
+/**
+ * Every place any of `secrets` (in any known encoding) appears under `dir`. Secrets shorter than 4 characters
+ * are skipped, as the Redactor skips them (they would match ordinary text).
+ */
+export async function scanForLeaks(dir: string, secrets: string[]): Promise<LeakFinding[]> {
+  const needles: Needle[] = [];
+  secrets.forEach((secret, secretIndex) => {
+    for (const value of new Set([secret, secret.trim()])) {
+      if (value.trim().length < MIN_SECRET_LENGTH) continue;
+      for (const v of byteVariantsOf(value)) {
+        needles.push({ kind: v.kind, bytes: v.bytes, text: v.bytes.toString('utf8'), latin1: v.bytes.toString('latin1'), secretIndex });
+      }
+    }
+  });
+  if (needles.length === 0) return [];
+  // A finding about a file or zip entry whose *name* holds the secret must not print that name.
+  const texts = needles.map((n) => n.text).sort((a, b) => b.length - a.length);
+  const printable = (s: string): string => replaceSpans(s, texts, 'REDACTED').text;
+  const findings = new Map<string, LeakFinding>();
+  const record = (f: LeakFinding): void => {
+    const safe = { ...f, file: path.join(dir, printable(f.file)), where: printable(f.where) };
+    findings.set(`${safe.file}\0${safe.where}\0${safe.variant}\0${safe.secretIndex}`, safe);
+  };
+
+  for await (const entry of walk(dir)) {
+    for (const n of needles) if (Buffer.from(entry.rel, 'utf8').includes(n.bytes)) record({ file: entry.rel, where: 'path', variant: n.kind, secretIndex: n.secretIndex });
+    if (entry.type === 'symlink') {
+      const target = Buffer.from(entry.target ?? '', 'utf8');
+      for (const n of needles) if (target.includes(n.bytes)) record({ file: entry.rel, where: 'symlink-target', variant: n.kind, secretIndex: n.secretIndex });
+    }
+    if (entry.type !== 'file') continue;
+    await scanBytes(await readFile(entry.abs), [], 0, needles, (where, variant, secretIndex) =>
+      record({ file: entry.rel, where, variant, secretIndex }),
+    );
+  }
+  return [...findings.values()];
+}
+
+type Report = (where: string, variant: LeakFinding['variant'], secretIndex: number) => void;
+
+async function scanBytes(bytes: Buffer, trail: string[], depth: number, needles: Needle[], report: Report): Promise<void> {
+  const where = trail.length === 0 ? 'raw' : trail.join(' > ');
+  for (const n of needles) if (bytes.includes(n.bytes)) report(where, n.kind, n.secretIndex);
+  if (bytes.length === 0 || depth >= MAX_CONTAINER_DEPTH) return;
+
+  if (isZip(bytes)) {
+    await scanZip(bytes, trail, 'zip', depth, needles, report);
+    return;
+  }
+  if (isGzip(bytes)) {
+    let inner: Buffer | undefined;
+    try {
+      inner = gunzipSync(bytes);
+    } catch {
+      report(trail.length === 0 ? 'gzip' : [...trail, 'gzip'].join(' > '), 'unreadable-gzip', -1);
+    }
+    if (inner) await scanBytes(inner, [...trail, 'gzip'], depth + 1, needles, report);
+    return;
+  }
+  if (!looksText(bytes)) return;
+
+  const text = bytes.toString('latin1');
+  const stripped = stripAnsi(text);
+  if (stripped !== text) {
+    for (const n of needles) if (!text.includes(n.latin1) && stripped.includes(n.latin1)) report(`${where} (ansi-stripped)`, n.kind, n.secretIndex);
+  }
+  for (const uri of findDataUris(text)) {
+    if (isZip(uri.bytes)) await scanZip(uri.bytes, trail, 'embedded-zip', depth + 1, needles, report);
+    else await scanBytes(uri.bytes, [...trail, 'data-uri'], depth + 1, needles, report);
+  }
+}
+
+async function scanZip(bytes: Buffer, trail: string[], label: string, depth: number, needles: Needle[], report: Report): Promise<void> {
+  let entries: Awaited<ReturnType<typeof readZip>>['entries'];
+  try {
+    ({ entries } = await readZip(bytes));
+  } catch {
+    report(trail.length === 0 ? label : [...trail, label].join(' > '), 'unreadable-zip', -1);
+    return;
+  }
+  for (const entry of entries) {
+    const name = Buffer.from(entry.name, 'utf8');
+    const at = [...trail, `${label}:${entry.name}`];
+    for (const n of needles) if (name.includes(n.bytes)) report(`${at.join(' > ')} (name)`, n.kind, n.secretIndex);
+    await scanBytes(entry.bytes, at, depth + 1, needles, report);
+  }
+}
