@@ -50,7 +50,7 @@ function toCheckResult(t: RawTest): CheckResult {
   else if (status === 'degraded') message = ann(Annotation.degraded);
   else if (status === 'flaky') message = `passed on attempt ${t.attempts} after failing: ${firstLine(declared?.message ?? errorMessage ?? 'failed')}`;
   else if (status === 'failed' || status === 'error') {
-    message = t.lastStatus === 'timedOut' ? `timed out after ${Math.round(t.durationMs / t.attempts)} ms${errorMessage ? `: ${firstLine(errorMessage)}` : ''}` : firstLine(errorMessage ?? declared?.message ?? status);
+    message = t.lastStatus === 'timedOut' ? `timed out after ${Math.round(t.durationMs / t.attempts)} ms${errorMessage ? `: ${firstLine(errorMessage)}` : ''}` : firstLine(declared?.message ?? errorMessage?.replace(/^Error:\s*/, '') ?? status);
   }
 
   const result: CheckResult = {

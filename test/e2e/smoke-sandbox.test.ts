@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
+import { checkStatus, readVerdict, runCli, tempDir } from '../helpers/cli.js';
+import { verdictSchemaErrors } from '../helpers/verdicts.js';
+
+describe('revgate smoke --sandbox (the npm start job)', () => {
+  it('passes on a healthy sandbox and writes every report', async () => {
+    const out = tempDir();
+    const r = await runCli(['smoke', '--sandbox', '--out', out]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /verdict: pass \(decision: promote, exit 0\)/);
+    const v = readVerdict(out);
+    assert.equal(verdictSchemaErrors(v), '');
+    assert.equal(v.verdict, 'pass');
+    for (const id of ['health-live', 'health-ready', 'health', 'health-db', 'metrics', 'auth-required', 'projects-list', 'project-crud', 'document-upload']) {
+      assert.equal(checkStatus(v, id), 'passed', `${id}: ${JSON.stringify(v.checks.find((c) => c.id === id))}`);
+    }
+    assert.equal(checkStatus(v, 'tls-certificate'), 'skipped', 'TLS expiry does not apply to an http target');
+    assert.ok(v.checks.some((c) => c.id.startsWith('projects-pagination/') && c.status === 'passed'), 'the hand-written spec ran');
+    const crud = v.checks.find((c) => c.id === 'project-crud');
+    assert.deepEqual(crud?.steps?.map((s) => s.status), ['passed', 'passed', 'passed']);
+    assert.equal(crud?.cleanup?.status, 'passed');
+    for (const f of ['verdict.json', 'junit.xml', 'summary.md', 'html/index.html']) assert.ok(existsSync(path.join(out, f)), f);
+    assert.ok(readdirSync(path.join(out, 'allure-results')).some((f) => f.endsWith('-result.json')), 'allure results written');
+    assert.match(readFileSync(path.join(out, 'summary.md'), 'utf8'), /✅ PASS: promote/);
+  });
+
+  it('--fault ready-fail exits 1 and the summary names the failing check', async () => {
+    const out = tempDir();
+    const r = await runCli(['smoke', '--sandbox', '--fault', 'ready-fail', '--out', out]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const v = readVerdict(out);
+    assert.equal(v.verdict, 'fail');
+    assert.equal(v.decision, 'rollback');
+    assert.equal(checkStatus(v, 'health-ready'), 'failed');
+    assert.match(v.summary, /^FAIL: health-ready failed/);
+    const md = readFileSync(path.join(out, 'summary.md'), 'utf8');
+    assert.match(md, /\| ❌ \| `health-ready`/);
+    assert.match(md, /status 503/);
+  });
+
+  it('a bad --fault is a usage error (exit 3) and nothing runs', async () => {
+    const out = tempDir();
+    const r = await runCli(['smoke', '--sandbox', '--fault', 'latency=fast', '--out', out]);
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    assert.match(r.stderr, /latency/);
+    assert.ok(!existsSync(path.join(out, 'verdict.json')));
+  });
+});
+
+describe('each sandbox fault gives the right check status and exit code', () => {
+  let sandbox: RunningSandbox;
+  before(async () => {
+    sandbox = await startSandbox();
+  });
+  after(async () => {
+    await sandbox.stop();
+  });
+
+  async function smokeWith(faults: string[], extra: string[] = []) {
+    sandbox.setFaults(faults);
+    const out = tempDir();
+    const r = await runCli(['smoke', '--base-url', sandbox.url, '--out', out, ...extra], { env: { REVGATE_TOKEN: sandbox.token } });
+    const v = existsSync(path.join(out, 'verdict.json')) ? readVerdict(out) : undefined;
+    return { r, v, out };
+  }
+
+  it('one run, one fault per endpoint: every faulted check fails with its own reason', async () => {
+    const { r, v } = await smokeWith([
+      'errors=1,path=/health/db',
+      'down,path=/metrics',
+      'wrong-body,path=/health/live',
+      'login-page,path=/api/v1/projects/',
+      'latency=1500,path=/health',
+      'huge-body,mb=12,path=/health/ready',
+    ]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.ok(v);
+    const reason = (id: string) => v.checks.find((c) => c.id === id)?.error?.message ?? '';
+    assert.equal(checkStatus(v, 'health-db'), 'failed');
+    assert.match(reason('health-db'), /500/);
+    assert.equal(checkStatus(v, 'metrics'), 'failed');
+    assert.match(reason('metrics'), /503/);
+    assert.equal(checkStatus(v, 'health-live'), 'failed');
+    assert.equal(checkStatus(v, 'projects-list'), 'failed', 'an HTML login page with 200 must fail');
+    assert.match(reason('projects-list'), /HTML|login/i);
+    assert.equal(checkStatus(v, 'health'), 'failed');
+    assert.match(reason('health'), /latency|ms/);
+    assert.equal(checkStatus(v, 'health-ready'), 'failed');
+    assert.match(reason('health-ready'), /over the .* limit/);
+  });
+
+  it('latency above the warn budget only: degraded, verdict pass (exit 0)', async () => {
+    const { r, v } = await smokeWith(['latency=150,path=/health'], ['--grep', '\\[health\\]']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(checkStatus(v!, 'health'), 'degraded');
+    assert.match(v!.summary, /1 degraded/);
+  });
+
+  it('a failing non-blocking check is reported but does not fail the verdict', async () => {
+    const { r, v } = await smokeWith(['errors=1,path=/health/redis'], ['--grep', 'health-(redis|live)']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const redis = v!.checks.find((c) => c.id === 'health-redis');
+    assert.equal(redis?.status, 'failed');
+    assert.equal(redis?.blocking, false);
+  });
+
+  it('redirect loop and slow start fail with clear reasons', async () => {
+    const loop = await smokeWith(['redirect-loop,path=/health/live'], ['--grep', 'health-live']);
+    assert.equal(loop.r.code, 1);
+    assert.match(loop.v!.checks[0]?.error?.message ?? '', /redirect/i);
+    const slow = await startSandbox({ faults: ['slow-start=60000'] });
+    try {
+      const out = tempDir();
+      const r = await runCli(['smoke', '--base-url', slow.url, '--out', out, '--grep', 'health-(ready|live)'], { env: { REVGATE_TOKEN: slow.token } });
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      const v = readVerdict(out);
+      assert.equal(checkStatus(v, 'health-ready'), 'failed');
+      assert.equal(checkStatus(v, 'health-live'), 'passed', 'liveness answers during start-up');
+    } finally {
+      await slow.stop();
+    }
+  });
+
+  it('a failing flow still deletes what it created', async () => {
+    const before = sandbox.state();
+    const { r, v } = await smokeWith(['errors=1,path=/api/v1/documents/*'], ['--grep', 'document-upload']);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const flow = v!.checks.find((c) => c.id === 'document-upload');
+    assert.equal(flow?.status, 'failed');
+    assert.deepEqual(flow?.steps?.map((s) => s.status), ['passed', 'failed', 'skipped']);
+    assert.equal(flow?.cleanup?.status, 'passed');
+    assert.equal(sandbox.state().projects.active, before.projects.active, 'no project left behind');
+  });
+});
