@@ -73,6 +73,11 @@ export function loadRunContext(env: Record<string, string | undefined> = process
   const token = env[RunEnv.token] || undefined;
   const tokenEnv = resolved.config.auth?.tokenEnv ?? DEFAULT_TOKEN_ENV;
   const secretEnvRefs: Record<string, string> = { authorization: tokenEnv };
+  // A header filled from a secret env var is reproduced as a reference to that variable.
+  for (const [header, value] of Object.entries(resolved.target.headers ?? {})) {
+    const source = resolved.secretEnv.find((name) => env[name] !== undefined && env[name] === value);
+    if (source) secretEnvRefs[header.toLowerCase()] = source;
+  }
   return {
     resolved,
     baseUrl: resolved.target.baseUrl,

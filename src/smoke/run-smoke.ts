@@ -97,6 +97,9 @@ export async function runSmoke(opts: SmokeOptions, io: Io): Promise<number> {
     const run = await runPlaywright({ env: childEnv, ...(opts.grep ? { grep: opts.grep } : {}), mask, onLine: (line, stream) => (stream === 'stdout' ? io.out : io.err)(`${line}\n`) });
 
     const raw = readResults(resultsFile);
+    if (raw && raw.tests.length === 0 && raw.globalErrors.every((e) => /No tests found/i.test(e))) {
+      throw new RevgateError(ErrorCodes.NoChecksSelected, opts.grep ? `no check matches --grep ${JSON.stringify(opts.grep)}` : 'no checks to run');
+    }
     let harnessError: string | undefined;
     if (!raw) harnessError = `the Playwright run ended (exit ${run.exitCode ?? run.signal}) without results`;
     else if (raw.globalErrors.length) harnessError = mask(raw.globalErrors[0]?.split('\n')[0] ?? 'Playwright reported an error');

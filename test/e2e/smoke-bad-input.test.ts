@@ -82,7 +82,7 @@ describe('bad usage and config: exit 3, every problem named, nothing run', () =>
     {
       name: 'malformed config lists every problem with its path',
       args: () => ['smoke', '--config', config([{ id: 'x', request: { path: '/a', method: 'FETCH' }, expect: { status: 'two hundred' } }, { id: 'x', steps: [] }], { surprise: 1 })],
-      pattern: /\$\.checks\[0\]\.request\.method[\s\S]*\$\.checks\[0\]\.expect\.status[\s\S]*\$\.checks\[1\]\.steps[\s\S]*\$\.surprise/,
+      pattern: /\$\.checks\[0\]\.expect\.status[\s\S]*\$\.checks\[0\]\.request\.method[\s\S]*\$\.checks\[1\]\.steps[\s\S]*\$\.surprise/,
     },
     {
       name: 'unknown env var',

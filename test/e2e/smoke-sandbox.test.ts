@@ -39,7 +39,22 @@ describe('revgate smoke --sandbox (the npm start job)', () => {
     assert.match(v.summary, /^FAIL: health-ready failed/);
     const md = readFileSync(path.join(out, 'summary.md'), 'utf8');
     assert.match(md, /\| ❌ \| `health-ready`/);
-    assert.match(md, /status 503/);
+    assert.match(md, /got 503 Service Unavailable/);
+  });
+
+  it('TLS certificate near expiry: below minDays fails (exit 1), below warnDays is degraded (exit 0)', async () => {
+    let out = tempDir();
+    let r = await runCli(['smoke', '--sandbox', '--fault', 'tls-expiry=5', '--grep', 'tls-certificate|health-live', '--out', out]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    let v = readVerdict(out);
+    assert.equal(checkStatus(v, 'tls-certificate'), 'failed');
+    assert.equal(checkStatus(v, 'health-live'), 'passed', 'https with the sandbox CA trusted');
+    assert.match(v.checks.find((c) => c.id === 'tls-certificate')?.error?.message ?? '', /day/);
+    out = tempDir();
+    r = await runCli(['smoke', '--sandbox', '--fault', 'tls-expiry=20', '--grep', 'tls-certificate', '--out', out]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    v = readVerdict(out);
+    assert.equal(checkStatus(v, 'tls-certificate'), 'degraded');
   });
 
   it('a bad --fault is a usage error (exit 3) and nothing runs', async () => {
@@ -98,6 +113,21 @@ describe('each sandbox fault gives the right check status and exit code', () => 
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.equal(checkStatus(v!, 'health'), 'degraded');
     assert.match(v!.summary, /1 degraded/);
+  });
+
+  it('a check that passes only on retry is flaky: verdict inconclusive, hold (exit 2)', async () => {
+    const { r, v } = await smokeWith(['errors=1,first=1,path=/health/db'], ['--grep', 'health-db', '--retries', '1']);
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    const db = v!.checks.find((c) => c.id === 'health-db');
+    assert.equal(db?.status, 'flaky');
+    assert.equal(db?.attempts, 2);
+    assert.equal(v!.decision, 'hold');
+  });
+
+  it('the same failure without retries fails (retries are off by default)', async () => {
+    const { r, v } = await smokeWith(['errors=1,first=1,path=/health/db'], ['--grep', 'health-db']);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.equal(v!.checks.find((c) => c.id === 'health-db')?.attempts, 1);
   });
 
   it('a failing non-blocking check is reported but does not fail the verdict', async () => {

@@ -42,7 +42,8 @@ describe('secrets never leak', () => {
 
       // Reproduce commands reference the env var instead of the value.
       const listFails = v.checks.find((c) => c.id === 'list-fails');
-      assert.match(listFails?.reproduce ?? '', /Authorization: Bearer \$\{REVGATE_TOKEN\}/);
+      assert.match(listFails?.reproduce ?? '', /authorization: Bearer \$\{REVGATE_TOKEN\}/i);
+      assert.match(listFails?.reproduce ?? '', /ocp-apim-subscription-key: \$\{PLANTED_KEY\}/i);
       assert.equal(sandbox.state().projects.active, 0, 'the failing flow cleaned up');
     } finally {
       await sandbox.stop();

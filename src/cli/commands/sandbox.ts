@@ -1,6 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
+import { ErrorCodes, RevgateError } from '../../core/errors.js';
 import { startSandbox } from '../../sandbox/index.js';
 import { stderr, stdout } from '../io.js';
 
@@ -25,7 +26,7 @@ export const sandboxCommand: CommandModule<object, SandboxArgs> = {
       .option('revision', { type: 'string', describe: 'Revision name reported by /health' })
       .option('state-dir', { type: 'string', default: 'reports/sandbox', describe: 'Where the bearer token (and CA) are written for clients' })
       .check((a) => {
-        if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535) throw new Error('--port must be a whole number from 0 to 65535');
+        if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535) throw new RevgateError(ErrorCodes.Usage, '--port must be a whole number from 0 to 65535');
         return true;
       })
       .example('$0 sandbox --port 8080', 'Serve a healthy revision on http://127.0.0.1:8080')

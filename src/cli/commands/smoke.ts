@@ -38,9 +38,8 @@ export const smokeCommand: CommandModule<object, SmokeArgs> = {
       .option('allow-destructive', { type: 'boolean', default: false, describe: 'Run checks with readOnly:false on a production environment' })
       .option('verbose', { type: 'boolean', default: false, describe: 'List every check in the final output, not only the ones that did not pass' })
       .check((a) => {
-        if (!Number.isInteger(a.retries) || a.retries < 0 || a.retries > 10) throw new Error('--retries must be a whole number from 0 to 10');
-        if (a.workers !== undefined && (!Number.isInteger(a.workers) || a.workers < 1 || a.workers > 64)) throw new Error('--workers must be a whole number from 1 to 64');
-        if (!a.sandbox && !a['base-url'] && a.env === undefined) return true; // the config's default environment
+        if (!Number.isInteger(a.retries) || a.retries < 0 || a.retries > 10) throw new RevgateError(ErrorCodes.Usage, '--retries must be a whole number from 0 to 10');
+        if (a.workers !== undefined && (!Number.isInteger(a.workers) || a.workers < 1 || a.workers > 64)) throw new RevgateError(ErrorCodes.Usage, '--workers must be a whole number from 1 to 64');
         return true;
       })
       .example('$0 smoke --sandbox', 'Start a local sandbox and run the default suite against it')
