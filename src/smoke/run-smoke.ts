@@ -1,20 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { acquireToken } from '../azure/token.js';
 import { expandSpecGlob, loadConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { ErrorCodes, RevgateError } from '../core/errors.js';
+import type { Io } from '../core/io.js';
 import { VERSION } from '../core/version.js';
-import { publishToCi, renderConsole, renderMarkdown, writeReports } from '../report/index.js';
+import { prepareOutputDir } from '../report/output-dir.js';
+import { publishVerdict } from '../report/publish.js';
 import { startSandbox, type RunningSandbox } from '../sandbox/index.js';
-import { scanForLeaks } from '../secrets/scan.js';
-import { scrubDirectory } from '../secrets/scrub.js';
 import { decide } from '../verdict/decide.js';
-import type { Verdict } from '../verdict/types.js';
 import { findChromium } from './browser.js';
-import { prepareOutputDir } from './output-dir.js';
 import type { RawResults } from './raw-results.js';
 import { toCheckResults } from './results.js';
 import { buildRedactor, RunEnv } from './run-context.js';
@@ -38,11 +36,7 @@ export interface SmokeOptions {
   verbose?: boolean;
 }
 
-export interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-  env: Record<string, string | undefined>;
-}
+export type { Io };
 
 /** `revgate smoke`: config -> (sandbox) -> token -> Playwright -> verdict -> reports. Returns the exit code. */
 export async function runSmoke(opts: SmokeOptions, io: Io): Promise<number> {
@@ -119,46 +113,19 @@ export async function runSmoke(opts: SmokeOptions, io: Io): Promise<number> {
       ...(harnessError ? { harnessError } : {}),
       version: VERSION,
     });
-    const final = await writeAllReports(verdict, out, redactor, io);
-    io.out(mask(renderConsole(final, { verbose: opts.verbose ?? false })));
-    io.out(`reports: ${path.relative(process.cwd(), out) || '.'}/ (verdict.json, junit.xml, summary.md, html/, allure-results/)\n`);
+    const final = await publishVerdict(verdict, {
+      out,
+      redactor,
+      io,
+      ...(resolved.config.policy ? { policy: resolved.config.policy } : {}),
+      artifacts: { html: 'html/index.html', allure: 'allure-results/' },
+      verbose: opts.verbose ?? false,
+    });
     return final.exitCode;
   } finally {
     await sandbox?.stop();
     rmSync(tmp, { recursive: true, force: true });
   }
-}
-
-/**
- * Writes verdict.json, junit.xml and summary.md, scrubs every file under OUT (Playwright's HTML
- * report, traces and Allure files included), then verifies with an independent scan. A secret that
- * survives scrubbing deletes the file and turns the verdict into an error: fail closed.
- */
-async function writeAllReports(verdict: Verdict, out: string, redactor: ReturnType<typeof buildRedactor>, io: Io): Promise<Verdict> {
-  const artifacts = { json: 'verdict.json', junit: 'junit.xml', markdown: 'summary.md', html: 'html/index.html', allure: 'allure-results/' };
-  let v: Verdict = { ...verdict, artifacts };
-  writeReports(v, out, ['json', 'junit', 'markdown'], (s) => redactor.mask(s));
-  await scrubDirectory(out, redactor);
-  const leaks = await scanForLeaks(out, redactor.values());
-  if (leaks.length) {
-    const files = [...new Set(leaks.map((l) => l.file))];
-    for (const f of files) if (existsSync(f)) unlinkSync(f);
-    v = decide({
-      kind: v.kind,
-      target: v.target,
-      startedAt: new Date(v.startedAt),
-      finishedAt: new Date(v.finishedAt),
-      checks: v.checks,
-      gates: v.gates,
-      harnessError: `a secret was still present after scrubbing in ${files.length} report file(s), which were deleted`,
-      version: VERSION,
-    });
-    v = { ...v, artifacts };
-    writeReports(v, out, ['json', 'junit', 'markdown'], (s) => redactor.mask(s));
-  }
-  const done = publishToCi(v, redactor.mask(renderMarkdown(v)), path.join(out, 'summary.md'), io.env, (s) => io.out(redactor.mask(s)));
-  if (done.length) io.err(`revgate: published to ${done.join(', ')}\n`);
-  return v;
 }
 
 function readResults(file: string): RawResults | undefined {

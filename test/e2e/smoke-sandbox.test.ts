@@ -91,6 +91,7 @@ describe('each sandbox fault gives the right check status and exit code', () => 
       'login-page,path=/api/v1/projects/',
       'latency=1500,path=/health',
       'huge-body,mb=12,path=/health/ready',
+      'down,mode=reset,path=/health/redis',
     ]);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.ok(v);
@@ -106,6 +107,8 @@ describe('each sandbox fault gives the right check status and exit code', () => 
     assert.match(reason('health'), /latency|ms/);
     assert.equal(checkStatus(v, 'health-ready'), 'failed');
     assert.match(reason('health-ready'), /over the .* limit/);
+    assert.equal(checkStatus(v, 'health-redis'), 'failed', 'a reset connection is a failure (non-blocking here)');
+    assert.match(reason('health-redis'), /reset|hang up|closed/i);
   });
 
   it('latency above the warn budget only: degraded, verdict pass (exit 0)', async () => {

@@ -1,0 +1,68 @@
+import { existsSync, unlinkSync } from 'node:fs';
+import path from 'node:path';
+import type { Io } from '../core/io.js';
+import { VERSION } from '../core/version.js';
+import type { Redactor } from '../secrets/redactor.js';
+import { scanForLeaks } from '../secrets/scan.js';
+import { scrubDirectory } from '../secrets/scrub.js';
+import { decide, type VerdictPolicy } from '../verdict/decide.js';
+import type { Verdict } from '../verdict/types.js';
+import { publishToCi } from './ci.js';
+import { renderConsole } from './console.js';
+import { writeReports } from './index.js';
+import { renderMarkdown } from './markdown.js';
+
+export interface PublishOptions {
+  out: string;
+  redactor: Redactor;
+  io: Io;
+  policy?: VerdictPolicy;
+  /** Reporter names written by revgate itself (others, like Playwright's HTML report, may already be in OUT). */
+  reporters?: readonly string[];
+  /** Extra artifacts (name -> path relative to OUT) already written by the command. */
+  artifacts?: Record<string, string>;
+  verbose?: boolean;
+}
+
+const DEFAULT_REPORTERS = ['json', 'junit', 'markdown'] as const;
+
+/**
+ * The end of every command: write the reports, scrub every file under OUT, verify with an
+ * independent scan (a surviving secret deletes the file and turns the verdict into an error: fail
+ * closed), publish to CI, print the verdict. Returns the verdict as finally written.
+ */
+export async function publishVerdict(verdict: Verdict, options: PublishOptions): Promise<Verdict> {
+  const { out, redactor, io } = options;
+  const reporters = options.reporters ?? DEFAULT_REPORTERS;
+  const artifacts: Record<string, string> = { json: 'verdict.json', junit: 'junit.xml', markdown: 'summary.md', ...(options.artifacts ?? {}) };
+  const mask = (s: string): string => redactor.mask(s);
+
+  let v: Verdict = { ...verdict, artifacts };
+  writeReports(v, out, reporters, mask);
+  await scrubDirectory(out, redactor);
+  const leaks = await scanForLeaks(out, redactor.values());
+  if (leaks.length) {
+    const files = [...new Set(leaks.map((l) => l.file))];
+    for (const f of files) if (existsSync(f)) unlinkSync(f);
+    v = {
+      ...decide({
+        kind: v.kind,
+        target: v.target,
+        startedAt: new Date(v.startedAt),
+        finishedAt: new Date(v.finishedAt),
+        checks: v.checks,
+        gates: v.gates,
+        ...(options.policy ? { policy: options.policy } : {}),
+        harnessError: `a secret was still present after scrubbing in ${files.length} report file(s), which were deleted`,
+        version: VERSION,
+      }),
+      artifacts,
+    };
+    writeReports(v, out, reporters, mask);
+  }
+  const done = publishToCi(v, mask(renderMarkdown(v)), path.join(out, 'summary.md'), io.env, (s) => io.out(mask(s)));
+  if (done.length) io.err(`revgate: published to ${done.join(', ')}\n`);
+  io.out(mask(renderConsole(v, { verbose: options.verbose ?? false })));
+  io.out(`reports: ${path.relative(process.cwd(), out) || '.'}/ (${Object.values(artifacts).join(', ')})\n`);
+  return v;
+}
