@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ErrorCodes, RevgateError } from '../core/errors.js';
 import type { Verdict } from '../verdict/types.js';
+import { htmlReporter } from './html.js';
 import { jsonReporter } from './json.js';
 import { junitReporter } from './junit.js';
 import { markdownReporter } from './markdown.js';
@@ -11,6 +12,7 @@ const REPORTERS: Record<string, Reporter> = {
   json: jsonReporter,
   junit: junitReporter,
   markdown: markdownReporter,
+  html: htmlReporter,
 };
 
 export const REPORTER_NAMES = Object.keys(REPORTERS);
@@ -36,5 +38,6 @@ export function writeReports(verdict: Verdict, outDir: string, names: readonly s
 
 export { renderConsole } from './console.js';
 export { publishToCi, renderAzureCommands, renderGithubOutput } from './ci.js';
+export { renderHtml } from './html.js';
 export { renderJunit } from './junit.js';
 export { renderMarkdown } from './markdown.js';

@@ -7,6 +7,7 @@ import { scanForLeaks } from '../secrets/scan.js';
 import { scrubDirectory } from '../secrets/scrub.js';
 import { decide, type VerdictPolicy } from '../verdict/decide.js';
 import type { Verdict } from '../verdict/types.js';
+import { writeAllureResults } from './allure.js';
 import { publishToCi } from './ci.js';
 import { renderConsole } from './console.js';
 import { writeReports } from './index.js';
@@ -17,14 +18,16 @@ export interface PublishOptions {
   redactor: Redactor;
   io: Io;
   policy?: VerdictPolicy;
-  /** Reporter names written by revgate itself (others, like Playwright's HTML report, may already be in OUT). */
-  reporters?: readonly string[];
+  /**
+   * Commands that run Playwright get its HTML report and Allure results from Playwright's reporters;
+   * every other command gets revgate's own (report.html and allure-results/ from the verdict).
+   */
+  playwrightReports?: boolean;
   /** Extra artifacts (name -> path relative to OUT) already written by the command. */
   artifacts?: Record<string, string>;
   verbose?: boolean;
 }
 
-const DEFAULT_REPORTERS = ['json', 'junit', 'markdown'] as const;
 
 /**
  * The end of every command: write the reports, scrub every file under OUT, verify with an
@@ -33,12 +36,20 @@ const DEFAULT_REPORTERS = ['json', 'junit', 'markdown'] as const;
  */
 export async function publishVerdict(verdict: Verdict, options: PublishOptions): Promise<Verdict> {
   const { out, redactor, io } = options;
-  const reporters = options.reporters ?? DEFAULT_REPORTERS;
-  const artifacts: Record<string, string> = { json: 'verdict.json', junit: 'junit.xml', markdown: 'summary.md', ...(options.artifacts ?? {}) };
+  const own = !options.playwrightReports;
+  const reporters = own ? ['json', 'junit', 'markdown', 'html'] : ['json', 'junit', 'markdown'];
+  const artifacts: Record<string, string> = {
+    json: 'verdict.json',
+    junit: 'junit.xml',
+    markdown: 'summary.md',
+    ...(own ? { html: 'report.html', allure: 'allure-results/' } : {}),
+    ...(options.artifacts ?? {}),
+  };
   const mask = (s: string): string => redactor.mask(s);
 
   let v: Verdict = { ...verdict, artifacts };
   writeReports(v, out, reporters, mask);
+  if (own) writeAllureResults(v, out, mask);
   await scrubDirectory(out, redactor);
   const leaks = await scanForLeaks(out, redactor.values());
   if (leaks.length) {

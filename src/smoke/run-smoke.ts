@@ -118,6 +118,7 @@ export async function runSmoke(opts: SmokeOptions, io: Io): Promise<number> {
       redactor,
       io,
       ...(resolved.config.policy ? { policy: resolved.config.policy } : {}),
+      playwrightReports: true,
       artifacts: { html: 'html/index.html', allure: 'allure-results/' },
       verbose: opts.verbose ?? false,
     });
