@@ -3,7 +3,11 @@ import type { CheckResult, CheckStatus, Severity } from '../verdict/types.js';
 import { Annotation, NON_BLOCKING_TAG } from './conventions.js';
 import type { RawTest } from './raw-results.js';
 
-const HARNESS_PATTERNS = [/browserType\.launch/i, /Executable doesn't exist/i, /Failed to launch/i, /REVGATE_CONFIG is not set/];
+/** Failures of the harness, not of the revision: the test never measured anything. */
+const HARNESS_FAILURES: Array<{ pattern: RegExp; code: string }> = [
+  { pattern: /browserType\.launch|Executable doesn't exist|Failed to launch/i, code: 'REVGATE_BROWSER_MISSING' },
+  { pattern: /REVGATE_CONFIG is not set/, code: 'REVGATE_INTERNAL' },
+];
 
 /**
  * Maps Playwright's view of each test (after retries) to revgate check results. Pure.
@@ -29,6 +33,7 @@ function toCheckResult(t: RawTest): CheckResult {
   if (t.tags.length) labels.tags = t.tags.join(' ');
 
   const errorMessage = t.errors[0];
+  const harness = HARNESS_FAILURES.find((h) => h.pattern.test(errorMessage ?? ''));
   let status: CheckStatus;
   switch (t.outcome) {
     case 'skipped':
@@ -41,7 +46,7 @@ function toCheckResult(t: RawTest): CheckResult {
       status = has(Annotation.degraded) ? 'degraded' : 'passed';
       break;
     default:
-      status = t.lastStatus === 'interrupted' || has(Annotation.error) || HARNESS_PATTERNS.some((re) => re.test(errorMessage ?? '')) ? 'error' : 'failed';
+      status = t.lastStatus === 'interrupted' || has(Annotation.error) || harness ? 'error' : 'failed';
   }
 
   const declared = t.declared;
@@ -61,7 +66,7 @@ function toCheckResult(t: RawTest): CheckResult {
     durationMs: Math.round(t.durationMs),
     attempts: t.attempts,
     ...(severity ? { severity } : {}),
-    ...(message ? { error: { message, ...(status === 'error' && HARNESS_PATTERNS[0]?.test(errorMessage ?? '') ? { code: 'REVGATE_BROWSER_MISSING' } : {}) } } : {}),
+    ...(message ? { error: { message, ...(status === 'error' && harness ? { code: harness.code } : {}) } } : {}),
     ...(declared?.reproduce ? { reproduce: declared.reproduce } : {}),
     ...(Object.keys(labels).length ? { labels } : {}),
     ...(declared?.assertions?.length ? { assertions: declared.assertions } : {}),

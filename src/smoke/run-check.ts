@@ -160,7 +160,8 @@ function registerCleanup(step: StepConfig, vars: Vars, deps: CheckDeps, pctx: Pr
   deps.cleanup.register(`${req.method} ${new URL(req.url).pathname} (cleanup of "${step.name}")`, async () => {
     const m = await measureHttp(deps.request, req);
     const a = evaluateHttp(m, expect ?? DEFAULT_CLEANUP_EXPECT);
-    if (foldPhases(a) === 'failed' || foldPhases(a) === 'error') {
+    const phase = foldPhases(a);
+    if (phase === 'failed' || phase === 'error') {
       throw new Error(`${req.method} ${new URL(req.url).pathname}: ${firstProblem(a) ?? 'failed'} (reproduce: ${reproduce(req, deps.ctx)})`);
     }
   });
