@@ -48,7 +48,8 @@ describe('revgate smoke --sandbox (the npm start job)', () => {
     assert.equal(r.code, 1, r.stdout + r.stderr);
     let v = readVerdict(out);
     assert.equal(checkStatus(v, 'tls-certificate'), 'failed');
-    assert.equal(checkStatus(v, 'health-live'), 'passed', 'https with the sandbox CA trusted');
+    // https with the sandbox CA trusted: the request succeeds (a busy CI machine may push it over the warn budget).
+    assert.ok(['passed', 'degraded'].includes(checkStatus(v, 'health-live') ?? ''), `health-live over https: ${checkStatus(v, 'health-live')}`);
     assert.match(v.checks.find((c) => c.id === 'tls-certificate')?.error?.message ?? '', /day/);
     out = tempDir();
     r = await runCli(['smoke', '--sandbox', '--fault', 'tls-expiry=20', '--grep', 'tls-certificate', '--out', out]);

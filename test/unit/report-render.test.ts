@@ -66,7 +66,7 @@ describe('reporters', () => {
   });
 
   it('rejects unknown reporter names instead of falling back', () => {
-    assert.throws(() => getReporter('yaml'), /unknown reporter "yaml" \(available: json, junit, markdown\)/);
+    assert.throws(() => getReporter('yaml'), /unknown reporter "yaml" \(available: json, junit, markdown, html\)/);
     assert.equal(getReporter('json').file, 'verdict.json');
   });
 });
