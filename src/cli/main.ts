@@ -4,6 +4,7 @@ import { ExitCode } from '../core/exit-codes.js';
 import { VERSION } from '../core/version.js';
 import { sandboxCommand } from './commands/sandbox.js';
 import { smokeCommand } from './commands/smoke.js';
+import { loadCommand } from './commands/load.js';
 import { validateCommand } from './commands/validate.js';
 import { reportError, stderr } from './io.js';
 
@@ -16,6 +17,7 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<void
     .command(smokeCommand)
     .command(validateCommand)
     .command(sandboxCommand)
+    .command(loadCommand)
     .demandCommand(1, 'Name a command (see the list above).')
     .strict()
     .recommendCommands()

@@ -15,6 +15,8 @@ export const ErrorCodes = {
   RunnerFailed: 'REVGATE_RUNNER_FAILED',
   SecretLeak: 'REVGATE_SECRET_LEAK',
   Internal: 'REVGATE_INTERNAL',
+  K6Missing: 'REVGATE_K6_MISSING',
+  LoadProfileInvalid: 'REVGATE_LOAD_PROFILE_INVALID',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -30,6 +32,8 @@ const exitCodeOf: Record<ErrorCode, ExitCodeValue> = {
   REVGATE_RUNNER_FAILED: ExitCode.Harness,
   REVGATE_SECRET_LEAK: ExitCode.Harness,
   REVGATE_INTERNAL: ExitCode.Harness,
+  REVGATE_K6_MISSING: ExitCode.Harness,
+  REVGATE_LOAD_PROFILE_INVALID: ExitCode.Usage,
 };
 
 /** One problem found in user input, located by a JSON path (`$.checks[3].expect.status`). */

@@ -1,0 +1,179 @@
+/**
+ * Load-engine benchmark, run by hand (not part of npm test):
+ *
+ *   node --import tsx scripts/bench-load.ts [--seconds 10] [--connections 10] [--rounds 2] [--skip-memory]
+ *
+ * 1. Throughput: the embedded engine (constant-vus, N connections) and autocannon (same N connections,
+ *    pipelining 1) side by side against a bare http.createServer target, alternating rounds. The target
+ *    runs pinned to CPU 1 and each generator to CPU 0 (taskset), so each side has one core.
+ * 2. Accuracy: an open-model run (constant-arrival-rate) against a target with a known latency
+ *    distribution; reported p50/p95/p99 against the truth the target measured for the same requests.
+ * 3. Memory: peak RSS and heap after GC of a 10 s and a 60 s run at the same rate (HDR histograms: flat).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import * as hdr from 'hdr-histogram-js';
+
+const SELF = fileURLToPath(import.meta.url);
+const arg = (name: string, dflt: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+
+/** Spawns this script in a role, pinned to a CPU when taskset exists; resolves the child's JSON line(s). */
+function child(role: string, args: string[], cpu: number, onLine?: (line: string) => void): { done: Promise<unknown>; kill: () => void } {
+  const cmd = [process.execPath, '--expose-gc', '--import', 'tsx', SELF, role, ...args];
+  const p = hasTaskset ? spawn('taskset', ['-c', String(cpu), ...cmd], { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(cmd[0] as string, cmd.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
+  let last: unknown;
+  let buf = '';
+  p.stdout.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let i: number;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      onLine?.(line);
+      try {
+        last = JSON.parse(line);
+      } catch {
+        // not JSON
+      }
+    }
+  });
+  return { done: new Promise((resolve) => p.once('close', () => resolve(last))), kill: () => p.kill('SIGTERM') };
+}
+
+async function startTarget(kind: 'fast' | 'dist'): Promise<{ url: string; stop: () => Promise<unknown> }> {
+  let resolveUrl: (u: string) => void = () => undefined;
+  const url = new Promise<string>((r) => (resolveUrl = r));
+  const c = child(`target-${kind}`, [], 1, (line) => {
+    if (line.startsWith('http://')) resolveUrl(line);
+  });
+  return { url: await url, stop: async () => (c.kill(), c.done) };
+}
+
+// ---------- roles run in child processes ----------
+
+/** Bare target: tiny JSON, keep-alive. `dist`: delay from a known continuous distribution, truth recorded server-side. */
+function runTarget(kind: 'fast' | 'dist'): void {
+  const body = Buffer.from('{"status":"ok"}');
+  const truth = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+  let k = 0;
+  const server = http.createServer((req, res) => {
+    const send = (): void => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+      res.end(body);
+    };
+    if (kind === 'fast') return send();
+    const start = process.hrtime.bigint();
+    // u: a low-discrepancy sequence in [0,1); delay = exponential quantile scaled so exactly 5% of requests
+    // wait longer than 200 ms (true p50 46.3 ms, p95 200 ms, p99 307.4 ms). A smooth tail, not "5% at exactly
+    // 200 ms": with a point mass, p95 sits on the jump between the fast and the slow group and is ill-defined.
+    const u = (k++ * 0.6180339887498949) % 1;
+    const delay = (200 / Math.log(20)) * -Math.log(1 - u);
+    setTimeout(() => {
+      send();
+      truth.recordValue(Number((process.hrtime.bigint() - start) / 1000n));
+    }, delay);
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1', () => console.log(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+  process.once('SIGTERM', () => {
+    const q = (p: number): number => truth.getValueAtPercentile(p) / 1000;
+    console.log(JSON.stringify({ count: truth.totalCount, p50: q(50), p95: q(95), p99: q(99) }));
+    server.closeAllConnections();
+    server.close(() => process.exit(0));
+  });
+}
+
+async function runEngine(url: string, profile: object): Promise<void> {
+  const { validateProfile } = await import('../src/load/profile.js');
+  const { buildPlan } = await import('../src/load/plan.js');
+  const { LoadEngine } = await import('../src/load/engine.js');
+  const loaded = validateProfile(profile, {});
+  let peakRss = 0;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 250);
+  const r = await new LoadEngine(buildPlan(loaded, { baseUrl: url })).run();
+  clearInterval(sampler);
+  (globalThis as { gc?: () => void }).gc?.();
+  const g = r.recorder.groups[0];
+  const h = hdr.build();
+  if (g) {
+    h.add(g.ok);
+    h.add(g.bad);
+  }
+  const q = (p: number): number => h.getValueAtPercentile(p) / 1000;
+  const mem = process.memoryUsage();
+  console.log(JSON.stringify({ requests: g?.requests ?? 0, failed: g?.failed ?? 0, seconds: r.durationMs / 1000, rps: (g?.requests ?? 0) / (r.durationMs / 1000), p50: q(50), p95: q(95), p99: q(99), dropped: r.recorder.dropped, late: r.recorder.lateStarts, peakRssMb: Math.max(peakRss, mem.rss) / 2 ** 20, heapMb: mem.heapUsed / 2 ** 20 }));
+}
+
+async function runAutocannon(url: string, connections: number, seconds: number): Promise<void> {
+  const autocannon = (await import('autocannon')).default;
+  const r = await autocannon({ url, connections, pipelining: 1, duration: seconds });
+  console.log(JSON.stringify({ requests: r.requests.total, seconds: r.duration, rps: r.requests.total / r.duration, errors: r.errors + r.non2xx }));
+}
+
+// ---------- orchestration ----------
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+async function main(): Promise<void> {
+  const seconds = arg('seconds', 10);
+  const connections = arg('connections', 10);
+  const rounds = arg('rounds', 2);
+  console.log(`revgate load bench: node ${process.version}, ${hasTaskset ? 'taskset: target on CPU 1, generator on CPU 0' : 'taskset not found: processes NOT pinned'}`);
+
+  const fast = await startTarget('fast');
+  console.log(`\n[1] throughput: ${connections} connections, ${seconds} s per run, ${rounds} rounds, target ${fast.url}`);
+  const engineRps: number[] = [];
+  const cannonRps: number[] = [];
+  const vusProfile = { name: 'bench', timeout: '10s', scenarios: { s: { executor: 'constant-vus', vus: connections, duration: `${seconds}s`, requests: [{ path: '/' }] } }, thresholds: { http_reqs: ['count>0'] } };
+  for (let i = 0; i < rounds; i++) {
+    const e = (await child('engine', [fast.url, JSON.stringify(vusProfile)], 0).done) as { rps: number; failed: number };
+    const a = (await child('autocannon', [fast.url, String(connections), String(seconds)], 0).done) as { rps: number; errors: number };
+    engineRps.push(e.rps);
+    cannonRps.push(a.rps);
+    console.log(`  round ${i + 1}: revgate ${e.rps.toFixed(0)} req/s (failed ${e.failed})   autocannon ${a.rps.toFixed(0)} req/s (errors ${a.errors})   ratio ${(e.rps / a.rps).toFixed(3)}`);
+  }
+  // Rounds are paired (same minute, same machine state): the median of per-round ratios resists drift and
+  // neighbours better than a ratio of medians.
+  const ratios = engineRps.map((e, i) => e / (cannonRps[i] as number));
+  console.log(`  median: revgate ${median(engineRps).toFixed(0)} req/s, autocannon ${median(cannonRps).toFixed(0)} req/s; median of per-round ratios ${median(ratios).toFixed(3)} (target >= 1.0)`);
+
+  const dist = await startTarget('dist');
+  const rate = 200;
+  const accSeconds = Math.max(10, seconds * 2);
+  console.log(`\n[2] accuracy: open model ${rate} req/s for ${accSeconds} s against a known distribution (exponential tail: 5% of requests wait more than 200 ms)`);
+  const acc = (await child('engine', [dist.url, JSON.stringify({ name: 'acc', timeout: '10s', scenarios: { s: { executor: 'constant-arrival-rate', rate, duration: `${accSeconds}s`, maxInFlight: 500, requests: [{ path: '/' }] } }, thresholds: { http_reqs: ['count>0'] } })], 0).done) as Record<string, number>;
+  const truth = (await dist.stop()) as Record<string, number>;
+  const nominal: Record<string, number> = { p50: (200 / Math.log(20)) * Math.log(2), p95: 200, p99: (200 / Math.log(20)) * Math.log(100) };
+  console.log(`  requests: reported ${acc.requests}, target saw ${truth.count}; dropped ${acc.dropped}, late starts ${acc.late}`);
+  for (const q of ['p50', 'p95', 'p99']) {
+    const rep = acc[q] as number;
+    const tru = truth[q] as number;
+    console.log(`  ${q}: reported ${rep.toFixed(2)} ms   true (server-measured) ${tru.toFixed(2)} ms   error ${(((rep - tru) / tru) * 100).toFixed(2)}%   (nominal ${(nominal[q] as number).toFixed(2)} ms)`);
+  }
+
+  if (!process.argv.includes('--skip-memory')) {
+    console.log('\n[3] memory: open model 2000 req/s, 10 s vs 60 s');
+    const mem: Array<Record<string, number>> = [];
+    for (const s of [10, 60]) {
+      const m = (await child('engine', [fast.url, JSON.stringify({ name: 'mem', scenarios: { s: { executor: 'constant-arrival-rate', rate: 2000, duration: `${s}s`, maxInFlight: 200, requests: [{ path: '/' }] } }, thresholds: { http_reqs: ['count>0'] } })], 0).done) as Record<string, number>;
+      mem.push(m);
+      console.log(`  ${s} s: ${m.requests} requests, peak RSS ${(m.peakRssMb as number).toFixed(1)} MiB, heap after GC ${(m.heapMb as number).toFixed(1)} MiB`);
+    }
+    const [a, b] = mem as [Record<string, number>, Record<string, number>];
+    console.log(`  change 10 s -> 60 s: peak RSS ${((((b.peakRssMb as number) - (a.peakRssMb as number)) / (a.peakRssMb as number)) * 100).toFixed(1)}%, heap ${((((b.heapMb as number) - (a.heapMb as number)) / (a.heapMb as number)) * 100).toFixed(1)}% (target within 10%)`);
+  }
+  await fast.stop();
+}
+
+const role = process.argv[2];
+if (role === 'target-fast') runTarget('fast');
+else if (role === 'target-dist') runTarget('dist');
+else if (role === 'engine') await runEngine(process.argv[3] as string, JSON.parse(process.argv[4] as string) as object);
+else if (role === 'autocannon') await runAutocannon(process.argv[3] as string, Number(process.argv[4]), Number(process.argv[5]));
+else await main();

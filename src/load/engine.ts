@@ -1,0 +1,368 @@
+/**
+ * The embedded load engine: the one hot path in revgate. Built on undici's `dispatch` with the
+ * legacy handler interface (no per-request wrapper objects) and one preallocated handler per
+ * in-flight slot, like autocannon: per request it only bumps counters and records into HDR
+ * histograms; nothing is logged, thrown or (by us) allocated. Aggregation happens after the run.
+ *
+ * Arrival-rate scenarios are an open model: arrival i is due at its scheduled time t_i
+ * (schedule.ts) and its latency is measured from t_i, so a slow target or a busy event loop shows
+ * up as latency instead of silently lowering the offered load (no coordinated omission). An arrival
+ * that finds every slot busy is dropped and counted (k6's dropped_iterations); one issued more than
+ * LATE_MS after t_i is counted as a late start (the generator itself fell behind).
+ * constant-vus scenarios are a closed model (each VU waits for its response), as in k6.
+ */
+import { performance } from 'node:perf_hooks';
+import { Pool, type Dispatcher } from 'undici';
+import type { NetErrorKind } from '../evaluate/types.js';
+import { classifyNetError } from '../http/classify.js';
+import type { ArrivalSchedule } from './schedule.js';
+import { Recorder, BLOCKS } from './recorder.js';
+
+/** An arrival issued this much after its scheduled time is a late start. */
+export const LATE_MS = 10;
+const TICK_MS = 1;
+const HOUSEKEEPING_MS = 100;
+
+export interface PlannedRequest {
+  method: string;
+  /** Full path (base path + request path). */
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+  /** Sub-metric groups this request records into (0 = all requests). */
+  groups: Int32Array;
+  /** Approximate bytes on the wire for data_sent. */
+  bytesOut: number;
+}
+
+export interface PlannedScenario {
+  name: string;
+  executor: 'constant-arrival-rate' | 'ramping-arrival-rate' | 'constant-vus';
+  /** Origin this scenario sends to (scenarios may target different origins, e.g. baseline and canary). */
+  origin: string;
+  startMs: number;
+  durationMs: number;
+  gracefulStopMs: number;
+  /** In-flight cap (arrival-rate) or number of VUs (constant-vus). */
+  slots: number;
+  schedule?: ArrivalSchedule;
+  /** Request indices in weighted, interleaved order; iteration k sends cycle[k % length]. */
+  cycle: Int32Array;
+}
+
+export interface EnginePlan {
+  timeoutMs: number;
+  groups: string[];
+  requests: PlannedRequest[];
+  scenarios: PlannedScenario[];
+  /** Extra CA (PEM) to trust; TLS verification is never disabled. */
+  ca?: string;
+}
+
+export type StopReason = 'completed' | 'interrupted' | 'aborted';
+
+export interface EngineResult {
+  recorder: Recorder;
+  startedAt: Date;
+  finishedAt: Date;
+  durationMs: number;
+  stopReason: StopReason;
+  /** Why the run stopped early (interrupt or abortOnFail threshold). */
+  stopDetail?: string;
+  /** Sum of the scenarios' slots: k6's vus_max. */
+  slots: number;
+}
+
+export interface EngineHooks {
+  /** Called once a second with the elapsed time; return a reason to stop the run early (abortOnFail). */
+  onSecond?: (elapsedMs: number, recorder: Recorder) => string | undefined;
+  /** Dispatcher per origin; default an undici Pool (tests and the bench may inject one). */
+  dispatcher?: (origin: string, connections: number) => Dispatcher;
+}
+
+class Slot {
+  scheduled = 0;
+  request = 0;
+  status = 0;
+  bytes = 0;
+  constructor(
+    readonly engine: LoadEngine,
+    readonly scenario: ScenarioState,
+    readonly index: number,
+  ) {}
+  // undici's legacy handler interface: passed through without a wrapper allocation.
+  onConnect(): void {}
+  onHeaders(status: number): boolean {
+    this.status = status;
+    return true;
+  }
+  onData(chunk: Buffer): boolean {
+    this.bytes += chunk.length;
+    return true;
+  }
+  onComplete(): void {
+    this.engine.complete(this);
+  }
+  onError(err: Error): void {
+    this.engine.fail(this, err);
+  }
+}
+
+interface ScenarioState {
+  plan: PlannedScenario;
+  dispatcher: Dispatcher;
+  slots: Slot[];
+  free: Int32Array;
+  freeTop: number;
+  inFlight: number;
+  /** Arrivals or iterations issued so far. */
+  issued: number;
+  nextDue: number;
+  started: boolean;
+  done: boolean;
+}
+
+function errorKind(err: Error): { kind: NetErrorKind; message: string } {
+  // Fast path on undici's and Node's stable codes; the regex classifier for everything else.
+  switch ((err as { code?: string }).code) {
+    case 'ECONNREFUSED':
+      return { kind: 'connect', message: err.message };
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return { kind: 'timeout', message: err.message };
+    case 'ECONNRESET':
+    case 'UND_ERR_SOCKET':
+      return { kind: 'reset', message: err.message };
+    default: {
+      const c = classifyNetError(err);
+      return { kind: c.kind, message: c.message };
+    }
+  }
+}
+
+export class LoadEngine {
+  readonly recorder: Recorder;
+  readonly #plan: EnginePlan;
+  readonly #hooks: EngineHooks;
+  readonly #scenarios: ScenarioState[];
+  readonly #opts: Dispatcher.DispatchOptions[];
+  #t0 = 0;
+  #inFlight = 0;
+  #stopping = false;
+  #destroying = false;
+  #stopReason: StopReason = 'completed';
+  #stopDetail: string | undefined;
+  #stopAt = Infinity;
+  #lastSecond = 0;
+  #tickTimer: NodeJS.Timeout | undefined;
+  #houseTimer: NodeJS.Timeout | undefined;
+  #resolve: ((r: EngineResult) => void) | undefined;
+  #startedAt = new Date();
+  readonly #endMs: number;
+  readonly #blockMs: number;
+
+  constructor(plan: EnginePlan, hooks: EngineHooks = {}) {
+    this.#plan = plan;
+    this.#hooks = hooks;
+    this.#endMs = Math.max(...plan.scenarios.map((s) => s.startMs + s.durationMs));
+    this.#blockMs = Math.max(1, this.#endMs / BLOCKS);
+    this.recorder = new Recorder(plan.groups, this.#endMs / 1000 + 2);
+    // One options object per request, built once and reused for every dispatch of that request.
+    this.#opts = plan.requests.map((r) => ({
+      method: r.method as Dispatcher.HttpMethod,
+      path: r.path,
+      headers: r.headers,
+      ...(r.body !== undefined ? { body: r.body } : {}),
+      headersTimeout: plan.timeoutMs,
+      bodyTimeout: plan.timeoutMs,
+    }));
+    const makeDispatcher =
+      hooks.dispatcher ??
+      ((origin: string, connections: number): Dispatcher =>
+        new Pool(origin, { connections, pipelining: 1, headersTimeout: plan.timeoutMs, bodyTimeout: plan.timeoutMs, connect: { timeout: plan.timeoutMs, ...(plan.ca ? { ca: plan.ca } : {}) } }));
+    this.#scenarios = plan.scenarios.map((p) => {
+      const state: ScenarioState = { plan: p, dispatcher: makeDispatcher(p.origin, p.slots), slots: [], free: new Int32Array(p.slots), freeTop: p.slots, inFlight: 0, issued: 0, nextDue: 0, started: false, done: false };
+      for (let i = 0; i < p.slots; i++) {
+        state.slots.push(new Slot(this, state, i));
+        state.free[i] = p.slots - 1 - i;
+      }
+      state.nextDue = p.schedule ? p.startMs + p.schedule.timeOf(0) : p.startMs;
+      return state;
+    });
+  }
+
+  /** Runs to completion (or until stopped). Resolves, never rejects for a failing target. */
+  run(): Promise<EngineResult> {
+    return new Promise((resolve) => {
+      this.#resolve = resolve;
+      this.#startedAt = new Date();
+      this.#t0 = performance.now();
+      this.#houseTimer = setInterval(() => this.#housekeeping(), HOUSEKEEPING_MS);
+      this.#tick();
+    });
+  }
+
+  /** Stops issuing, lets in-flight requests finish for up to `graceMs`, then ends the run. Idempotent. */
+  stop(reason: StopReason, detail?: string, graceMs = 1000): void {
+    if (this.#stopping) return;
+    this.#stopReason = reason;
+    this.#stopDetail = detail;
+    this.#beginStop(graceMs);
+  }
+
+  #beginStop(graceMs: number): void {
+    this.#stopping = true;
+    this.#stopAt = performance.now() - this.#t0 + graceMs;
+    if (this.#inFlight === 0) void this.#finish();
+  }
+
+  #tick(): void {
+    this.#tickTimer = undefined;
+    if (this.#stopping) return;
+    const now = performance.now() - this.#t0;
+    let active = false;
+    for (const s of this.#scenarios) {
+      if (s.done) continue;
+      const p = s.plan;
+      if (now >= p.startMs + p.durationMs) {
+        s.done = true;
+        continue;
+      }
+      active = true;
+      if (now < p.startMs) continue;
+      if (!p.schedule) {
+        if (!s.started) {
+          s.started = true;
+          for (let i = 0; i < p.slots; i++) this.#issueNext(s, performance.now());
+        }
+        continue;
+      }
+      // Open model: issue every arrival whose scheduled time has come, each stamped with that time.
+      while (s.nextDue <= now) {
+        const due = s.nextDue;
+        s.issued++;
+        s.nextDue = p.startMs + p.schedule.timeOf(s.issued);
+        if (s.freeTop === 0) {
+          this.recorder.recordDropped();
+          continue;
+        }
+        if (now - due > LATE_MS) this.recorder.lateStarts++;
+        this.#issue(s, s.free[--s.freeTop] as number, due + this.#t0, s.issued - 1);
+      }
+      if (s.nextDue === Infinity) s.done = true;
+    }
+    if (!active) {
+      // Every scenario reached its end: wait for in-flight requests up to the longest gracefulStop.
+      this.#beginStop(Math.max(0, ...this.#plan.scenarios.map((p) => p.gracefulStopMs)));
+      return;
+    }
+    this.#tickTimer = setTimeout(() => this.#tick(), TICK_MS);
+  }
+
+  #issueNext(s: ScenarioState, scheduledAbs: number): void {
+    if (s.freeTop === 0) return;
+    s.issued++;
+    this.#issue(s, s.free[--s.freeTop] as number, scheduledAbs, s.issued - 1);
+  }
+
+  #issue(s: ScenarioState, slotIndex: number, scheduledAbs: number, iteration: number): void {
+    const slot = s.slots[slotIndex] as Slot;
+    const cycle = s.plan.cycle;
+    const r = cycle[iteration % cycle.length] as number;
+    slot.scheduled = scheduledAbs;
+    slot.request = r;
+    slot.status = 0;
+    slot.bytes = 0;
+    s.inFlight++;
+    this.#inFlight++;
+    if (this.#inFlight > this.recorder.maxInFlight) this.recorder.maxInFlight = this.#inFlight;
+    this.recorder.bytesOut += (this.#plan.requests[r] as PlannedRequest).bytesOut;
+    s.dispatcher.dispatch(this.#opts[r] as Dispatcher.DispatchOptions, slot);
+  }
+
+  #release(slot: Slot): ScenarioState {
+    const s = slot.scenario;
+    s.inFlight--;
+    this.#inFlight--;
+    s.free[s.freeTop++] = slot.index;
+    return s;
+  }
+
+  /** @internal hot path: a response finished. */
+  complete(slot: Slot): void {
+    const end = performance.now();
+    const status = slot.status;
+    const cls = status >= 100 && status < 600 ? (status / 100) | 0 : 0;
+    const req = this.#plan.requests[slot.request] as PlannedRequest;
+    this.recorder.record(req.groups, ((end - slot.scheduled) * 1000) | 0, status >= 200 && status < 400, cls);
+    this.recorder.bytesIn += slot.bytes;
+    this.recorder.iterations++;
+    const s = this.#release(slot);
+    this.#afterRelease(s, end);
+  }
+
+  /** @internal a request failed without a complete response (refused, reset, timeout, TLS...). */
+  fail(slot: Slot, err: Error): void {
+    const end = performance.now();
+    const s = this.#release(slot);
+    if (this.#destroying) {
+      this.recorder.interrupted++;
+    } else {
+      const { kind, message } = errorKind(err);
+      this.recorder.recordError(kind, message);
+      const req = this.#plan.requests[slot.request] as PlannedRequest;
+      // A failed request is a latency sample too (a timeout is a 10 s wait for the user), as in k6.
+      this.recorder.record(req.groups, ((end - slot.scheduled) * 1000) | 0, false, 0);
+      this.recorder.iterations++;
+    }
+    // undici may call onError synchronously inside dispatch: re-issue on a later turn, never recursively.
+    if (!s.plan.schedule && !this.#stopping) setImmediate(() => this.#afterRelease(s, performance.now()));
+    else this.#afterRelease(s, end, true);
+  }
+
+  #afterRelease(s: ScenarioState, nowAbs: number, noReissue = false): void {
+    if (this.#stopping) {
+      if (this.#inFlight === 0) void this.#finish();
+      return;
+    }
+    // Closed model: a VU sends its next request as soon as the previous one ended.
+    if (!noReissue && !s.plan.schedule && nowAbs - this.#t0 < s.plan.startMs + s.plan.durationMs) this.#issueNext(s, nowAbs);
+  }
+
+  #housekeeping(): void {
+    const elapsed = performance.now() - this.#t0;
+    const second = Math.floor(elapsed / 1000);
+    this.recorder.advance(second, Math.floor(elapsed / this.#blockMs));
+    if (this.#stopping) {
+      if (elapsed >= this.#stopAt || this.#inFlight === 0) void this.#finish();
+      return;
+    }
+    if (second !== this.#lastSecond) {
+      this.#lastSecond = second;
+      const reason = this.#hooks.onSecond?.(elapsed, this.recorder);
+      if (reason) this.stop('aborted', reason, 0);
+    }
+  }
+
+  async #finish(): Promise<void> {
+    if (this.#destroying) return;
+    this.#destroying = true;
+    if (this.#tickTimer) clearTimeout(this.#tickTimer);
+    if (this.#houseTimer) clearInterval(this.#houseTimer);
+    const finishedAt = new Date();
+    const durationMs = performance.now() - this.#t0;
+    // Requests still in flight after the grace period are interrupted (counted, not timed), as in k6.
+    await Promise.all(this.#scenarios.map((s) => s.dispatcher.destroy().catch(() => undefined)));
+    this.recorder.finish();
+    this.#resolve?.({
+      recorder: this.recorder,
+      startedAt: this.#startedAt,
+      finishedAt,
+      durationMs,
+      stopReason: this.#stopReason,
+      ...(this.#stopDetail ? { stopDetail: this.#stopDetail } : {}),
+      slots: this.#plan.scenarios.reduce((n, s) => n + s.slots, 0),
+    });
+  }
+}
