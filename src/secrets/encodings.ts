@@ -2,6 +2,7 @@
  * The encoded forms a secret takes on its way into reports, shared by the Redactor (which masks them)
  * and the leak scanner (which looks for them). Pure string/byte functions, no I/O.
  */
+import { needleIndex } from './needle-index.js';
 
 /** Values shorter than this are not treated as secrets: masking "abc" would shred ordinary text. */
 export const MIN_SECRET_LENGTH = 4;
@@ -120,12 +121,20 @@ function htmlEscape(s: string): string {
  * needle or of different secrets) are merged into one span first, so no fragment of a secret survives between
  * two replacements.
  */
+/** Above this many needles replaceSpans searches with a NeedleIndex instead of one indexOf loop per needle. */
+const INDEXED_FROM = 16;
+
 export function replaceSpans(haystack: string, needles: readonly string[], replacement: string): { text: string; count: number } {
   const spans: Array<[number, number]> = [];
-  for (const needle of needles) {
-    if (needle.length === 0) continue;
-    for (let i = haystack.indexOf(needle); i !== -1; i = haystack.indexOf(needle, i + 1)) {
-      spans.push([i, i + needle.length]);
+  if (needles.length > INDEXED_FROM) {
+    // Many secrets (one key per tenant): one pass over the text finds the same spans as the loop below.
+    needleIndex(needles).forEachMatch(haystack, (n, i) => spans.push([i, i + (needles[n] as string).length]));
+  } else {
+    for (const needle of needles) {
+      if (needle.length === 0) continue;
+      for (let i = haystack.indexOf(needle); i !== -1; i = haystack.indexOf(needle, i + 1)) {
+        spans.push([i, i + needle.length]);
+      }
     }
   }
   if (spans.length === 0) return { text: haystack, count: 0 };

@@ -2,7 +2,7 @@
  * Walking and decoding helpers shared by the scrubber and the scanner. Deliberately free of any masking logic,
  * so the scanner stays an independent check of what the scrubber did.
  */
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import JSZip from 'jszip';
 
@@ -19,19 +19,23 @@ export interface WalkEntry {
   target?: string;
 }
 
-/** Every file, directory and symlink under `dir`, parents before children. Symlinks are reported, not followed. */
+/**
+ * Every file, directory and symlink under `dir`, parents before children. Symlinks are reported, not followed.
+ * The file system calls are synchronous: one async lstat per entry cost ~0.2 ms of thread-pool round trip,
+ * seconds for the thousands of files a tenant-probe run writes, while there is nothing else to do meanwhile.
+ */
 export async function* walk(dir: string): AsyncGenerator<WalkEntry> {
   const root = path.resolve(dir);
   const pending = [root];
   while (pending.length > 0) {
     const current = pending.shift()!;
-    const names = (await readdir(current)).sort();
+    const names = readdirSync(current).sort();
     for (const name of names) {
       const abs = path.join(current, name);
       const rel = path.relative(root, abs).split(path.sep).join('/');
-      const stat = await lstat(abs);
+      const stat = lstatSync(abs);
       if (stat.isSymbolicLink()) {
-        yield { abs, rel, type: 'symlink', target: await readlink(abs) };
+        yield { abs, rel, type: 'symlink', target: readlinkSync(abs) };
       } else if (stat.isDirectory()) {
         yield { abs, rel, type: 'dir' };
         pending.push(abs);

@@ -1,4 +1,5 @@
 import { MIN_SECRET_LENGTH, byteVariantsOf, replaceSpans, variantsOf } from './encodings.js';
+import { needleIndex } from './needle-index.js';
 
 export const MASK = '***';
 
@@ -34,7 +35,7 @@ export class Redactor {
   readonly #ignored: IgnoredSecret[] = [];
   #needles: string[] | undefined;
   #latin1Needles: string[] | undefined;
-  #byteNeedles: Buffer[] | undefined;
+  #byteNeedles: string[] | undefined;
 
   /**
    * Register a secret. Values shorter than 4 characters are ignored (see `ignored()`), because masking them
@@ -83,7 +84,7 @@ export class Redactor {
   }
 
   has(text: string): boolean {
-    return this.#needlesCached().some((n) => text.includes(n));
+    return needleIndex(this.#needlesCached()).some(text);
   }
 
   /**
@@ -101,8 +102,9 @@ export class Redactor {
   /** Whether raw bytes hold any variant, as UTF-8 or (for the raw value) UTF-16LE. */
   hasBytes(bytes: Uint8Array): boolean {
     const input = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.#byteNeedles ??= this.#secrets.flatMap((s) => byteVariantsOf(s.value).map((v) => v.bytes));
-    return this.#byteNeedles.some((n) => input.includes(n));
+    // Bytes as latin1 text (one char per byte), so one indexed pass answers for every needle.
+    this.#byteNeedles ??= this.#secrets.flatMap((s) => byteVariantsOf(s.value).map((v) => v.bytes.toString('latin1')));
+    return needleIndex(this.#byteNeedles).some(input.toString('latin1'));
   }
 
   /** A structural copy of `value` with every string (and object key) masked. Handles cycles. */

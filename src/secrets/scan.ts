@@ -3,11 +3,12 @@
  * gzip streams and base64 data URIs (Playwright's HTML report embeds its data zip as one) for every variant.
  * It shares only walking/decoding helpers with the scrubber, never its masking, so a scrubber bug shows up here.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { MIN_SECRET_LENGTH, byteVariantsOf, replaceSpans, stripAnsi, type VariantKind } from './encodings.js';
 import { MAX_CONTAINER_DEPTH, findDataUris, isGzip, isZip, looksText, readZip, walk } from './files.js';
+import { needleIndex } from './needle-index.js';
 
 export interface LeakFinding {
   /**
@@ -67,13 +68,14 @@ export async function scanForLeaks(dir: string, secrets: string[]): Promise<Leak
   };
 
   for await (const entry of walk(dir)) {
-    for (const n of needles) if (Buffer.from(entry.rel, 'utf8').includes(n.bytes)) record({ file: entry.rel, where: 'path', variant: n.kind, secretIndex: n.secretIndex });
+    for (const n of found(needles, Buffer.from(entry.rel, 'utf8'))) record({ file: entry.rel, where: 'path', variant: n.kind, secretIndex: n.secretIndex });
     if (entry.type === 'symlink') {
       const target = Buffer.from(entry.target ?? '', 'utf8');
-      for (const n of needles) if (target.includes(n.bytes)) record({ file: entry.rel, where: 'symlink-target', variant: n.kind, secretIndex: n.secretIndex });
+      for (const n of found(needles, target)) record({ file: entry.rel, where: 'symlink-target', variant: n.kind, secretIndex: n.secretIndex });
     }
     if (entry.type !== 'file') continue;
-    await scanBytes(await readFile(entry.abs), [], 0, needles, (where, variant, secretIndex) =>
+    // Read synchronously: see walk() in files.ts.
+    await scanBytes(readFileSync(entry.abs), [], 0, needles, (where, variant, secretIndex) =>
       record({ file: entry.rel, where, variant, secretIndex }),
     );
   }
@@ -84,7 +86,7 @@ type Report = (where: string, variant: LeakFinding['variant'], secretIndex: numb
 
 async function scanBytes(bytes: Buffer, trail: string[], depth: number, needles: Needle[], report: Report): Promise<void> {
   const where = trail.length === 0 ? 'raw' : trail.join(' > ');
-  for (const n of needles) if (bytes.includes(n.bytes)) report(where, n.kind, n.secretIndex);
+  for (const n of found(needles, bytes)) report(where, n.kind, n.secretIndex);
   if (bytes.length === 0 || depth >= MAX_CONTAINER_DEPTH) return;
 
   if (isZip(bytes)) {
@@ -106,7 +108,8 @@ async function scanBytes(bytes: Buffer, trail: string[], depth: number, needles:
   const text = bytes.toString('latin1');
   const stripped = stripAnsi(text);
   if (stripped !== text) {
-    for (const n of needles) if (!text.includes(n.latin1) && stripped.includes(n.latin1)) report(`${where} (ansi-stripped)`, n.kind, n.secretIndex);
+    const inText = new Set(found(needles, bytes));
+    for (const n of found(needles, Buffer.from(stripped, 'latin1'))) if (!inText.has(n)) report(`${where} (ansi-stripped)`, n.kind, n.secretIndex);
   }
   for (const uri of findDataUris(text)) {
     if (isZip(uri.bytes)) await scanZip(uri.bytes, trail, 'embedded-zip', depth + 1, needles, report);
@@ -125,7 +128,19 @@ async function scanZip(bytes: Buffer, trail: string[], label: string, depth: num
   for (const entry of entries) {
     const name = Buffer.from(entry.name, 'utf8');
     const at = [...trail, `${label}:${entry.name}`];
-    for (const n of needles) if (name.includes(n.bytes)) report(`${at.join(' > ')} (name)`, n.kind, n.secretIndex);
+    for (const n of found(needles, name)) report(`${at.join(' > ')} (name)`, n.kind, n.secretIndex);
     await scanBytes(entry.bytes, at, depth + 1, needles, report);
   }
+}
+
+const latin1Lists = new WeakMap<Needle[], string[]>();
+
+/**
+ * The needles whose bytes occur in `bytes`, in needle order: the same answer as `bytes.includes(n.bytes)` per
+ * needle (latin1 maps each byte to one character), found in one indexed pass (see needle-index.ts).
+ */
+function found(needles: Needle[], bytes: Buffer): Needle[] {
+  let texts = latin1Lists.get(needles);
+  if (!texts) latin1Lists.set(needles, (texts = needles.map((n) => n.latin1)));
+  return needleIndex(texts).matches(bytes.toString('latin1')).map((i) => needles[i] as Needle);
 }

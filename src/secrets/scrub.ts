@@ -3,7 +3,8 @@
  * including inside zips (Playwright traces, Allure copies of them) and inside the zip Playwright's HTML report
  * embeds in index.html. What cannot be cleaned without breaking it (a binary that holds a secret) is deleted.
  */
-import { access, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { access, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type JSZip from 'jszip';
@@ -68,7 +69,8 @@ export async function scrubDirectory(dir: string, redactor: Redactor): Promise<S
 
     report.filesScanned++;
     const ctx: Context = { redactor, latin1Needles, removed: [] };
-    const outcome = await scrubBytes(await readFile(entry.abs), ctx, 0);
+    // Read synchronously: see walk() in files.ts.
+    const outcome = await scrubBytes(readFileSync(entry.abs), ctx, 0);
     const shownAs = maskName(entry.rel);
     report.filesDeleted.push(...ctx.removed.map((inner) => `${shownAs}!${inner}`));
     if (outcome.kind === 'changed') {
