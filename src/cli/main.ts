@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ExitCode } from '../core/exit-codes.js';
 import { VERSION } from '../core/version.js';
+import { probeCommand } from './commands/probe.js';
 import { sandboxCommand } from './commands/sandbox.js';
 import { smokeCommand } from './commands/smoke.js';
 import { loadCommand } from './commands/load.js';
@@ -17,6 +18,7 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<void
     .command(smokeCommand)
     .command(validateCommand)
     .command(sandboxCommand)
+    .command(probeCommand)
     .command(loadCommand)
     .demandCommand(1, 'Name a command (see the list above).')
     .strict()

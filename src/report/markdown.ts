@@ -1,4 +1,5 @@
 import type { CheckResult, CheckStatus, GateResult, Verdict, VerdictValue } from '../verdict/types.js';
+import { renderProbeMatrix } from './probe-matrix.js';
 import type { Reporter } from './types.js';
 import { stripAnsi } from './xml.js';
 
@@ -54,19 +55,27 @@ export function renderMarkdown(v: Verdict): string {
     lines.push('');
   }
 
+  lines.push(...renderProbeMatrix(v));
+
   if (v.checks.length) {
     const c = v.counts;
     lines.push(`### Checks (${c.passed} passed, ${c.failed} failed, ${c.degraded} degraded, ${c.flaky} flaky, ${c.skipped} skipped, ${c.error} error)`, '');
     lines.push('| | Check | Status | Time | Details |', '|---|---|---|---|---|');
-    const sorted = [...v.checks].sort((a, b) => STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status));
+    let sorted = [...v.checks].sort((a, b) => STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status));
+    // Tenant probes number in the thousands: list what did not pass (capped); the matrix above has the rest.
+    const hidden = v.blastRadius ? sorted.filter((x) => x.status === 'passed').length : 0;
+    if (v.blastRadius) sorted = sorted.filter((x) => x.status !== 'passed');
+    const capped = v.blastRadius ? Math.max(0, sorted.length - 200) : 0;
+    if (capped) sorted = sorted.slice(0, 200);
     for (const check of sorted) {
       const blocking = check.blocking ? '' : ' _(non-blocking)_';
       lines.push(`| ${ICON[check.status]} | \`${cell(check.id)}\` ${cell(check.title)}${blocking} | ${check.status} | ${ms(check.durationMs)} | ${cell(detail(check))} |`);
     }
+    if (capped || hidden) lines.push('', `${capped ? `… ${capped} more that did not pass, and ` : ''}${hidden} passed (not listed; verdict.json has every check).`);
     lines.push('');
   }
 
-  const repro = v.checks.filter((c) => c.reproduce && c.status !== 'passed' && c.status !== 'skipped');
+  const repro = v.checks.filter((c) => c.reproduce && c.status !== 'passed' && c.status !== 'skipped').slice(0, v.blastRadius ? 50 : undefined);
   if (repro.length) {
     lines.push('<details><summary>Reproduce the checks that did not pass</summary>', '', '```bash');
     for (const c of repro) lines.push(`# ${c.id}`, stripAnsi(c.reproduce as string));

@@ -32,6 +32,10 @@ export { createRevisionApp, type RevisionApp, type RevisionAppOptions } from './
 export { handleControl, isControlPath, type ControlTarget } from './control.js';
 export { listen, assertLoopback, type Listener, type ListenerOptions, type RequestHandler } from './listener.js';
 export { createCertificates, type SandboxCertificates } from './tls.js';
+// The APIM-like gateway in front of a generated stamps estate (tenant probes).
+export { startGateway, DEFAULT_TIER_LIMITS, type GatewayOptions, type RunningGateway, type GatewayState, type TierLimit } from './gateway.js';
+export { generateEstate, type StampsEstate, type GatewayTenant, type GatewayCell } from './gateway-catalog.js';
+export { parseGatewayFault, parseGatewayFaults, type GatewayFault } from './gateway-faults.js';
 
 export interface SandboxOptions {
   /** Default '127.0.0.1'. Only loopback (127.0.0.0/8, ::1, localhost) is accepted: the control API has no auth. */

@@ -92,4 +92,25 @@ export interface Verdict {
   tool: { name: 'revgate'; version: string };
   /** Paths (relative to the output directory) of the other reports. */
   artifacts?: Record<string, string>;
+  /** probe: how many tenants, cells and regions are affected (see BlastRadius). */
+  blastRadius?: BlastRadius;
+}
+
+/** Tenant probes: whether one tenant, one cell, one region or the whole revision is broken. */
+export interface BlastRadius {
+  /** One line, e.g. "3/120 tenants failing, all on cell shared-smb-eastus". */
+  line: string;
+  /** Distinct tenants probed; failing = at least one blocking probe failed; error = could not be probed (and none failed). */
+  tenants: { total: number; failing: number; degraded: number; error: number };
+  cells: { total: number; affected: number };
+  regions: { total: number; affected: number };
+  /** Tenants with a failed isolation check (cross-tenant key accepted, keyless request accepted, or another tenant's id in a response). */
+  isolationBreaches: number;
+  /** Probes that stayed rate-limited (429) after honouring Retry-After once. */
+  rateLimited: number;
+  /** Cells with a failing or unprobed tenant, worst first. */
+  byCell: Array<{ cell: string; type?: 'shared' | 'dedicated'; region?: string; tenants: number; failing: number; error: number }>;
+  byRegion: Array<{ region: string; tenants: number; failing: number; error: number }>;
+  /** Failing tenant ids (at most 100; `tenants.failing` has the count). */
+  failingTenants: string[];
 }

@@ -19,7 +19,7 @@ describe('CLI help, version and validate', () => {
     const r = await runCli(['--help']);
     assert.equal(r.code, 0);
     const commands = [...r.stdout.matchAll(/^ {2}revgate (\w+)/gm)].map((m) => m[1]);
-    assert.deepEqual(commands.sort(), ['load', 'sandbox', 'smoke', 'validate']);
+    assert.deepEqual(commands.sort(), ['load', 'probe', 'sandbox', 'smoke', 'validate']);
   });
 
   it('--version prints the package version', async () => {

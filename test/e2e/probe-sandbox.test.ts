@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { generateEstate } from '../../src/sandbox/gateway-catalog.js';
+import { startGateway } from '../../src/sandbox/gateway.js';
+import { scanForLeaks } from '../../src/secrets/scan.js';
+import { readVerdict, runCli, tempDir, writeJson } from '../helpers/cli.js';
+import { verdictSchemaErrors } from '../helpers/verdicts.js';
+
+function allFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = path.join(dir, name);
+    return statSync(p).isDirectory() ? allFiles(p) : [p];
+  });
+}
+
+describe('revgate probe against the sandbox gateway', () => {
+  it('one faulted cell fails exactly its tenants, the blast radius says so, and an isolation leak is caught', async () => {
+    const out = tempDir();
+    const cell = 'shared-premium-eastus-01';
+    const leaky = 't0003-basic';
+    const r = await runCli(['probe', '--sandbox', '--sandbox-tenants', '120', '--out', out, '--gateway-fault', `cell=${cell}:errors,status=503`, '--gateway-fault', `tenant=${leaky}:isolation-leak`]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const v = readVerdict(out);
+    assert.equal(verdictSchemaErrors(v), '');
+    assert.equal(v.checks.length, 120 * 3 * 2);
+    // The generated estate is deterministic apart from the keys: which tenants live on that cell is known.
+    const onCell = generateEstate({ tenants: 120 }).tenants.filter((t) => t.cells.eastus === cell).map((t) => t.id).sort();
+    assert.equal(onCell.length, 30);
+    const failedHealth = v.checks.filter((c) => c.labels?.probe === 'health' && c.status === 'failed');
+    assert.deepEqual([...new Set(failedHealth.map((c) => c.labels?.tenant))].sort(), onCell);
+    assert.ok(failedHealth.every((c) => c.labels?.region === 'eastus' && c.labels.cell === cell));
+    const breaches = v.checks.filter((c) => c.labels?.probe === 'isolation' && c.status === 'failed');
+    assert.deepEqual([...new Set(breaches.map((c) => c.labels?.tenant))], [leaky]);
+    assert.ok(breaches.every((c) => c.severity === 'critical' && c.blocking && /ISOLATION BREACH: t0003-basic's subscription key was accepted/.test(c.error?.message ?? '')));
+    assert.equal(breaches.length, 3, 'in every region');
+
+    const b = v.blastRadius!;
+    assert.deepEqual([b.tenants.total, b.tenants.failing, b.isolationBreaches], [120, 31, 1]);
+    assert.match(b.line, /^31\/120 tenants failing across 4 cells in 3 regions: 30 on shared-premium-eastus-01 \(all 30 of its tenants\)/);
+    assert.match(v.summary, /^FAIL: 31\/120 tenants failing/);
+    // Labels reach JUnit properties and Allure labels; summary.md has the matrix.
+    const junit = readFileSync(path.join(out, 'junit.xml'), 'utf8');
+    assert.match(junit, /<property name="tenant" value="t0002-premium"\/>/);
+    assert.match(junit, /<property name="cell" value="shared-premium-eastus-01"\/>/);
+    const allure = readdirSync(path.join(out, 'allure-results')).filter((f) => f.endsWith('-result.json'));
+    assert.equal(allure.length, 720);
+    const one = JSON.parse(readFileSync(path.join(out, 'allure-results', allure[0]!), 'utf8')) as { labels: Array<{ name: string }> };
+    for (const name of ['tenant', 'tier', 'cell', 'region']) assert.ok(one.labels.some((l) => l.name === name), name);
+    const md = readFileSync(path.join(out, 'summary.md'), 'utf8');
+    assert.match(md, /### Tenant x region \(31 tenants with a problem; the other 89 passed everywhere\)/);
+    assert.match(md, /\| `t0002-premium` \| premium \| ❌ health \(shared-premium-eastus-01\) \| ✅ \| ✅ \|/);
+    assert.match(r.stdout, /verdict: fail \(decision: rollback, exit 1\)/);
+  });
+
+  it('a 429 is rate-limited, not an outage: Retry-After honoured once, then reported as could-not-measure', async () => {
+    const out = tempDir();
+    const r = await runCli(['probe', '--sandbox', '--sandbox-tenants', '6', '--sandbox-regions', 'eastus', '--out', out, '--gateway-fault', 'tenant=t0001-basic:rate-limited,first=1,retry-after=1', '--gateway-fault', 'tenant=t0003-basic:rate-limited,retry-after=30']);
+    assert.equal(r.code, 4, r.stdout + r.stderr);
+    const v = readVerdict(out);
+    // t0001's first request with its key got 429 + Retry-After: 1; the one retry passed.
+    const retried = v.checks.filter((c) => c.labels?.tenant === 't0001-basic');
+    assert.ok(retried.every((c) => c.status === 'passed'), JSON.stringify(retried));
+    assert.ok(retried.some((c) => c.attempts === 2), 'the retry is counted as a second attempt');
+    // t0003 stays rate-limited (Retry-After 30 s is over the 5 s wait): could not measure, never "failed".
+    const stuck = v.checks.find((c) => c.id === 't0003-basic/eastus/health');
+    assert.equal(stuck?.status, 'error');
+    assert.equal(stuck?.error?.kind, 'rate-limited');
+    assert.match(stuck?.error?.message ?? '', /rate-limited \(429\), not an outage: Retry-After 30 s; not retried: Retry-After 30 s is longer than the 5 s revgate waits/);
+    // Its isolation probes are refused (401/403) before the rate limit applies, as APIM checks the key first.
+    assert.equal(v.checks.find((c) => c.id === 't0003-basic/eastus/isolation')?.status, 'passed');
+    assert.equal(v.blastRadius?.tenants.failing, 0, 'nobody is counted as failing');
+    assert.match(v.blastRadius?.line ?? '', /1 tenant could not be probed; 1 probe rate-limited/);
+  });
+
+  it('bad catalog: exit 3 with every problem listed, nothing run', async () => {
+    const dir = tempDir();
+    const file = writeJson(path.join(dir, 'tenants.json'), {
+      regions: { eastus: { gatewayUrl: 'https://gw.example.net' }, westus: { gatewayUrl: 'not a url' } },
+      cells: { c1: { type: 'shared' } },
+      tenants: [
+        { id: 'a', tier: 'basic', regions: ['eastus'], cell: 'c1', key: { env: 'KEY_A' } },
+        { id: 'a', tier: 'basic', regions: ['eastus'], cell: 'c1', key: { env: 'KEY_A' } },
+        { id: 'b', tier: 'basic', regions: ['mars'], cell: 'c1' },
+      ],
+    });
+    const r = await runCli(['probe', '--tenants', file, '--out', path.join(dir, 'out')]);
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    assert.match(r.stderr, /the tenant catalog has 4 problems/);
+    assert.match(r.stderr, /\$\.regions\.westus\.gatewayUrl: gateway URL is not a valid URL/);
+    assert.match(r.stderr, /\$\.tenants\[1\]\.id: duplicate tenant id "a"/);
+    assert.match(r.stderr, /\$\.tenants\[2\]\.regions\[0\]: unknown region "mars"/);
+    assert.match(r.stderr, /\$\.tenants\[2\]\.key: no subscription key reference/);
+  });
+});
+
+describe('revgate probe with real keys from env vars and a keys file', () => {
+  it('a missing key fails only that tenant with the reason; keys appear in no output file', async () => {
+    const estate = generateEstate({ tenants: 8, regions: ['eastus', 'westus'] });
+    const gateway = await startGateway({ estate, faults: ['cell=shared-smb-westus-01:errors,status=500', 'tenant=t0002-premium:isolation-leak,mode=body'] });
+    try {
+      const dir = tempDir();
+      const keysFile = path.join(dir, 'keys.json');
+      const fromFile = estate.tenants.slice(4);
+      writeFileSync(keysFile, JSON.stringify(Object.fromEntries(fromFile.map((t) => [t.id, t.key]))));
+      const env: Record<string, string> = {};
+      const tenants = estate.tenants.map((t, i) => {
+        const name = `APIM_KEY_${t.id.replace(/-/g, '_').toUpperCase()}`;
+        if (i < 4 && t.id !== 't0001-basic') env[name] = t.key; // t0001-basic's variable is declared but not set
+        return { id: t.id, tier: t.tier, regions: Object.keys(t.cells), cell: t.cells, key: i < 4 ? { env: name } : { file: 'keys.json' } };
+      });
+      const catalog = writeJson(path.join(dir, 'tenants.json'), {
+        service: 'stamps-e2e',
+        regions: Object.fromEntries(Object.entries(gateway.urls).map(([r, u]) => [r, { gatewayUrl: u }])),
+        cells: estate.cells,
+        tenants,
+      });
+      const out = path.join(dir, 'out');
+      const r = await runCli(['probe', '--tenants-cmd', `cat '${catalog}'`, '--out', out], { env, cwd: dir });
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      const v = readVerdict(out);
+      assert.equal(verdictSchemaErrors(v), '');
+      const missing = v.checks.filter((c) => c.labels?.tenant === 't0001-basic');
+      assert.equal(missing.length, 4);
+      for (const c of missing) {
+        assert.equal(c.status, 'error');
+        assert.match(c.error?.message ?? '', /subscription key env var APIM_KEY_T0001_BASIC is not set, so no probe of tenant t0001-basic was sent/);
+      }
+      const others = v.checks.filter((c) => c.labels?.tenant !== 't0001-basic');
+      assert.ok(others.every((c) => c.status !== 'error'), 'every other tenant was measured');
+      assert.ok(others.some((c) => c.status === 'failed' && c.labels?.cell === 'shared-smb-westus-01'));
+      assert.ok(v.checks.some((c) => c.labels?.tenant === 't0002-premium' && c.labels.probe === 'isolation' && /contains another tenant's id/.test(c.error?.message ?? '')));
+      // Reproduce commands reference the env var, never the key.
+      const repro = v.checks.find((c) => c.labels?.tenant === 't0000-basic' || c.id === 't0003-basic/westus/health')?.reproduce ?? '';
+      assert.match(v.checks.find((c) => c.id === 't0003-basic/westus/health')?.reproduce ?? repro, /\$\{APIM_KEY_T0003_BASIC\}/);
+
+      // Plant check: grep every file under OUT, and the console, for every key.
+      const keys = estate.tenants.map((t) => t.key);
+      for (const f of allFiles(out)) {
+        const text = readFileSync(f).toString('latin1');
+        for (const k of keys) assert.ok(!text.includes(k), `a key found in ${path.relative(out, f)}`);
+      }
+      for (const stream of [r.stdout, r.stderr]) for (const k of keys) assert.ok(!stream.includes(k), 'console output');
+      assert.deepEqual(await scanForLeaks(out, keys), []);
+    } finally {
+      await gateway.stop();
+    }
+  });
+});
