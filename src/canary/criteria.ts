@@ -220,5 +220,5 @@ function expandWildcards(section: Record<string, ThresholdInput[]>, tags: Record
 
 function invalid(file: string, diagnostics: Diagnostic[]): RevgateError {
   const sorted = [...diagnostics].sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }));
-  return new RevgateError(ErrorCodes.ConfigInvalid, `${file} has ${sorted.length} problem${sorted.length === 1 ? '' : 's'}`, sorted.map((d) => ({ ...d, file })));
+  return new RevgateError(ErrorCodes.ConfigInvalid, `${file} has ${sorted.length} problem${sorted.length === 1 ? '' : 's'}`, sorted.map((d) => ({ ...d, file })), { schema: 'schemas/canary-criteria.schema.json' });
 }

@@ -1,4 +1,5 @@
-import { ErrorCodes, RevgateError, exitCodeForError, formatDiagnostics } from '../core/errors.js';
+import { RevgateError, exitCodeForError, formatDiagnostics } from '../core/errors.js';
+import { ExitCode } from '../core/exit-codes.js';
 
 export const stdout = (s: string): void => {
   process.stdout.write(s);
@@ -12,7 +13,9 @@ export function reportError(err: unknown): number {
   if (err instanceof RevgateError) {
     stderr(`revgate: error: ${err.message}\n`);
     if (err.diagnostics.length) stderr(`${formatDiagnostics(err.diagnostics)}\n`);
-    if (err.code === ErrorCodes.ConfigInvalid) stderr('nothing was run. Fix the problems above (the schema is schemas/config.schema.json).\n');
+    if (err.exitCode === ExitCode.Usage && err.diagnostics.length) {
+      stderr(`nothing was run. Fix the problems above${err.schema ? ` (the schema is ${err.schema})` : ''}.\n`);
+    }
   } else {
     stderr(`revgate: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
   }

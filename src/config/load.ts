@@ -209,5 +209,5 @@ function invalid(display: string, unsorted: Diagnostic[]): RevgateError {
   // Document order reads best: $.checks[2] before $.checks[10], and before $.specs.
   const diagnostics = [...unsorted].sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }));
   const n = diagnostics.length;
-  return new RevgateError(ErrorCodes.ConfigInvalid, `${display} has ${n} problem${n === 1 ? '' : 's'}`, diagnostics.map((d) => ({ ...d, file: display })));
+  return new RevgateError(ErrorCodes.ConfigInvalid, `${display} has ${n} problem${n === 1 ? '' : 's'}`, diagnostics.map((d) => ({ ...d, file: display })), { schema: 'schemas/config.schema.json' });
 }

@@ -47,12 +47,15 @@ export interface Diagnostic {
 export class RevgateError extends Error {
   readonly code: ErrorCode;
   readonly diagnostics: readonly Diagnostic[];
+  /** The published JSON Schema the rejected input is checked against (e.g. `schemas/config.schema.json`), for the hint. */
+  readonly schema: string | undefined;
 
-  constructor(code: ErrorCode, message: string, diagnostics: readonly Diagnostic[] = [], options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: ErrorCode, message: string, diagnostics: readonly Diagnostic[] = [], options?: { cause?: unknown; schema?: string }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'RevgateError';
     this.code = code;
     this.diagnostics = diagnostics;
+    this.schema = options?.schema;
   }
 
   get exitCode(): ExitCodeValue {

@@ -126,7 +126,7 @@ export function loadProfile(file: string, env: Record<string, string | undefined
 export function validateProfile(raw: unknown, env: Record<string, string | undefined>, display = 'profile'): LoadedProfile {
   validator ??= compileDocumentSchema(JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as object);
   const fail = (problems: Diagnostic[]): never => {
-    throw new RevgateError(ErrorCodes.LoadProfileInvalid, `load profile ${display} is invalid (schema: schemas/load-profile.schema.json); nothing was run:`, problems.map((p) => ({ ...p, file: display })));
+    throw new RevgateError(ErrorCodes.LoadProfileInvalid, `load profile ${display} has ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems.map((p) => ({ ...p, file: display })), { schema: 'schemas/load-profile.schema.json' });
   };
   if (!validator(raw)) fail(toDiagnostics(validator.errors));
   const parsed = raw as LoadProfile;

@@ -104,8 +104,9 @@ export function parseCatalog(doc: unknown, ctx: { source: string; dir: string; e
     const file = ctx.source;
     throw new RevgateError(
       ErrorCodes.ConfigInvalid,
-      `the tenant catalog has ${problems.length} problem${problems.length === 1 ? '' : 's'} (schema: schemas/tenants.schema.json)`,
+      `the tenant catalog has ${problems.length} problem${problems.length === 1 ? '' : 's'}`,
       problems.map((p) => ({ ...p, file })),
+      { schema: 'schemas/tenants.schema.json' },
     );
   }
   return normalize(substituted.value as RawCatalog, ctx);

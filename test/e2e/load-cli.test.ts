@@ -120,7 +120,7 @@ describe('baselines', () => {
 
 describe('bad input exits 3 with the problem named, before any load', { concurrency: true }, () => {
   const rows: Array<[string, string[], RegExp]> = [
-    ['unknown executor', ['--profile', profile({}, { executor: 'shared-iterations' }), '--sandbox'], /\$\.scenarios\.s\.executor: must be one of/],
+    ['unknown executor', ['--profile', profile({}, { executor: 'shared-iterations' }), '--sandbox'], /\$\.scenarios\.s\.executor: must be one of[^]*the schema is schemas\/load-profile\.schema\.json/],
     ['malformed threshold', ['--profile', profile({ thresholds: { http_req_duration: ['p95 < 500'] } }), '--sandbox'], /"p95 < 500" is not a k6 threshold expression/],
     ['rate of 0', ['--profile', profile({}, { rate: 0 }), '--sandbox'], /\$\.scenarios\.s\.rate: must be > 0/],
     ['negative duration', ['--profile', profile({}, { duration: '-2s' }), '--sandbox'], /\$\.scenarios\.s\.duration: "-2s" is not a positive duration/],

@@ -20,7 +20,7 @@ describe('revgate probe against the sandbox gateway', () => {
     const out = tempDir();
     const cell = 'shared-premium-eastus-01';
     const leaky = 't0003-basic';
-    const r = await runCli(['probe', '--sandbox', '--sandbox-tenants', '120', '--out', out, '--gateway-fault', `cell=${cell}:errors,status=503`, '--gateway-fault', `tenant=${leaky}:isolation-leak`]);
+    const r = await runCli(['probe', '--sandbox', '--sandbox-tenants', '120', '--concurrency', '16', '--out', out, '--gateway-fault', `cell=${cell}:errors,status=503`, '--gateway-fault', `tenant=${leaky}:isolation-leak`]);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     const v = readVerdict(out);
     assert.equal(verdictSchemaErrors(v), '');
@@ -92,6 +92,7 @@ describe('revgate probe against the sandbox gateway', () => {
     assert.match(r.stderr, /\$\.tenants\[1\]\.id: duplicate tenant id "a"/);
     assert.match(r.stderr, /\$\.tenants\[2\]\.regions\[0\]: unknown region "mars"/);
     assert.match(r.stderr, /\$\.tenants\[2\]\.key: no subscription key reference/);
+    assert.match(r.stderr, /nothing was run\. Fix the problems above \(the schema is schemas\/tenants\.schema\.json\)/);
   });
 });
 
