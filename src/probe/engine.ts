@@ -25,6 +25,8 @@ export interface ProbeOutcome {
   anonymous?: Exchange;
   /** Why requests needing this tenant's key were not sent. */
   keyProblem?: string;
+  /** Why this probe's requests were not (all) sent although the key was there: the run was interrupted. */
+  notSent?: string;
 }
 
 export interface EngineOptions {
@@ -38,6 +40,8 @@ export interface EngineOptions {
   maxBodyBytes?: number;
   /** Extra CA certificates (PEM) to trust; TLS verification is never turned off. */
   ca?: string;
+  /** Aborting stops sending: requests in flight finish, the rest are marked not sent. */
+  signal?: AbortSignal;
 }
 
 type Slot = 'main' | 'cross' | 'anonymous';
@@ -101,7 +105,7 @@ export async function runProbes(probes: readonly Probe[], options: EngineOptions
 
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < jobs.length) {
+    while (next < jobs.length && !options.signal?.aborted) {
       const job = jobs[next++] as Job;
       outcomes[job.index]![job.slot] = await exchange(job.request);
     }
@@ -110,6 +114,9 @@ export async function runProbes(probes: readonly Probe[], options: EngineOptions
     await Promise.all(Array.from({ length: Math.min(options.concurrency, Math.max(1, jobs.length)) }, worker));
   } finally {
     await agent.close().catch(() => undefined);
+  }
+  if (options.signal?.aborted) {
+    for (let i = next; i < jobs.length; i++) outcomes[(jobs[i] as Job).index]!.notSent ??= 'not sent: the run was interrupted (SIGINT)';
   }
   return outcomes;
 }

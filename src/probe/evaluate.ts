@@ -59,8 +59,9 @@ export function evaluateHealth(p: HealthProbe, o: ProbeOutcome, ctx: EvaluateCon
   const base = { id: p.id, title: `${p.endpoint} of tenant ${p.tenant} in ${p.region} (cell ${p.cell}, ${p.tier})`, blocking: true, severity: 'major' as const, attempts: 1, labels: labelsOf(p) };
   const repro = reproduce(p.request, ctx.envRefs.get(p.tenant));
   if (o.keyProblem || !o.main) {
-    const message = o.keyProblem ?? 'the probe was not sent';
-    return { ...base, status: 'error', durationMs: 0, error: { message, code: KEY_MISSING_CODE, kind: 'key' }, assertions: [{ name: 'key', phase: 'error', message }], reproduce: repro };
+    const message = o.keyProblem ?? o.notSent ?? 'the probe was not sent';
+    const error = o.keyProblem ? { message, code: KEY_MISSING_CODE, kind: 'key' } : { message, kind: 'not-sent' };
+    return { ...base, status: 'error', durationMs: 0, error, assertions: [{ name: o.keyProblem ? 'key' : 'sent', phase: 'error', message }], reproduce: repro };
   }
   const limited = rateLimitAssertion(o.main);
   const results = limited?.phase === 'error' ? [limited] : [...evaluateHttp(o.main.measurement, p.expect), ...(limited ? [limited] : [])];
@@ -108,9 +109,9 @@ function refusal(name: string, x: Exchange | undefined, refused: readonly number
  */
 export function evaluateIsolation(p: IsolationProbe, o: ProbeOutcome, ownResponses: readonly string[], ctx: EvaluateContext): CheckResult {
   const results: AssertionResult[] = [
-    refusal('isolation:cross-tenant-key', o.cross, p.refusedStatus, o.keyProblem ? `not sent: ${o.keyProblem}` : undefined, (s) =>
+    refusal('isolation:cross-tenant-key', o.cross, p.refusedStatus, o.keyProblem ? `not sent: ${o.keyProblem}` : o.notSent, (s) =>
       `ISOLATION BREACH: ${p.tenant}'s subscription key was accepted for tenant ${p.partner} (status ${s}, expected ${p.refusedStatus.join(' or ')})`),
-    refusal('isolation:no-key', o.anonymous, p.refusedStatus, undefined, (s) =>
+    refusal('isolation:no-key', o.anonymous, p.refusedStatus, o.notSent, (s) =>
       `ISOLATION BREACH: a request for ${p.tenant} without a subscription key was accepted (status ${s}, expected ${p.refusedStatus.join(' or ')})`),
   ];
   const leaks = new Set<string>();

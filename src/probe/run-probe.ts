@@ -88,16 +88,24 @@ export async function runProbe(opts: ProbeOptions, io: Io): Promise<number> {
 
     const tenantsProbed = new Set(plan.probes.map((p) => p.tenant)).size;
     const concurrency = opts.concurrency ?? 64;
+    const controller = new AbortController();
+    const onSigint = (): void => {
+      process.removeListener('SIGINT', onSigint);
+      io.err('revgate: interrupted: finishing the probes in flight and writing partial results (Ctrl-C again to quit now)\n');
+      controller.abort();
+    };
+    process.on('SIGINT', onSigint);
     io.err(`revgate: probing ${tenantsProbed} tenants in ${plan.regions.length} region(s): ${plan.probes.length} probes, concurrency ${concurrency}\n`);
     const startedAt = new Date();
     const outcomes = await runProbes(plan.probes, {
+      signal: controller.signal,
       keys,
       budgets: keyBudgets(catalog),
       concurrency,
       timeoutMs: opts.timeoutMs ?? catalog.timeoutMs,
       maxRetryWaitMs: opts.maxRetryWaitMs ?? 5000,
       ...(ca ? { ca } : {}),
-    });
+    }).finally(() => process.removeListener('SIGINT', onSigint));
     const finishedAt = new Date();
     const envRefs = new Map<string, string>();
     for (const [tenant, k] of keys) if (k.ok && k.envRef) envRefs.set(tenant, k.envRef);
@@ -112,6 +120,7 @@ export async function runProbe(opts: ProbeOptions, io: Io): Promise<number> {
       finishedAt,
       checks,
       gates: [],
+      ...(controller.signal.aborted ? { partial: true } : {}),
       version: VERSION,
     });
     const verdict = withBlastRadius(decided, catalog, plan.regions.length);

@@ -83,6 +83,22 @@ describe('revgate load against the sandbox', { concurrency: true }, () => {
   });
 });
 
+describe('interrupted runs', () => {
+  it('SIGINT stops the load at once and still writes the partial results, marked as such (exit 4)', async () => {
+    const out = tempDir();
+    const started = Date.now();
+    const r = await runCli(['load', '--profile', profile({}, { duration: '60s' }), '--sandbox', '--out', out], { interruptOn: /revgate: load e2e ->/, timeoutMs: 30_000 });
+    assert.equal(r.code, 4, r.stdout + r.stderr);
+    assert.ok(Date.now() - started < 20_000, 'stopped long before the 60 s duration');
+    assert.match(r.stderr, /interrupted: stopping the load and writing partial results/);
+    const v = readVerdict(out);
+    assert.equal(v.partial, true);
+    assert.equal(v.verdict, 'error');
+    assert.equal(verdictSchemaErrors(v), '');
+    assert.ok(existsSync(path.join(out, 'summary.json')));
+  });
+});
+
 describe('baselines', () => {
   // 100 req/s for 2.5 s: enough samples per time block for the noise estimate. Latencies of 200 vs 300 ms
   // keep the injected +50% well clear of the scheduling jitter of a busy CI machine.

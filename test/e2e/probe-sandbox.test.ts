@@ -74,6 +74,20 @@ describe('revgate probe against the sandbox gateway', () => {
     assert.match(v.blastRadius?.line ?? '', /1 tenant could not be probed; 1 probe rate-limited/);
   });
 
+  it('SIGINT stops sending, finishes what is in flight and writes a partial verdict (exit 4)', async () => {
+    const out = tempDir();
+    const r = await runCli(['probe', '--sandbox', '--sandbox-tenants', '1000', '--concurrency', '2', '--out', out], { interruptOn: /revgate: probing/, timeoutMs: 60_000 });
+    assert.equal(r.code, 4, r.stdout + r.stderr);
+    assert.match(r.stderr, /interrupted: finishing the probes in flight/);
+    const v = readVerdict(out);
+    assert.equal(v.partial, true);
+    assert.equal(v.verdict, 'error');
+    assert.equal(verdictSchemaErrors(v), '');
+    const notSent = v.checks.filter((c) => c.status === 'error' && /interrupted \(SIGINT\)/.test(c.error?.message ?? ''));
+    assert.ok(notSent.length > 1000, `${notSent.length} probes reported as not sent`);
+    assert.ok(v.checks.every((c) => c.status === 'passed' || c.status === 'degraded' || c.status === 'error'), 'nothing not sent is reported as passed or failed');
+  });
+
   it('bad catalog: exit 3 with every problem listed, nothing run', async () => {
     const dir = tempDir();
     const file = writeJson(path.join(dir, 'tenants.json'), {

@@ -15,7 +15,7 @@ export interface CliResult {
 }
 
 /** Runs the built CLI (bin/revgate.js -> dist/) as a user would, with a clean CI environment. */
-export function runCli(args: string[], options: { env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(args: string[], options: { env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number; /** Send SIGINT (once) when stderr first matches. */ interruptOn?: RegExp } = {}): Promise<CliResult> {
   const env: Record<string, string | undefined> = { ...process.env, GITHUB_ACTIONS: undefined, GITHUB_STEP_SUMMARY: undefined, GITHUB_OUTPUT: undefined, TF_BUILD: undefined, REVGATE_TOKEN: undefined, ...options.env };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
   return new Promise((resolve, reject) => {
@@ -23,7 +23,14 @@ export function runCli(args: string[], options: { env?: Record<string, string | 
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    let interrupted = false;
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (options.interruptOn && !interrupted && options.interruptOn.test(stderr)) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
     child.once('error', reject);
     child.once('close', (code) => {
