@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { LoadSummary } from '../../src/load/summary.js';
 import { readVerdict, runCli, tempDir, writeJson } from '../helpers/cli.js';
 import { verdictSchemaErrors } from '../helpers/verdicts.js';
+import { closedPort } from '../helpers/files.js';
 
 /** A short profile (2-3 s) so the whole file stays well under a minute. */
 function profile(patch: Record<string, unknown> = {}, scenario: Record<string, unknown> = {}): string {
@@ -18,13 +18,6 @@ function profile(patch: Record<string, unknown> = {}, scenario: Record<string, u
   });
 }
 
-async function closedPort(): Promise<number> {
-  const srv = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => srv.once('listening', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 const summaryOf = (out: string): LoadSummary => JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8')) as LoadSummary;
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { generateEstate } from '../../src/sandbox/gateway-catalog.js';
@@ -7,13 +7,8 @@ import { startGateway } from '../../src/sandbox/gateway.js';
 import { scanForLeaks } from '../../src/secrets/scan.js';
 import { readVerdict, runCli, tempDir, writeJson } from '../helpers/cli.js';
 import { verdictSchemaErrors } from '../helpers/verdicts.js';
+import { allFiles } from '../helpers/files.js';
 
-function allFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = path.join(dir, name);
-    return statSync(p).isDirectory() ? allFiles(p) : [p];
-  });
-}
 
 describe('revgate probe against the sandbox gateway', () => {
   it('one faulted cell fails exactly its tenants, the blast radius says so, and an isolation leak is caught', async () => {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { readVerdict, runCli, tempDir, writeJson } from '../helpers/cli.js';
+import { closedPort } from '../helpers/files.js';
 
 function config(checks: unknown[], extra: Record<string, unknown> = {}): string {
   return writeJson(path.join(tempDir('revgate-cfg-'), 'revgate.config.json'), {
@@ -17,14 +17,6 @@ function config(checks: unknown[], extra: Record<string, unknown> = {}): string 
 
 const health = [{ id: 'health', request: { path: '/health' }, expect: { status: 200 } }];
 
-/** A loopback port with nothing listening. */
-async function closedPort(): Promise<number> {
-  const srv = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => srv.once('listening', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 describe('unreachable or misbehaving targets fail (exit 1) with a clear reason, never hang', () => {
   let sandbox: RunningSandbox;

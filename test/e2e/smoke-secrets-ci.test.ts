@@ -1,17 +1,12 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { startSandbox } from '../../src/sandbox/index.js';
 import { scanForLeaks } from '../../src/secrets/scan.js';
 import { ROOT, readVerdict, runCli, tempDir } from '../helpers/cli.js';
+import { allFiles } from '../helpers/files.js';
 
-function allFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = path.join(dir, name);
-    return statSync(p).isDirectory() ? allFiles(p) : [p];
-  });
-}
 
 describe('secrets never leak', () => {
   it('a planted token, subscription key and custom secret appear in no output of a failing suite', async () => {
