@@ -180,7 +180,7 @@ export async function runLoad(opts: LoadOptions, io: Io): Promise<number> {
       gates = withErrorKinds(evaluateThresholds(loaded.thresholds, recorderLookup(result.recorder, result.durationMs, result.slots)), s);
       const sample = sampleOf(result);
       if (base) gates.push(...compareWithBaseline(sample, base.sample, loaded.profile.baseline));
-      gates.push(...generatorGates(result));
+      gates = distrustLatencyWhenSaturated([...gates, ...generatorGates(result)]);
       if (result.stopReason === 'aborted') io.err(`revgate: stopped early: ${result.stopDetail}\n`);
       if (opts.saveBaseline) {
         if (partial) io.err('revgate: not saving a baseline from an interrupted run\n');
@@ -208,6 +208,24 @@ function withErrorKinds(gates: GateResult[], summary: LoadSummary): GateResult[]
   return gates.map((g) => (g.metric.startsWith('http_req_failed') && g.status !== 'passed' ? { ...g, reason: `${g.reason}; network errors: ${detail}` } : g));
 }
 
+/**
+ * A saturated generator (late starts above 1% of arrivals: it could not send on time, and latency counts from the
+ * scheduled time) inflates every latency figure. A latency gate that failed on such a run is not evidence against
+ * the target: it becomes inconclusive (hold, never promote) instead of rolling back a revision on noise.
+ * Error-rate and baseline error gates stand. Pure.
+ */
+export function distrustLatencyWhenSaturated(gates: GateResult[]): GateResult[] {
+  const generator = gates.find((g) => g.id === GENERATOR_GATE);
+  if (!generator || generator.status !== 'failed') return gates;
+  return gates.map((g) => {
+    const latency = g.metric.startsWith('http_req_duration') || g.id.startsWith('baseline http_req_duration');
+    if (!latency || g.status !== 'failed' || !g.blocking) return g;
+    return { ...g, status: 'inconclusive', reason: `${g.reason}; not trusted: the load generator was saturated (${generator.reason.split(':')[0]}); rerun with a lower rate or on a less busy machine` };
+  });
+}
+
+const GENERATOR_GATE = 'generator late starts';
+
 /** Advisory gates on the generator itself: results measured by a saturated generator say little about the target. */
 function generatorGates(result: EngineResult): GateResult[] {
   const r = result.recorder;
@@ -216,7 +234,7 @@ function generatorGates(result: EngineResult): GateResult[] {
   const ok = late <= 0.01;
   return [
     {
-      id: 'generator late starts',
+      id: GENERATOR_GATE,
       metric: 'revgate_late_starts',
       expression: 'late starts <= 1% of arrivals',
       blocking: false,
