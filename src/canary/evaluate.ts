@@ -87,7 +87,9 @@ function evaluateGate(g: GateSpec, arms: Arms, alpha: number, confidence: number
       if (n === 0 || b.requests === 0) return { ...base, metric: 'http_req_failed', status: 'inconclusive', samples: n, settled: false, reason: 'waiting for requests on both revisions' };
       const r = compareProportions({ canary: { failures: canary.failures, trials: n }, baseline: { failures: b.failures, trials: b.requests }, margin: { absolute: g.absolute, relative: g.relative }, alpha });
       const status = STATUS[r.status];
-      const reason = `error rate${where} canary ${fmtPct(r.canaryRate ?? 0)} vs baseline ${fmtPct(r.baselineRate ?? 0)}; excess over the allowed margin in [${fmtPct(r.lower + g.absolute)}, ${fmtPct(r.upper + g.absolute)}] (${pct}) after ${n.toLocaleString('en-US')} + ${b.requests.toLocaleString('en-US')} requests${status === 'inconclusive' ? ': not yet decided' : ''}`;
+      // The interval is for c = canary - (1 + relative) x baseline; the gate passes when all of it is below `absolute`.
+      const diff = `canary - ${g.relative ? `${round(1 + g.relative, 2)} x ` : ''}baseline`;
+      const reason = `error rate${where} canary ${fmtPct(r.canaryRate ?? 0)} vs baseline ${fmtPct(r.baselineRate ?? 0)}; ${diff} in [${fmtPts(r.lower)}, ${fmtPts(r.upper)}] (${pct}), allowed up to ${fmtPts(g.absolute)}, after ${n.toLocaleString('en-US')} + ${b.requests.toLocaleString('en-US')} requests${status === 'inconclusive' ? ': not yet decided' : ''}`;
       return { ...base, metric: 'http_req_failed', status, settled: status !== 'inconclusive', samples: n, ...(r.observed !== null ? { observed: round(r.observed, 6) } : {}), interval: [round(r.lower, 6), round(r.upper, 6)], reason };
     }
     case 'compare-quantile': {
@@ -135,6 +137,11 @@ const finite = (x: number): number => (Number.isFinite(x) ? round(x, 3) : x > 0 
 function fmtPct(x: number): string {
   const p = x * 100;
   return `${p < 0.1 && p > 0 ? p.toFixed(3) : p < 1 ? p.toFixed(2) : p.toFixed(1)}%`;
+}
+/** A difference of rates in percentage points, signed: +0.50 points. */
+function fmtPts(x: number): string {
+  const p = Math.abs(x * 100);
+  return `${x < 0 ? '-' : '+'}${p < 0.1 && p > 0 ? p.toFixed(3) : p.toFixed(2)} points`;
 }
 function fmtMs(x: number | null): string {
   if (x === null) return 'n/a';

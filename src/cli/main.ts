@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ExitCode } from '../core/exit-codes.js';
 import { VERSION } from '../core/version.js';
+import { gateCommand } from './commands/gate.js';
 import { probeCommand } from './commands/probe.js';
 import { sandboxCommand } from './commands/sandbox.js';
 import { smokeCommand } from './commands/smoke.js';
@@ -20,6 +21,7 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<void
     .command(sandboxCommand)
     .command(probeCommand)
     .command(loadCommand)
+    .command(gateCommand)
     .demandCommand(1, 'Name a command (see the list above).')
     .strict()
     .recommendCommands()

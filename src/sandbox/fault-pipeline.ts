@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DEFAULT_HUGE_BODY_MB, pathMatches, rollRate, type FaultKind, type FaultSpec } from './faults.js';
+import { DEFAULT_HUGE_BODY_MB, pathMatches, rollRate, tenantMatches, type FaultKind, type FaultSpec } from './faults.js';
 import type { BodyKind } from './router.js';
 import { sendJson, sendText } from './http-util.js';
 import { loginPage, wrongPage } from './pages.js';
@@ -50,6 +50,8 @@ export async function applyFaults(faults: readonly FaultSpec[], r: FaultRequest,
   const applied: FaultKind[] = [];
   const pathname = r.url.pathname;
   if (faults.length === 0) return { handled: false, applied };
+  const header = r.req.headers['x-tenant-id'];
+  const tenant = (Array.isArray(header) ? header[0] : header)?.trim() || undefined;
 
   const slow = faults.find((f) => f.kind === 'slow-start');
   if (slow && pathname !== '/health/live') {
@@ -62,7 +64,7 @@ export async function applyFaults(faults: readonly FaultSpec[], r: FaultRequest,
 
   let wait = 0;
   for (const f of faults) {
-    if (f.kind !== 'latency' || !pathMatches(f, pathname) || !rollRate(f, env.random)) continue;
+    if (f.kind !== 'latency' || !pathMatches(f, pathname) || !tenantMatches(f, tenant) || !rollRate(f, env.random)) continue;
     wait += f.maxMs === undefined ? f.ms : f.ms + env.random() * (f.maxMs - f.ms);
     applied.push('latency');
   }
@@ -83,7 +85,7 @@ export async function applyFaults(faults: readonly FaultSpec[], r: FaultRequest,
 
   for (const kind of TERMINAL_ORDER) {
     for (const f of faults) {
-      if (f.kind !== kind || !applies(f, pathname) || !rollRate(f, env.random)) continue;
+      if (f.kind !== kind || !applies(f, pathname) || !tenantMatches(f, tenant) || !rollRate(f, env.random)) continue;
       if (f.kind === 'errors' && f.first !== undefined && !withinFirst(f, f.first)) continue;
       applied.push(kind);
       await respond(f, r, env);

@@ -4,7 +4,8 @@
  *
  * String grammar: `kind[=value][,key=value...]`, e.g. `latency=200,rate=5%,path=/api/*`.
  * `path=` is a glob where `*` matches any run of characters (including `/`); `rate=` is a
- * fraction 0..1 (or a percentage `5%`). Values cannot contain commas.
+ * fraction 0..1 (or a percentage `5%`); `tenant=` limits a fault to requests carrying that
+ * `X-Tenant-ID` (one broken tenant, e.g. `errors=1,tenant=contoso`). Values cannot contain commas.
  */
 import { RevgateError, ErrorCodes, type Diagnostic } from '../core/errors.js';
 
@@ -14,6 +15,8 @@ export interface FaultScope {
   path?: string;
   /** Fraction 0..1 of matching requests affected, rolled per request. Default 1. */
   rate?: number;
+  /** Only requests whose `X-Tenant-ID` header equals this (one broken tenant). Default: every request. */
+  tenant?: string;
 }
 
 /** Adds `ms` (or a uniform delay in `ms..maxMs`) before the request is handled. */
@@ -99,19 +102,19 @@ export const CONTROL_PREFIX = '/__sandbox/';
 
 export const DEFAULT_HUGE_BODY_MB = 32;
 
-type FieldType = 'ms' | 'rate' | 'path' | 'status' | 'mode' | 'mb' | 'days' | 'count';
+type FieldType = 'ms' | 'rate' | 'path' | 'status' | 'mode' | 'mb' | 'days' | 'count' | 'tenant';
 /** Which fields each kind accepts, and which one the `kind=value` shorthand sets. */
 const KIND_FIELDS: Record<FaultKind, { fields: Record<string, FieldType>; value?: string; required?: string }> = {
-  latency: { fields: { ms: 'ms', maxMs: 'ms', rate: 'rate', path: 'path' }, value: 'ms', required: 'ms' },
-  errors: { fields: { rate: 'rate', status: 'status', path: 'path', first: 'count' }, value: 'rate' },
-  down: { fields: { mode: 'mode', rate: 'rate', path: 'path' } },
-  'wrong-body': { fields: { rate: 'rate', path: 'path' } },
-  'login-page': { fields: { rate: 'rate', path: 'path' } },
+  latency: { fields: { ms: 'ms', maxMs: 'ms', rate: 'rate', path: 'path', tenant: 'tenant' }, value: 'ms', required: 'ms' },
+  errors: { fields: { rate: 'rate', status: 'status', path: 'path', tenant: 'tenant', first: 'count' }, value: 'rate' },
+  down: { fields: { mode: 'mode', rate: 'rate', path: 'path', tenant: 'tenant' } },
+  'wrong-body': { fields: { rate: 'rate', path: 'path', tenant: 'tenant' } },
+  'login-page': { fields: { rate: 'rate', path: 'path', tenant: 'tenant' } },
   'ready-fail': { fields: { rate: 'rate' } },
   'slow-start': { fields: { ms: 'ms' }, value: 'ms', required: 'ms' },
   'tls-expiry': { fields: { days: 'days' }, value: 'days', required: 'days' },
-  'redirect-loop': { fields: { rate: 'rate', path: 'path' } },
-  'huge-body': { fields: { mb: 'mb', rate: 'rate', path: 'path' } },
+  'redirect-loop': { fields: { rate: 'rate', path: 'path', tenant: 'tenant' } },
+  'huge-body': { fields: { mb: 'mb', rate: 'rate', path: 'path', tenant: 'tenant' } },
 };
 
 const REQUIRED_EXAMPLES: Partial<Record<FaultKind, string>> = { latency: 'latency=200', 'slow-start': 'slow-start=5000', 'tls-expiry': 'tls-expiry=7' };
@@ -140,6 +143,8 @@ function checkField(type: FieldType, value: unknown): string | undefined {
       return isNum && Number.isInteger(value) && value >= 1 && value <= 1_000_000 ? undefined : 'must be a whole number of requests from 1';
     case 'days':
       return isNum && value >= -3650 && value <= 3650 ? undefined : 'must be days between -3650 and 3650';
+    case 'tenant':
+      return typeof value === 'string' && /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(value) ? undefined : 'must be a tenant id (letters, digits, ".", "_", "-"), as sent in X-Tenant-ID';
     case 'path':
       if (typeof value !== 'string' || !value.startsWith('/')) return 'must be a path glob starting with "/" (e.g. /api/*)';
       if (value.startsWith(CONTROL_PREFIX)) return `must not target the control API (${CONTROL_PREFIX}*), which is never faulted`;
@@ -192,7 +197,7 @@ const NUMBER = /^-?\d+(?:\.\d+)?$/;
 
 /** Converts a string option value to the type its field wants; returns a problem message on failure. */
 function convertValue(kind: FaultKind, key: string, type: FieldType, raw: string): { value?: unknown; problem?: string } {
-  if (type === 'path' || type === 'mode') return { value: raw };
+  if (type === 'path' || type === 'mode' || type === 'tenant') return { value: raw };
   if (type === 'rate' && raw.endsWith('%')) {
     const pct = raw.slice(0, -1);
     if (NUMBER.test(pct)) return { value: Number(pct) / 100 };
@@ -345,6 +350,12 @@ export function pathMatches(fault: FaultSpec, pathname: string): boolean {
     globCache.set(glob, re);
   }
   return re.test(pathname);
+}
+
+/** Does a fault's tenant scope cover a request with this X-Tenant-ID (undefined: no header)? */
+export function tenantMatches(fault: FaultSpec, tenantId: string | undefined): boolean {
+  const wanted = 'tenant' in fault ? fault.tenant : undefined;
+  return wanted === undefined || wanted === tenantId;
 }
 
 /** Rolls the fault's rate; consumes no randomness when the rate is 1 so seeded runs stay stable. */

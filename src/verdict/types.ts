@@ -94,6 +94,26 @@ export interface Verdict {
   artifacts?: Record<string, string>;
   /** probe: how many tenants, cells and regions are affected (see BlastRadius). */
   blastRadius?: BlastRadius;
+  /** gate: how the canary (and baseline) were exercised, and why the run stopped. */
+  canary?: CanaryRun;
+}
+
+/** The traffic behind a canary gate's verdict. */
+export interface CanaryRun {
+  baselineUrl?: string;
+  confidence: number;
+  /** 1 - confidence split evenly over the gates that can change the verdict (Bonferroni). */
+  alphaPerGate: number;
+  /** decided: every gate settled (or one failed); budget: --max-requests / --max-duration spent; interrupted: SIGINT. */
+  stopReason: 'decided' | 'budget' | 'interrupted';
+  /** Requests per second sent to each revision. */
+  ratePerSecond: number;
+  /** Requests with an outcome (response or network error), per revision. */
+  requests: { canary: number; baseline?: number };
+  /** Arrivals not sent: the revision already had the maximum in flight, or the generator fell behind. */
+  dropped: { canary: number; baseline?: number };
+  /** Requests without a response, by kind (connect, timeout, reset, tls, ...). */
+  networkErrors: { canary: Record<string, number>; baseline?: Record<string, number> };
 }
 
 /** Tenant probes: whether one tenant, one cell, one region or the whole revision is broken. */

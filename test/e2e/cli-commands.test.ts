@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { ROOT, runCli, tempDir } from '../helpers/cli.js';
 
 describe('CLI help, version and validate', () => {
-  for (const cmd of ['smoke', 'validate', 'sandbox']) {
+  for (const cmd of ['smoke', 'validate', 'sandbox', 'gate']) {
     it(`${cmd} --help shows options, examples and exit codes`, async () => {
       const r = await runCli([cmd, '--help']);
       assert.equal(r.code, 0, r.stderr);
@@ -19,7 +19,7 @@ describe('CLI help, version and validate', () => {
     const r = await runCli(['--help']);
     assert.equal(r.code, 0);
     const commands = [...r.stdout.matchAll(/^ {2}revgate (\w+)/gm)].map((m) => m[1]);
-    assert.deepEqual(commands.sort(), ['load', 'probe', 'sandbox', 'smoke', 'validate']);
+    assert.deepEqual(commands.sort(), ['gate', 'load', 'probe', 'sandbox', 'smoke', 'validate']);
   });
 
   it('--version prints the package version', async () => {

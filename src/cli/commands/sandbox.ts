@@ -43,7 +43,7 @@ export const sandboxCommand: CommandModule<object, SandboxArgs> = {
       .example('$0 sandbox --gateway --tenants 1000', 'An APIM-like gateway for 1,000 tenants in 3 regions; then: revgate probe --tenants reports/sandbox/tenants.json')
       .example('$0 sandbox --tls --fault tls-expiry=5', 'https with a certificate that expires in 5 days')
       .example(`curl -X PUT http://127.0.0.1:8080/__sandbox/faults -d '{"faults":["ready-fail"]}'`, 'Inject a fault into a running sandbox')
-      .epilogue('Faults: latency=MS|MIN-MAX[,rate=P], errors=P[,status=N], down[,mode=reset], wrong-body, login-page, ready-fail, slow-start=MS, tls-expiry=DAYS, redirect-loop, huge-body[,mb=N]; any of them scoped with ,path=/glob*'),
+      .epilogue('Faults: latency=MS|MIN-MAX[,rate=P], errors=P[,status=N], down[,mode=reset], wrong-body, login-page, ready-fail, slow-start=MS, tls-expiry=DAYS, redirect-loop, huge-body[,mb=N]; any of them scoped with ,path=/glob* (and latency, errors, down, ... with ,tenant=ID for requests with that X-Tenant-ID)'),
   handler: async (a) => {
     if (a.gateway) {
       const regions = a.regions?.flatMap((r) => r.split(',')).map((r) => r.trim()).filter(Boolean);

@@ -1,0 +1,209 @@
+/**
+ * Pure pieces of the gate's verdict: gate results as the verdict contract wants them (network
+ * errors named), the baseline sanity gate, the one-line summary that says what would decide an
+ * inconclusive run, and the progress line. No clock, no I/O.
+ */
+import { VERSION } from '../core/version.js';
+import { decide } from '../verdict/decide.js';
+import type { GateResult, Target, Verdict } from '../verdict/types.js';
+import type { CanaryCriteria } from './criteria.js';
+import { alphaPerGate, type CanaryGateResult } from './evaluate.js';
+import type { ArmStats, TrafficEnd } from './traffic.js';
+
+export type StopReason = 'decided' | 'budget' | 'interrupted';
+export type BudgetSpent = 'max-requests' | 'max-duration';
+
+/** Baseline requests that must all go unanswered before the comparisons are declared impossible. */
+export const BASELINE_UNREACHABLE_AFTER = 10;
+
+const ERROR_METRICS = new Set(['http_req_failed', 'availability', 'http_5xx']);
+
+function describeErrors(stats: ArmStats): string {
+  return Object.entries(stats.errorsByKind)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${k}=${n}${stats.errorSamples[k] ? ` (${stats.errorSamples[k]})` : ''}`)
+    .join(', ');
+}
+
+/**
+ * The verdict's gates: evaluation bookkeeping (settled, role) dropped, and every error-rate gate
+ * that did not pass names the network errors behind it ("connect=40 (connect ECONNREFUSED ...)").
+ */
+export function toVerdictGates(results: readonly CanaryGateResult[], canary: ArmStats | undefined): GateResult[] {
+  const errors = canary ? describeErrors(canary) : '';
+  return results.map((r) => {
+    const { settled: _s, role: _r, failOnly: _f, ...gate } = r;
+    if (errors && gate.status !== 'passed' && ERROR_METRICS.has(gate.metric)) return { ...gate, reason: `${gate.reason}; canary requests without a response: ${errors}` };
+    return gate;
+  });
+}
+
+/**
+ * Comparisons against a baseline that never answers would compare with nothing: once enough baseline
+ * requests all failed without a response, that is "could not evaluate" (error), not a pass or a fail
+ * of the canary.
+ */
+export function baselineReachability(baseline: ArmStats | undefined): CanaryGateResult[] {
+  if (!baseline) return [];
+  const noResponse = Object.values(baseline.errorsByKind).reduce((a, b) => a + b, 0);
+  if (baseline.completed < BASELINE_UNREACHABLE_AFTER || noResponse < baseline.completed) return [];
+  return [
+    {
+      id: 'baseline-reachable',
+      metric: 'baseline',
+      expression: 'the baseline answers',
+      blocking: true,
+      status: 'error',
+      settled: true,
+      role: 'gate',
+      samples: baseline.completed,
+      reason: `all ${baseline.completed} baseline requests went without a response (${describeErrors(baseline)}): the comparisons cannot be evaluated`,
+    },
+  ];
+}
+
+/** Event-loop delay (p99) of the generator above which its latency measurements say more about it than about the revisions. */
+export const GENERATOR_DELAY_LIMIT_MS = 100;
+
+/**
+ * Advisory: was the generator itself keeping up? A starved event loop (a busy CI runner, or the
+ * sandboxes sharing the process) adds its delay to every measured latency, on both revisions alike.
+ */
+export function generatorGate(loopDelayP99Ms: number, samples: number): GateResult {
+  const ok = loopDelayP99Ms <= GENERATOR_DELAY_LIMIT_MS;
+  const delay = `${Math.round(loopDelayP99Ms).toLocaleString('en-US')} ms`;
+  return {
+    id: 'generator event-loop delay',
+    metric: 'revgate_event_loop_delay',
+    expression: `p(99) <= ${GENERATOR_DELAY_LIMIT_MS} ms`,
+    blocking: false,
+    status: ok ? 'passed' : 'failed',
+    observed: Math.round(loopDelayP99Ms),
+    samples,
+    reason: ok
+      ? `the generator's event loop was delayed at most ${delay} (p99): latencies are the revisions'`
+      : `the generator's event loop was delayed ${delay} (p99): measured latencies include up to that much of revgate's own delay (on both revisions alike); run on a less busy machine or lower --rate before trusting absolute latency gates`,
+  };
+}
+
+export interface SummaryInput {
+  verdict: Verdict;
+  canaryUrl: string;
+  stopReason: StopReason;
+  budget?: BudgetSpent;
+  ratePerSecond: number;
+  canaryRequests: number;
+  baselineRequests?: number;
+}
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+function fmtSeconds(s: number): string {
+  if (s < 90) return `${Math.max(1, Math.ceil(s))} s`;
+  if (s < 5400) return `${Math.ceil(s / 60)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
+}
+
+/** One line: the verdict, the gates behind it, and for a hold what more traffic would decide it. */
+export function gateSummary(s: SummaryInput): string {
+  const v = s.verdict;
+  const where = `gate on ${s.canaryUrl} in ${(v.durationMs / 1000).toFixed(1)} s`;
+  const requests = `${fmt(s.canaryRequests)} canary${s.baselineRequests !== undefined ? ` + ${fmt(s.baselineRequests)} baseline` : ''} requests`;
+  const blocking = v.gates.filter((g) => g.blocking);
+  switch (v.verdict) {
+    case 'pass':
+      return `PASS: all ${blocking.length} blocking gates passed after ${requests} - promote; ${where}`;
+    case 'fail': {
+      const failed = blocking.filter((g) => g.status === 'failed');
+      const first = failed[0];
+      return `FAIL: ${failed.map((g) => g.id).join(', ')} failed${first ? ` (${first.reason})` : ''} - roll back; ${where}`;
+    }
+    case 'inconclusive': {
+      const open = blocking.filter((g) => g.status === 'inconclusive');
+      const why = s.stopReason === 'interrupted' ? 'interrupted' : s.budget === 'max-requests' ? 'request budget spent' : 'time budget spent';
+      // samplesNeeded counts the gate's own requests; a tenant or endpoint gate sees only its share of the traffic.
+      const totals = open.map((g) => (g.samplesNeeded !== undefined && g.samples ? (g.samplesNeeded * s.canaryRequests) / g.samples : undefined));
+      const needed = Math.ceil(Math.max(0, ...totals.map((t) => t ?? 0)));
+      const unknown = open.filter((_, i) => totals[i] === undefined).map((g) => g.id);
+      let more: string;
+      if (needed > s.canaryRequests) {
+        const seconds = (needed - s.canaryRequests) / s.ratePerSecond;
+        const which = unknown.length ? 'the gates with an estimate' : open.length === 1 ? 'it' : 'them';
+        more = `about ${fmt(needed)} canary requests in all (~${fmtSeconds(seconds)} more at ${fmt(s.ratePerSecond)} req/s) would decide ${which} if the observed rates hold`;
+        if (unknown.length) more += ` (no estimate for ${unknown.join(', ')}: run at least that long)`;
+      } else {
+        more = 'no estimate of the traffic that would decide them (an observed value sits close to its limit): run longer with a larger budget';
+      }
+      return `INCONCLUSIVE: ${open.map((g) => g.id).join(', ')} undecided after ${requests} (${why}); ${more} - hold; ${where}`;
+    }
+    case 'error':
+      return v.summary;
+  }
+}
+
+export interface ArmProgress {
+  stats: ArmStats;
+  /** Observed p95 latency so far, ms (undefined before the first response). */
+  p95Ms?: number;
+}
+
+/** The progress line printed about once a second: traffic per revision, and which gates are still open. */
+export function progressLine(elapsedMs: number, results: readonly CanaryGateResult[], canary: ArmProgress, baseline: ArmProgress | undefined): string {
+  const arm = (name: string, { stats: a, p95Ms }: ArmProgress): string => {
+    const bad = (a.statusClasses['5xx'] ?? 0) + (a.statusClasses['4xx'] ?? 0) + Object.values(a.errorsByKind).reduce((x, y) => x + y, 0);
+    const p95 = p95Ms === undefined ? '' : `, p95 ${fmt(p95Ms)} ms`;
+    return `${name} ${fmt(a.completed)} req (${a.completed ? ((100 * bad) / a.completed).toFixed(1) : '0.0'}% failed${p95}${a.dropped ? `, ${fmt(a.dropped)} dropped` : ''})`;
+  };
+  const blocking = results.filter((r) => r.blocking && !r.failOnly);
+  const open = blocking.filter((r) => !r.settled).map((r) => r.id);
+  const failed = results.filter((r) => r.blocking && r.status === 'failed').map((r) => r.id);
+  const tail = failed.length ? `, failed: ${failed.join(', ')}` : open.length ? `, open: ${open.slice(0, 3).join(', ')}${open.length > 3 ? `, +${open.length - 3} more` : ''}` : '';
+  return `revgate: ${(elapsedMs / 1000).toFixed(1)} s  ${arm('canary', canary)}${baseline ? `  ${arm('baseline', baseline)}` : ''}  gates decided ${blocking.length - open.length}/${blocking.length}${tail}\n`;
+}
+
+export interface GateVerdictInput {
+  criteria: CanaryCriteria;
+  /** The final evaluation (final: true) of the data the run stopped on. */
+  results: readonly CanaryGateResult[];
+  /** The stop rule fired: every gate decided, or one failed. */
+  decided: boolean;
+  interrupted: boolean;
+  end: TrafficEnd;
+  target: Target;
+  baselineUrl?: string;
+  startedAt: Date;
+  finishedAt: Date;
+  ratePerSecond: number;
+  canary: ArmStats;
+  baseline?: ArmStats;
+  loopDelayP99Ms: number;
+  loopDelaySamples: number;
+}
+
+/**
+ * The gate's verdict: decide() over the gates, then the gate's own summary and traffic block. An
+ * interrupted run is partial and, unless the evidence had already decided it, inconclusive (hold):
+ * what was measured so far is real, it just did not settle every gate.
+ */
+export function gateVerdict(i: GateVerdictInput): Verdict {
+  const stopReason: StopReason = i.decided ? 'decided' : i.interrupted ? 'interrupted' : 'budget';
+  const gates = [...toVerdictGates(i.results, i.canary), generatorGate(i.loopDelayP99Ms, i.loopDelaySamples)];
+  const verdict = decide({ kind: 'gate', target: i.target, startedAt: i.startedAt, finishedAt: i.finishedAt, checks: [], gates, version: VERSION });
+  const budget = i.end === 'max-requests' || i.end === 'max-duration' ? i.end : undefined;
+  const b = i.baseline;
+  return {
+    ...verdict,
+    summary: gateSummary({ verdict, canaryUrl: i.target.baseUrl, stopReason, ...(budget ? { budget } : {}), ratePerSecond: i.ratePerSecond, canaryRequests: i.canary.completed, ...(b ? { baselineRequests: b.completed } : {}) }),
+    reasons: [...verdict.reasons, ...(stopReason === 'interrupted' ? ['the run was interrupted (SIGINT): the verdict rests on the traffic sent until then'] : [])],
+    ...(stopReason === 'interrupted' ? { partial: true } : {}),
+    canary: {
+      ...(i.baselineUrl ? { baselineUrl: i.baselineUrl } : {}),
+      confidence: i.criteria.confidence,
+      alphaPerGate: alphaPerGate(i.criteria),
+      stopReason,
+      ratePerSecond: i.ratePerSecond,
+      requests: { canary: i.canary.completed, ...(b ? { baseline: b.completed } : {}) },
+      dropped: { canary: i.canary.dropped, ...(b ? { baseline: b.dropped } : {}) },
+      networkErrors: { canary: { ...i.canary.errorsByKind }, ...(b ? { baseline: { ...b.errorsByKind } } : {}) },
+    },
+  };
+}

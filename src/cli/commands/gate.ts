@@ -1,0 +1,72 @@
+import type { Argv, CommandModule } from 'yargs';
+import { runGate } from '../../canary/run-gate.js';
+import { stderr, stdout } from '../io.js';
+
+interface GateArgs {
+  canary?: string;
+  baseline?: string;
+  criteria: string;
+  profile?: string;
+  'max-duration'?: string;
+  'max-requests'?: number;
+  rate?: number;
+  confidence?: number;
+  out: string;
+  sandbox: boolean;
+  fault?: string[];
+  'allow-host'?: string[];
+  'max-in-flight'?: number;
+  'ca-file'?: string;
+}
+
+export const gateCommand: CommandModule<object, GateArgs> = {
+  command: 'gate',
+  describe: 'Canary acceptance gate: paired traffic to the canary (and baseline), anytime-valid statistics, stop as soon as every gate is decided',
+  builder: (y: Argv) =>
+    y
+      .option('canary', { type: 'string', describe: 'URL of the new revision (its own FQDN); loopback or an allowed host' })
+      .option('baseline', { type: 'string', describe: 'URL of the revision in service; needed by "compare" criteria. Both get the same requests, interleaved' })
+      .option('criteria', { type: 'string', demandOption: true, describe: 'Criteria file (schemas/canary-criteria.schema.json), e.g. load/criteria/apex-canary.json' })
+      .option('profile', { type: 'string', describe: 'Take the request mix (paths, weights, headers such as X-Tenant-ID, allowedHosts) from a load profile; its rates and thresholds do not apply' })
+      .option('max-duration', { type: 'string', describe: 'Time budget, e.g. 10m or 90s (default: the criteria\'s maxDuration, else 10m)' })
+      .option('max-requests', { type: 'number', describe: 'Request budget per revision' })
+      .option('rate', { type: 'number', describe: 'Requests per second sent to each revision (default 50; 300 with --sandbox)' })
+      .option('confidence', { type: 'number', describe: 'Overrides the criteria\'s confidence (default 0.95): the chance that no gate gives a wrong verdict' })
+      .option('out', { type: 'string', default: 'reports/gate', describe: 'Output folder for verdict.json, junit.xml, summary.md, report.html, allure-results/' })
+      .option('sandbox', { type: 'boolean', default: false, describe: 'Start a healthy baseline and a canary sandbox on loopback and gate the canary' })
+      .option('fault', { type: 'string', array: true, describe: 'With --sandbox: a fault for the canary, e.g. errors=0.2, latency=300, errors=1,path=/api/v1/prediction/*, errors=1,tenant=contoso' })
+      .option('allow-host', { type: 'string', array: true, describe: 'Also allow traffic to this host (or *.domain); loopback is always allowed' })
+      .option('max-in-flight', { type: 'number', describe: 'Requests in flight per revision before arrivals are dropped (default 256)' })
+      .option('ca-file', { type: 'string', describe: 'Extra CA certificate (PEM) to trust; TLS is never disabled' })
+      .example('$0 gate --sandbox --criteria load/criteria/apex-canary.json', 'Gate a healthy local canary against a local baseline with the APEX runbook criteria: promotes (exit 0)')
+      .example('$0 gate --sandbox --criteria load/criteria/apex-canary.json --fault errors=0.05', 'A canary failing 5% of requests: rolls back (exit 1) within a second or two')
+      .example('$0 gate --sandbox --criteria load/criteria/tenants-canary.json --fault errors=1,tenant=contoso', 'One tenant broken: its own gate fails (exit 1) and is named')
+      .example('$0 gate --sandbox --criteria load/criteria/apex-canary.json --max-requests 50', 'Too little traffic: inconclusive (exit 2), never pass, with the traffic that would decide it')
+      .example('$0 gate --canary https://apex--v43.example.azurecontainerapps.io --baseline https://apex--v42.example.azurecontainerapps.io --criteria load/criteria/apex-canary.json --allow-host "*.example.azurecontainerapps.io" --rate 20', 'Gate a deployed canary against the revision in service')
+      .epilogue(
+        'Every gate ends passed (its whole anytime-valid confidence interval satisfies it), failed (the whole interval violates it) or inconclusive; ' +
+          '1 - confidence is split over the gates, so evaluating after every batch keeps the chance of any wrong verdict at most 1 - confidence.\n' +
+          'Exit codes: 0 pass (promote), 1 fail (roll back), 2 inconclusive (hold: more traffic would decide), 3 bad usage or criteria (nothing sent), 4 could not evaluate. Docs: docs/gate.md',
+      ),
+  handler: async (a) => {
+    process.exitCode = await runGate(
+      {
+        ...(a.canary !== undefined ? { canary: a.canary } : {}),
+        ...(a.baseline !== undefined ? { baseline: a.baseline } : {}),
+        criteria: a.criteria,
+        ...(a.profile !== undefined ? { profile: a.profile } : {}),
+        ...(a['max-duration'] !== undefined ? { maxDuration: a['max-duration'] } : {}),
+        ...(a['max-requests'] !== undefined ? { maxRequests: a['max-requests'] } : {}),
+        ...(a.rate !== undefined ? { rate: a.rate } : {}),
+        ...(a.confidence !== undefined ? { confidence: a.confidence } : {}),
+        out: a.out,
+        sandbox: a.sandbox,
+        faults: a.fault ?? [],
+        allowHosts: (a['allow-host'] ?? []).flatMap((h) => h.split(',')).map((h) => h.trim()).filter(Boolean),
+        ...(a['max-in-flight'] !== undefined ? { maxInFlight: a['max-in-flight'] } : {}),
+        ...(a['ca-file'] !== undefined ? { caFile: a['ca-file'] } : {}),
+      },
+      { out: stdout, err: stderr, env: process.env },
+    );
+  },
+};
