@@ -1,18 +1,25 @@
 /**
  * Load-engine benchmark, run by hand (not part of npm test):
  *
- *   node --import tsx scripts/bench-load.ts [--seconds 10] [--connections 10] [--rounds 2] [--skip-memory]
+ *   node --import tsx scripts/bench-load.ts [--seconds 10] [--connections 10] [--rounds 3] [--warmup 3]
+ *                                          [--skip-throughput] [--skip-accuracy] [--skip-memory]
  *
- * 1. Throughput: the embedded engine (constant-vus, N connections) and autocannon (same N connections,
- *    pipelining 1) side by side against a bare http.createServer target, alternating rounds. The target
- *    runs pinned to CPU 1 and each generator to CPU 0 (taskset), so each side has one core.
+ * 1. Throughput: the embedded engine (constant-vus, N VUs = N connections, closed loop) and autocannon
+ *    (-c N, pipelining 1) side by side against the same bare http.createServer target process. The target
+ *    is pinned to CPU 1 and each generator to CPU 0 (taskset), so each side has one core. Both generators
+ *    run in a fresh child with the same Node flags; a discarded warm-up run of each comes first (target
+ *    JIT, kernel socket caches), and the order alternates every round so neither side always runs on the
+ *    warmer or the quieter half of the minute. Each run also reports its generator's CPU time per request
+ *    and the target's CPU use, which says which side was the bottleneck.
  * 2. Accuracy: an open-model run (constant-arrival-rate) against a target with a known latency
  *    distribution; reported p50/p95/p99 against the truth the target measured for the same requests.
  * 3. Memory: peak RSS and heap after GC of a 10 s and a 60 s run at the same rate (HDR histograms: flat).
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import * as hdr from 'hdr-histogram-js';
 
@@ -21,10 +28,11 @@ const arg = (name: string, dflt: number): number => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
 };
+const flag = (name: string): boolean => process.argv.includes(`--${name}`);
 const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 
 /** Spawns this script in a role, pinned to a CPU when taskset exists; resolves the child's JSON line(s). */
-function child(role: string, args: string[], cpu: number, onLine?: (line: string) => void): { done: Promise<unknown>; kill: () => void } {
+function child(role: string, args: string[], cpu: number, onLine?: (line: string) => void): { done: Promise<unknown>; kill: () => void; pid: number | undefined } {
   const cmd = [process.execPath, '--expose-gc', '--import', 'tsx', SELF, role, ...args];
   const p = hasTaskset ? spawn('taskset', ['-c', String(cpu), ...cmd], { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(cmd[0] as string, cmd.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
   let last: unknown;
@@ -43,16 +51,30 @@ function child(role: string, args: string[], cpu: number, onLine?: (line: string
       }
     }
   });
-  return { done: new Promise((resolve) => p.once('close', () => resolve(last))), kill: () => p.kill('SIGTERM') };
+  // taskset execs node, so p.pid is the node process itself.
+  return { done: new Promise((resolve) => p.once('close', () => resolve(last))), kill: () => p.kill('SIGTERM'), pid: p.pid };
 }
 
-async function startTarget(kind: 'fast' | 'dist'): Promise<{ url: string; stop: () => Promise<unknown> }> {
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); undefined elsewhere. */
+function cpuSecondsOf(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields after the ")" that ends the command name: utime and stime are fields 14 and 15 (1-based).
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+async function startTarget(kind: 'fast' | 'dist'): Promise<{ url: string; stop: () => Promise<unknown>; cpuSeconds: () => number | undefined }> {
   let resolveUrl: (u: string) => void = () => undefined;
   const url = new Promise<string>((r) => (resolveUrl = r));
   const c = child(`target-${kind}`, [], 1, (line) => {
     if (line.startsWith('http://')) resolveUrl(line);
   });
-  return { url: await url, stop: async () => (c.kill(), c.done) };
+  return { url: await url, stop: async () => (c.kill(), c.done), cpuSeconds: () => cpuSecondsOf(c.pid) };
 }
 
 // ---------- roles run in child processes ----------
@@ -96,7 +118,9 @@ async function runEngine(url: string, profile: object): Promise<void> {
   const loaded = validateProfile(profile, {});
   let peakRss = 0;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 250);
+  const cpu0 = process.cpuUsage();
   const r = await new LoadEngine(buildPlan(loaded, { baseUrl: url })).run();
+  const cpu = process.cpuUsage(cpu0);
   clearInterval(sampler);
   (globalThis as { gc?: () => void }).gc?.();
   const g = r.recorder.groups[0];
@@ -107,42 +131,104 @@ async function runEngine(url: string, profile: object): Promise<void> {
   }
   const q = (p: number): number => h.getValueAtPercentile(p) / 1000;
   const mem = process.memoryUsage();
-  console.log(JSON.stringify({ requests: g?.requests ?? 0, failed: g?.failed ?? 0, seconds: r.durationMs / 1000, rps: (g?.requests ?? 0) / (r.durationMs / 1000), p50: q(50), p95: q(95), p99: q(99), dropped: r.recorder.dropped, late: r.recorder.lateStarts, peakRssMb: Math.max(peakRss, mem.rss) / 2 ** 20, heapMb: mem.heapUsed / 2 ** 20 }));
+  console.log(JSON.stringify({ requests: g?.requests ?? 0, failed: g?.failed ?? 0, seconds: r.durationMs / 1000, rps: (g?.requests ?? 0) / (r.durationMs / 1000), cpuSeconds: (cpu.user + cpu.system) / 1e6, p50: q(50), p95: q(95), p99: q(99), dropped: r.recorder.dropped, late: r.recorder.lateStarts, peakRssMb: Math.max(peakRss, mem.rss) / 2 ** 20, heapMb: mem.heapUsed / 2 ** 20 }));
 }
 
 async function runAutocannon(url: string, connections: number, seconds: number): Promise<void> {
   const autocannon = (await import('autocannon')).default;
-  const r = await autocannon({ url, connections, pipelining: 1, duration: seconds });
-  console.log(JSON.stringify({ requests: r.requests.total, seconds: r.duration, rps: r.requests.total / r.duration, errors: r.errors + r.non2xx }));
+  const cpu0 = process.cpuUsage();
+  // The same request bytes as the engine's (plan.ts adds `user-agent: revgate-load`; both send host and
+  // connection: keep-alive), so the target parses the same request for both. Defaults otherwise
+  // (timeout 10 s like the engine's profile, no rate limit).
+  const r = await autocannon({ url, connections, pipelining: 1, duration: seconds, headers: { 'user-agent': 'revgate-load' } });
+  const cpu = process.cpuUsage(cpu0);
+  console.log(JSON.stringify({ requests: r.requests.total, seconds: r.duration, rps: r.requests.total / r.duration, cpuSeconds: (cpu.user + cpu.system) / 1e6, errors: r.errors + r.non2xx }));
 }
 
 // ---------- orchestration ----------
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+interface GeneratorRun {
+  requests: number;
+  rps: number;
+  seconds: number;
+  cpuSeconds: number;
+  failed?: number;
+  errors?: number;
+}
+
+const HELP = `Usage: node --import tsx scripts/bench-load.ts [options]
+
+  --seconds N       seconds per throughput run (default 10)
+  --connections N   connections: revgate constant-vus VUs and autocannon -c (default 10)
+  --rounds N        paired throughput rounds, order alternating (default 3)
+  --warmup N        seconds of discarded warm-up per generator before the rounds (default 3, 0 = none)
+  --skip-throughput, --skip-accuracy, --skip-memory   leave a part out
+  --help            this text
+
+Prints requests/s for revgate and autocannon per round, the ratio per round and the median ratio;
+reported vs true p50/p95/p99; peak RSS and heap of a 10 s vs a 60 s run.`;
 
 async function main(): Promise<void> {
+  if (flag('help')) {
+    console.log(HELP);
+    return;
+  }
   const seconds = arg('seconds', 10);
   const connections = arg('connections', 10);
-  const rounds = arg('rounds', 2);
+  const rounds = arg('rounds', 3);
+  const warmup = arg('warmup', 3);
   console.log(`revgate load bench: node ${process.version}, ${hasTaskset ? 'taskset: target on CPU 1, generator on CPU 0' : 'taskset not found: processes NOT pinned'}`);
 
   const fast = await startTarget('fast');
-  console.log(`\n[1] throughput: ${connections} connections, ${seconds} s per run, ${rounds} rounds, target ${fast.url}`);
-  const engineRps: number[] = [];
-  const cannonRps: number[] = [];
-  const vusProfile = { name: 'bench', timeout: '10s', scenarios: { s: { executor: 'constant-vus', vus: connections, duration: `${seconds}s`, requests: [{ path: '/' }] } }, thresholds: { http_reqs: ['count>0'] } };
-  for (let i = 0; i < rounds; i++) {
-    const e = (await child('engine', [fast.url, JSON.stringify(vusProfile)], 0).done) as { rps: number; failed: number };
-    const a = (await child('autocannon', [fast.url, String(connections), String(seconds)], 0).done) as { rps: number; errors: number };
-    engineRps.push(e.rps);
-    cannonRps.push(a.rps);
-    console.log(`  round ${i + 1}: revgate ${e.rps.toFixed(0)} req/s (failed ${e.failed})   autocannon ${a.rps.toFixed(0)} req/s (errors ${a.errors})   ratio ${(e.rps / a.rps).toFixed(3)}`);
+  if (!flag('skip-throughput')) {
+    console.log(`\n[1] throughput: ${connections} connections (revgate constant-vus ${connections} VUs, autocannon -c ${connections}), pipelining 1, ${seconds} s per run, ${rounds} rounds, target ${fast.url}`);
+    const vusProfile = (s: number): string => JSON.stringify({ name: 'bench', timeout: '10s', scenarios: { s: { executor: 'constant-vus', vus: connections, duration: `${s}s`, requests: [{ path: '/' }] } }, thresholds: { http_reqs: ['count>0'] } });
+    const runOne = async (tool: 'revgate' | 'autocannon', s: number): Promise<GeneratorRun & { targetCpu: number | undefined }> => {
+      const t0 = fast.cpuSeconds();
+      const w0 = performance.now();
+      const r = (await (tool === 'revgate' ? child('engine', [fast.url, vusProfile(s)], 0) : child('autocannon', [fast.url, String(connections), String(s)], 0)).done) as GeneratorRun;
+      const t1 = fast.cpuSeconds();
+      // Target CPU over the child's whole life (start-up included), so a slight underestimate of its load.
+      return { ...r, targetCpu: t0 !== undefined && t1 !== undefined ? (t1 - t0) / ((performance.now() - w0) / 1000) : undefined };
+    };
+    const describe = (r: GeneratorRun & { targetCpu: number | undefined }): string =>
+      `${r.rps.toFixed(0).padStart(6)} req/s (generator ${((r.cpuSeconds * 1e6) / r.requests).toFixed(1)} µs CPU/req, ${((r.cpuSeconds / r.seconds) * 100).toFixed(0)}% of its core${r.targetCpu !== undefined ? `; target ${(r.targetCpu * 100).toFixed(0)}%` : ''}${r.failed || r.errors ? `; FAILED ${r.failed ?? r.errors}` : ''})`;
+    if (warmup > 0) {
+      await runOne('revgate', warmup);
+      await runOne('autocannon', warmup);
+      console.log(`  warm-up: ${warmup} s of each, discarded`);
+    }
+    const engineRps: number[] = [];
+    const cannonRps: number[] = [];
+    const ratios: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      // Alternate who goes first: a drifting machine (thermal, neighbours) favours neither side.
+      const engineFirst = i % 2 === 0;
+      const first = await runOne(engineFirst ? 'revgate' : 'autocannon', seconds);
+      const second = await runOne(engineFirst ? 'autocannon' : 'revgate', seconds);
+      const [e, a] = engineFirst ? [first, second] : [second, first];
+      engineRps.push(e.rps);
+      cannonRps.push(a.rps);
+      ratios.push(e.rps / a.rps);
+      console.log(`  round ${i + 1} (${engineFirst ? 'revgate first' : 'autocannon first'}): ratio ${(e.rps / a.rps).toFixed(3)}\n    revgate    ${describe(e)}\n    autocannon ${describe(a)}`);
+    }
+    // Rounds are paired (same minute, same machine state): the median of per-round ratios resists drift and
+    // neighbours better than a ratio of medians.
+    console.log(`  median: revgate ${median(engineRps).toFixed(0)} req/s, autocannon ${median(cannonRps).toFixed(0)} req/s; ratios ${ratios.map((r) => r.toFixed(3)).join(' ')}; median ratio ${median(ratios).toFixed(3)} (target >= 1.0)`);
   }
-  // Rounds are paired (same minute, same machine state): the median of per-round ratios resists drift and
-  // neighbours better than a ratio of medians.
-  const ratios = engineRps.map((e, i) => e / (cannonRps[i] as number));
-  console.log(`  median: revgate ${median(engineRps).toFixed(0)} req/s, autocannon ${median(cannonRps).toFixed(0)} req/s; median of per-round ratios ${median(ratios).toFixed(3)} (target >= 1.0)`);
 
+  if (!flag('skip-accuracy')) await accuracy(seconds);
+  if (!flag('skip-memory')) await memory(fast.url);
+  await fast.stop();
+}
+
+async function accuracy(seconds: number): Promise<void> {
   const dist = await startTarget('dist');
   const rate = 200;
   const accSeconds = Math.max(10, seconds * 2);
@@ -156,19 +242,18 @@ async function main(): Promise<void> {
     const tru = truth[q] as number;
     console.log(`  ${q}: reported ${rep.toFixed(2)} ms   true (server-measured) ${tru.toFixed(2)} ms   error ${(((rep - tru) / tru) * 100).toFixed(2)}%   (nominal ${(nominal[q] as number).toFixed(2)} ms)`);
   }
+}
 
-  if (!process.argv.includes('--skip-memory')) {
-    console.log('\n[3] memory: open model 2000 req/s, 10 s vs 60 s');
-    const mem: Array<Record<string, number>> = [];
-    for (const s of [10, 60]) {
-      const m = (await child('engine', [fast.url, JSON.stringify({ name: 'mem', scenarios: { s: { executor: 'constant-arrival-rate', rate: 2000, duration: `${s}s`, maxInFlight: 200, requests: [{ path: '/' }] } }, thresholds: { http_reqs: ['count>0'] } })], 0).done) as Record<string, number>;
-      mem.push(m);
-      console.log(`  ${s} s: ${m.requests} requests, peak RSS ${(m.peakRssMb as number).toFixed(1)} MiB, heap after GC ${(m.heapMb as number).toFixed(1)} MiB`);
-    }
-    const [a, b] = mem as [Record<string, number>, Record<string, number>];
-    console.log(`  change 10 s -> 60 s: peak RSS ${((((b.peakRssMb as number) - (a.peakRssMb as number)) / (a.peakRssMb as number)) * 100).toFixed(1)}%, heap ${((((b.heapMb as number) - (a.heapMb as number)) / (a.heapMb as number)) * 100).toFixed(1)}% (target within 10%)`);
+async function memory(url: string): Promise<void> {
+  console.log('\n[3] memory: open model 2000 req/s, 10 s vs 60 s');
+  const mem: Array<Record<string, number>> = [];
+  for (const s of [10, 60]) {
+    const m = (await child('engine', [url, JSON.stringify({ name: 'mem', scenarios: { s: { executor: 'constant-arrival-rate', rate: 2000, duration: `${s}s`, maxInFlight: 200, requests: [{ path: '/' }] } }, thresholds: { http_reqs: ['count>0'] } })], 0).done) as Record<string, number>;
+    mem.push(m);
+    console.log(`  ${s} s: ${m.requests} requests, peak RSS ${(m.peakRssMb as number).toFixed(1)} MiB, heap after GC ${(m.heapMb as number).toFixed(1)} MiB`);
   }
-  await fast.stop();
+  const [a, b] = mem as [Record<string, number>, Record<string, number>];
+  console.log(`  change 10 s -> 60 s: peak RSS ${((((b.peakRssMb as number) - (a.peakRssMb as number)) / (a.peakRssMb as number)) * 100).toFixed(1)}%, heap ${((((b.heapMb as number) - (a.heapMb as number)) / (a.heapMb as number)) * 100).toFixed(1)}% (target within 10%)`);
 }
 
 const role = process.argv[2];

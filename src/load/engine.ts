@@ -1,8 +1,9 @@
 /**
  * The embedded load engine: the one hot path in revgate. Built on undici's `dispatch` with the
- * legacy handler interface (no per-request wrapper objects) and one preallocated handler per
- * in-flight slot, like autocannon: per request it only bumps counters and records into HDR
- * histograms; nothing is logged, thrown or (by us) allocated. Aggregation happens after the run.
+ * legacy handler interface (no per-request wrapper objects), one preallocated handler and one
+ * pipelining-1 keep-alive connection per in-flight slot, like autocannon: per request it only bumps
+ * counters and records into HDR histograms; nothing is logged, thrown or (by us) allocated.
+ * Aggregation happens after the run.
  *
  * Arrival-rate scenarios are an open model: arrival i is due at its scheduled time t_i
  * (schedule.ts) and its latency is measured from t_i, so a slow target or a busy event loop shows
@@ -12,7 +13,7 @@
  * constant-vus scenarios are a closed model (each VU waits for its response), as in k6.
  */
 import { performance } from 'node:perf_hooks';
-import { Pool, type Dispatcher } from 'undici';
+import { buildConnector, Client, type Dispatcher } from 'undici';
 import type { NetErrorKind } from '../evaluate/types.js';
 import { classifyNetError } from '../http/classify.js';
 import type { ArrivalSchedule } from './schedule.js';
@@ -20,6 +21,7 @@ import { Recorder, BLOCKS } from './recorder.js';
 
 /** An arrival issued this much after its scheduled time is a late start. */
 export const LATE_MS = 10;
+/** Shortest wait between two looks at the arrival schedule (timer resolution). */
 const TICK_MS = 1;
 const HOUSEKEEPING_MS = 100;
 
@@ -85,6 +87,8 @@ class Slot {
   request = 0;
   status = 0;
   bytes = 0;
+  /** This slot's connection (its own undici Client, opened on first use), or the injected dispatcher. */
+  dispatcher: Dispatcher | undefined;
   constructor(
     readonly engine: LoadEngine,
     readonly scenario: ScenarioState,
@@ -110,7 +114,8 @@ class Slot {
 
 interface ScenarioState {
   plan: PlannedScenario;
-  dispatcher: Dispatcher;
+  /** Injected dispatcher shared by all slots (hooks.dispatcher), else undefined: one Client per slot. */
+  shared: Dispatcher | undefined;
   slots: Slot[];
   free: Int32Array;
   freeTop: number;
@@ -146,7 +151,11 @@ export class LoadEngine {
   readonly #plan: EnginePlan;
   readonly #hooks: EngineHooks;
   readonly #scenarios: ScenarioState[];
+  /** Dispatch options per planned request, for the slots' own Clients (index r) and for an injected dispatcher. */
   readonly #opts: Dispatcher.DispatchOptions[];
+  readonly #sharedOpts: Dispatcher.DispatchOptions[];
+  /** Opens the slots' sockets, one per origin, so TLS sessions are cached and resumed across its connections as in a Pool. */
+  readonly #connectors = new Map<string, buildConnector.connector>();
   #t0 = 0;
   #inFlight = 0;
   #stopping = false;
@@ -168,21 +177,23 @@ export class LoadEngine {
     this.#endMs = Math.max(...plan.scenarios.map((s) => s.startMs + s.durationMs));
     this.#blockMs = Math.max(1, this.#endMs / BLOCKS);
     this.recorder = new Recorder(plan.groups, this.#endMs / 1000 + 2);
-    // One options object per request, built once and reused for every dispatch of that request.
-    this.#opts = plan.requests.map((r) => ({
+    // One options object per request, built once and reused for every dispatch of that request: headers
+    // as a flat array and the body as a Buffer, the forms undici takes without converting them per request
+    // (an object costs an Object.keys, a string body a Buffer.from).
+    const base = plan.requests.map((r) => ({
       method: r.method as Dispatcher.HttpMethod,
       path: r.path,
-      headers: r.headers,
-      ...(r.body !== undefined ? { body: r.body } : {}),
-      headersTimeout: plan.timeoutMs,
-      bodyTimeout: plan.timeoutMs,
+      headers: Object.entries(r.headers).flat(),
+      ...(r.body !== undefined ? { body: Buffer.from(r.body) } : {}),
     }));
-    const makeDispatcher =
-      hooks.dispatcher ??
-      ((origin: string, connections: number): Dispatcher =>
-        new Pool(origin, { connections, pipelining: 1, headersTimeout: plan.timeoutMs, bodyTimeout: plan.timeoutMs, connect: { timeout: plan.timeoutMs, ...(plan.ca ? { ca: plan.ca } : {}) } }));
+    // The slots' own Clients carry the timeouts. `blocking` only keeps undici from pipelining behind a
+    // request until its headers arrive, which a pipelining-1 Client never does anyway; left on (undici's
+    // default for all but HEAD) it costs an extra resume pass per response. An injected dispatcher may
+    // pipeline, so it keeps the default and gets the timeouts per request.
+    this.#opts = base.map((o) => ({ ...o, blocking: false }));
+    this.#sharedOpts = base.map((o) => ({ ...o, headersTimeout: plan.timeoutMs, bodyTimeout: plan.timeoutMs }));
     this.#scenarios = plan.scenarios.map((p) => {
-      const state: ScenarioState = { plan: p, dispatcher: makeDispatcher(p.origin, p.slots), slots: [], free: new Int32Array(p.slots), freeTop: p.slots, inFlight: 0, issued: 0, nextDue: 0, started: false, done: false };
+      const state: ScenarioState = { plan: p, shared: hooks.dispatcher?.(p.origin, p.slots), slots: [], free: new Int32Array(p.slots), freeTop: p.slots, inFlight: 0, issued: 0, nextDue: 0, started: false, done: false };
       for (let i = 0; i < p.slots; i++) {
         state.slots.push(new Slot(this, state, i));
         state.free[i] = p.slots - 1 - i;
@@ -257,7 +268,29 @@ export class LoadEngine {
       this.#beginStop(Math.max(0, ...this.#plan.scenarios.map((p) => p.gracefulStopMs)));
       return;
     }
-    this.#tickTimer = setTimeout(() => this.#tick(), TICK_MS);
+    this.#tickTimer = setTimeout(this.#onTick, this.#nextTickDelay(performance.now() - this.#t0));
+  }
+
+  readonly #onTick = (): void => this.#tick();
+
+  /**
+   * Sleep until something is due (the next arrival, a scenario's start or end) instead of polling every
+   * millisecond: a closed-loop run has nothing to do here between its start and its end, and a slow
+   * arrival rate needs one wake-up per arrival. Never longer than HOUSEKEEPING_MS, so an early-firing or
+   * late timer is corrected quickly; never shorter than TICK_MS (timer resolution).
+   */
+  #nextTickDelay(now: number): number {
+    let next = now + HOUSEKEEPING_MS;
+    for (const s of this.#scenarios) {
+      if (s.done) continue;
+      const p = s.plan;
+      const end = p.startMs + p.durationMs;
+      const due = now < p.startMs ? p.startMs : p.schedule ? Math.min(s.nextDue, end) : end;
+      if (due < next) next = due;
+    }
+    // Rounded down: timers fire on whole milliseconds, and waking a little early costs one more look,
+    // while waking late makes the arrival late.
+    return Math.max(TICK_MS, Math.floor(next - now));
   }
 
   #issueNext(s: ScenarioState, scheduledAbs: number): void {
@@ -266,8 +299,25 @@ export class LoadEngine {
     this.#issue(s, s.free[--s.freeTop] as number, scheduledAbs, s.issued - 1);
   }
 
+  /**
+   * A slot's own connection: an undici Client with pipelining 1, so a slot is exactly one keep-alive
+   * connection with at most one request on it (autocannon's -c N). The request goes straight to its
+   * socket instead of through a Pool's routing: in the closed loop every completion re-dispatches while
+   * its own connection still counts as busy, so a Pool parked each request in its queue and handed it
+   * over on a 'drain' event, per request. Opened on first use, so an arrival-rate scenario opens only
+   * as many connections as it ever has requests in flight.
+   */
+  #connect(origin: string): Dispatcher {
+    const t = this.#plan.timeoutMs;
+    let connect = this.#connectors.get(origin);
+    if (!connect) this.#connectors.set(origin, (connect = buildConnector({ timeout: t, ...(this.#plan.ca ? { ca: this.#plan.ca } : {}) })));
+    return new Client(origin, { pipelining: 1, headersTimeout: t, bodyTimeout: t, connect });
+  }
+
   #issue(s: ScenarioState, slotIndex: number, scheduledAbs: number, iteration: number): void {
     const slot = s.slots[slotIndex] as Slot;
+    const dispatcher = (slot.dispatcher ??= s.shared ?? this.#connect(s.plan.origin));
+    const opts = s.shared ? this.#sharedOpts : this.#opts;
     const cycle = s.plan.cycle;
     const r = cycle[iteration % cycle.length] as number;
     slot.scheduled = scheduledAbs;
@@ -278,7 +328,7 @@ export class LoadEngine {
     this.#inFlight++;
     if (this.#inFlight > this.recorder.maxInFlight) this.recorder.maxInFlight = this.#inFlight;
     this.recorder.bytesOut += (this.#plan.requests[r] as PlannedRequest).bytesOut;
-    s.dispatcher.dispatch(this.#opts[r] as Dispatcher.DispatchOptions, slot);
+    dispatcher.dispatch(opts[r] as Dispatcher.DispatchOptions, slot);
   }
 
   #release(slot: Slot): ScenarioState {
@@ -353,7 +403,10 @@ export class LoadEngine {
     const finishedAt = new Date();
     const durationMs = performance.now() - this.#t0;
     // Requests still in flight after the grace period are interrupted (counted, not timed), as in k6.
-    await Promise.all(this.#scenarios.map((s) => s.dispatcher.destroy().catch(() => undefined)));
+    const dispatchers = new Set<Dispatcher>();
+    for (const s of this.#scenarios) for (const slot of s.slots) if (slot.dispatcher) dispatchers.add(slot.dispatcher);
+    for (const s of this.#scenarios) if (s.shared) dispatchers.add(s.shared);
+    await Promise.all([...dispatchers].map((d) => d.destroy().catch(() => undefined)));
     this.recorder.finish();
     this.#resolve?.({
       recorder: this.recorder,

@@ -11,9 +11,20 @@ import { buildSummary } from '../../src/load/summary.js';
 let server: http.Server;
 let url = '';
 let received = 0;
+let connections = 0;
+const bodies: string[] = [];
 before(async () => {
   server = http.createServer((req, res) => {
     received++;
+    if (req.method === 'POST') {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        bodies.push(`${req.headers['content-type']} ${req.headers['x-test']} ${body}`);
+        res.end('ok');
+      });
+      return;
+    }
     const slow = /^\/slow\/(\d+)/.exec(req.url ?? '');
     const send = (): void => {
       res.writeHead(req.url === '/fail' ? 500 : 200, { 'content-type': 'text/plain' });
@@ -22,6 +33,7 @@ before(async () => {
     if (slow) setTimeout(send, Number(slow[1])).unref();
     else send();
   });
+  server.on('connection', () => connections++);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
@@ -97,6 +109,25 @@ describe('load engine', () => {
     assert.equal(r.stopReason, 'interrupted');
     assert.ok(r.recorder.interrupted > 0);
     assert.ok(r.durationMs < 1500, `took ${r.durationMs}`);
+  });
+
+  it('constant-vus: one keep-alive connection per VU, the same body and headers on every request', async () => {
+    const before = connections;
+    bodies.length = 0;
+    const loaded = validateProfile({ name: 't', scenarios: { s: { executor: 'constant-vus', vus: 3, duration: '300ms', requests: [{ method: 'POST', path: '/echo', headers: { 'x-test': 'h' }, body: { a: 1 } }] } }, thresholds: { http_reqs: ['count>0'] } }, {});
+    const r = await new LoadEngine(buildPlan(loaded, { baseUrl: url })).run();
+    const g = r.recorder.groups[0]!;
+    assert.equal(connections - before, 3);
+    assert.equal(g.failed, 0);
+    assert.ok(g.requests >= 10, `requests ${g.requests}`);
+    assert.deepEqual(new Set(bodies), new Set(['application/json h {"a":1}']));
+  });
+
+  it('arrival rate: opens no more connections than it has requests in flight', async () => {
+    const before = connections;
+    const { plan: p } = plan({ rate: 50, duration: '500ms', maxInFlight: 100 });
+    const r = await new LoadEngine(p).run();
+    assert.ok(connections - before <= r.recorder.maxInFlight, `${connections - before} connections, ${r.recorder.maxInFlight} in flight at most`);
   });
 
   it('constant-vus: a closed loop per VU', async () => {
