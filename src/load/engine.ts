@@ -258,7 +258,7 @@ export class LoadEngine {
           this.recorder.recordDropped();
           continue;
         }
-        if (now - due > LATE_MS) this.recorder.lateStarts++;
+        this.recorder.recordLateness(now - due, LATE_MS);
         this.#issue(s, s.free[--s.freeTop] as number, due + this.#t0, s.issued - 1);
       }
       if (s.nextDue === Infinity) s.done = true;

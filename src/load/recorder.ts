@@ -5,6 +5,7 @@
  */
 import * as hdr from 'hdr-histogram-js';
 import type { NetErrorKind } from '../evaluate/types.js';
+import type { Lateness } from './lateness.js';
 
 export const NET_ERROR_KINDS: readonly NetErrorKind[] = ['dns', 'connect', 'timeout', 'tls', 'reset', 'redirect-loop', 'body-too-large', 'protocol', 'other'];
 /** Equal-time blocks per run, for the batch-means noise estimate baselines use. */
@@ -54,6 +55,9 @@ export class Recorder {
   readonly errorSamples: Partial<Record<NetErrorKind, string>> = {};
   dropped = 0;
   lateStarts = 0;
+  /** Largest and summed lateness (issue time - scheduled time) of arrival-rate arrivals, ms: see lateness.ts. */
+  latenessMaxMs = 0;
+  latenessSumMs = 0;
   interrupted = 0;
   iterations = 0;
   bytesIn = 0;
@@ -101,6 +105,19 @@ export class Recorder {
     this.errors[kind]++;
     // One message per kind, ever: bounded, and only on the error path.
     if (this.errorSamples[kind] === undefined) this.errorSamples[kind] = message;
+  }
+
+  /** An arrival issued `lagMs` after its scheduled time (arrival-rate scenarios). */
+  recordLateness(lagMs: number, lateMs: number): void {
+    if (lagMs <= 0) return;
+    this.latenessSumMs += lagMs;
+    if (lagMs > this.latenessMaxMs) this.latenessMaxMs = lagMs;
+    if (lagMs > lateMs) this.lateStarts++;
+  }
+
+  /** The generator's lateness over the run, for lower bounds on latency (lateness.ts). */
+  lateness(lateMs: number): Lateness {
+    return { late: this.lateStarts, maxMs: this.latenessMaxMs, sumMs: this.latenessSumMs, thresholdMs: lateMs };
   }
 
   recordDropped(): void {

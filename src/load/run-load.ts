@@ -17,7 +17,7 @@ import { Redactor, SECRET_HEADER_NAMES } from '../secrets/redactor.js';
 import { decide } from '../verdict/decide.js';
 import type { GateResult } from '../verdict/types.js';
 import { compareWithBaseline, loadBaseline, sampleOf, saveBaseline } from './baseline.js';
-import { LoadEngine, type EngineResult } from './engine.js';
+import { LATE_MS, LoadEngine, type EngineResult } from './engine.js';
 import { gatesFromK6Summary, requireK6, runK6 } from './k6.js';
 import { emitOperatorManifests } from './k6-operator.js';
 import { buildPlan, peakRatePerSecond } from './plan.js';
@@ -180,7 +180,13 @@ export async function runLoad(opts: LoadOptions, io: Io): Promise<number> {
       gates = withErrorKinds(evaluateThresholds(loaded.thresholds, recorderLookup(result.recorder, result.durationMs, result.slots)), s);
       const sample = sampleOf(result);
       if (base) gates.push(...compareWithBaseline(sample, base.sample, loaded.profile.baseline));
-      gates = distrustLatencyWhenSaturated([...gates, ...generatorGates(result)]);
+      // The same gates at the lowest latency the target itself could have caused, for a run where the generator fell behind.
+      const lateness = result.recorder.lateness(LATE_MS);
+      const lowerBounds = [
+        ...evaluateThresholds(loaded.thresholds, recorderLookup(result.recorder, result.durationMs, result.slots, lateness)),
+        ...(base ? compareWithBaseline(sample, base.sample, loaded.profile.baseline, lateness) : []),
+      ];
+      gates = judgeLatencyOnSaturatedRun([...gates, ...generatorGates(result)], lowerBounds);
       if (result.stopReason === 'aborted') io.err(`revgate: stopped early: ${result.stopDetail}\n`);
       if (opts.saveBaseline) {
         if (partial) io.err('revgate: not saving a baseline from an interrupted run\n');
@@ -210,17 +216,22 @@ function withErrorKinds(gates: GateResult[], summary: LoadSummary): GateResult[]
 
 /**
  * A saturated generator (late starts above 1% of arrivals: it could not send on time, and latency counts from the
- * scheduled time) inflates every latency figure. A latency gate that failed on such a run is not evidence against
- * the target: it becomes inconclusive (hold, never promote) instead of rolling back a revision on noise.
- * Error-rate and baseline error gates stand. Pure.
+ * scheduled time) inflates latency figures. A latency gate that failed on such a run stays failed only if it also
+ * fails at the lowest latency the target itself could have caused (`lowerBounds`: the same gates evaluated with the
+ * generator's lateness taken off, see lateness.ts): a target that really is slow is still rolled back. Otherwise
+ * the failure is not evidence against the target and the gate becomes inconclusive (hold, never promote) instead
+ * of rolling back a revision on noise. Error-rate gates stand. Pure.
  */
-export function distrustLatencyWhenSaturated(gates: GateResult[]): GateResult[] {
+export function judgeLatencyOnSaturatedRun(gates: GateResult[], lowerBounds: GateResult[]): GateResult[] {
   const generator = gates.find((g) => g.id === GENERATOR_GATE);
   if (!generator || generator.status !== 'failed') return gates;
+  const saturation = `the load generator was saturated (${generator.reason.split(':')[0]})`;
   return gates.map((g) => {
     const latency = g.metric.startsWith('http_req_duration') || g.id.startsWith('baseline http_req_duration');
     if (!latency || g.status !== 'failed' || !g.blocking) return g;
-    return { ...g, status: 'inconclusive', reason: `${g.reason}; not trusted: the load generator was saturated (${generator.reason.split(':')[0]}); rerun with a lower rate or on a less busy machine` };
+    const bound = lowerBounds.find((b) => b.id === g.id);
+    if (bound?.status === 'failed') return { ...g, reason: `${g.reason}; ${saturation}, but even allowing for its late starts the gate fails: ${bound.reason.replace(/^(threshold breached|regression): /, '').replace(' = ', ' is at least ')}` };
+    return { ...g, status: 'inconclusive', reason: `${g.reason}; not trusted: ${saturation} and its late starts could account for the breach; rerun with a lower rate or on a less busy machine` };
   });
 }
 

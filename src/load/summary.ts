@@ -8,6 +8,7 @@ import { evaluateThreshold, type MetricLookup, type MetricView } from '../gates/
 import { groupKeyOf } from './plan.js';
 import { NET_ERROR_KINDS, newHistogram, type Histogram, type Recorder } from './recorder.js';
 import type { EngineResult } from './engine.js';
+import { latencyValue, type Lateness } from './lateness.js';
 
 export interface K6MetricSummary {
   type: MetricType;
@@ -33,32 +34,12 @@ export interface LoadSummary {
   };
 }
 
-const ms = (us: number): number => us / 1000;
-
-/** A trend view over an HDR histogram recorded in microseconds, reported in ms as k6 does. */
-export function trendView(h: Histogram): MetricView {
-  return {
-    type: 'trend',
-    samples: h.totalCount,
-    unit: 'ms',
-    get: (a: Aggregation) => {
-      if (h.totalCount === 0) return undefined;
-      switch (a.name) {
-        case 'avg':
-          return ms(h.mean);
-        case 'min':
-          return ms(h.minNonZeroValue);
-        case 'max':
-          return ms(h.maxValue);
-        case 'med':
-          return ms(h.getValueAtPercentile(50));
-        case 'p':
-          return ms(h.getValueAtPercentile(a.p as number));
-        default:
-          return undefined;
-      }
-    },
-  };
+/**
+ * A trend view over an HDR histogram recorded in microseconds, reported in ms as k6 does. Given the
+ * generator's lateness, every value is the lowest the target itself could have caused (lateness.ts).
+ */
+export function trendView(h: Histogram, lateness?: Lateness): MetricView {
+  return { type: 'trend', samples: h.totalCount, unit: 'ms', get: (a: Aggregation) => latencyValue(h, a, lateness) };
 }
 
 export function rateView(passes: number, total: number): MetricView {
@@ -83,8 +64,11 @@ function groupHistogram(recorder: Recorder, key: string, which: 'ok' | 'bad' | '
   return h;
 }
 
-/** Metric lookup over a finished (or running) recorder: thresholds, abortOnFail and the summary all read through it. */
-export function recorderLookup(recorder: Recorder, elapsedMs: number, slots: number): MetricLookup {
+/**
+ * Metric lookup over a finished (or running) recorder: thresholds, abortOnFail and the summary all read through it.
+ * With `lateness`, latency values are lower bounds that allow for the generator's late starts.
+ */
+export function recorderLookup(recorder: Recorder, elapsedMs: number, slots: number, lateness?: Lateness): MetricLookup {
   const seconds = elapsedMs / 1000;
   const cache = new Map<string, MetricView | undefined>();
   const build = (metricKey: string): MetricView | undefined => {
@@ -103,7 +87,7 @@ export function recorderLookup(recorder: Recorder, elapsedMs: number, slots: num
     if (!g) return undefined;
     switch (metric) {
       case 'http_req_duration':
-        return trendView(groupHistogram(recorder, group, er === 'true' ? 'ok' : er === 'false' ? 'bad' : 'all'));
+        return trendView(groupHistogram(recorder, group, er === 'true' ? 'ok' : er === 'false' ? 'bad' : 'all'), lateness);
       case 'http_req_failed':
         return er === undefined ? rateView(g.failed, g.requests) : er === 'true' ? rateView(0, g.requests - g.failed) : rateView(g.failed, g.failed);
       case 'http_reqs':
