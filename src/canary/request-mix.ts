@@ -6,6 +6,7 @@
 import type { Diagnostic } from '../core/errors.js';
 import { weightedCycle } from '../load/plan.js';
 import { requestTags, type LoadedProfile } from '../load/profile.js';
+import { SAMPLE_WINE } from '../sandbox/routes-public.js';
 import { SECRET_HEADER_NAMES } from '../secrets/redactor.js';
 
 export interface MixRequest {
@@ -34,9 +35,6 @@ export interface RequestMix {
 
 /** Tenants the built-in mix sends to /tenant/health (one of them can be broken with `--fault errors=1,tenant=contoso`). */
 export const BUILTIN_TENANTS = ['contoso', 'fabrikam', 'northwind'] as const;
-
-/** The wine-quality runbook's sample red wine. */
-const SAMPLE_WINE = { fixed_acidity: 7.4, volatile_acidity: 0.7, citric_acid: 0, residual_sugar: 1.9, chlorides: 0.076, free_sulfur_dioxide: 11, total_sulfur_dioxide: 34, density: 0.9978, ph: 3.51, sulphates: 0.56, alcohol: 9.4 };
 
 interface Entry {
   request: MixRequest;

@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { Agent, FormData, fetch, type RequestInit, type Response } from 'undici';
 import { ErrorCodes, RevgateError } from '../../src/core/errors.js';
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+import { SAMPLE_WINE } from '../../src/sandbox/routes-public.js';
 
 interface Client {
   sb: RunningSandbox;
@@ -48,20 +49,6 @@ const project = (n: string | number) => ({
   line_miles: 25.5,
   terrain_type: 'flat',
 });
-
-const wine = {
-  fixed_acidity: 7.4,
-  volatile_acidity: 0.7,
-  citric_acid: 0.0,
-  residual_sugar: 1.9,
-  chlorides: 0.076,
-  free_sulfur_dioxide: 11.0,
-  total_sulfur_dioxide: 34.0,
-  density: 0.9978,
-  ph: 3.51,
-  sulphates: 0.56,
-  alcohol: 9.4,
-};
 
 const postJson = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
@@ -322,18 +309,18 @@ describe('sandbox routes', () => {
       assert.equal(health.body.status, 'healthy');
       assert.equal(health.body.model_loaded, true);
       assert.equal(typeof health.body.model_version, 'string');
-      const a = await json<{ quality: number; confidence: number; model_version: string }>('/api/v1/prediction/predict', postJson(wine));
+      const a = await json<{ quality: number; confidence: number; model_version: string }>('/api/v1/prediction/predict', postJson(SAMPLE_WINE));
       assert.equal(a.status, 200);
       assert.ok(a.body.quality >= 0 && a.body.quality <= 10);
       assert.ok(Math.abs(a.body.quality - 5) < 0.5, `seed wine scores about 5, got ${a.body.quality}`);
       assert.ok(a.body.confidence > 0 && a.body.confidence <= 1);
       assert.equal(a.body.model_version, health.body.model_version);
-      assert.deepEqual((await json('/api/v1/prediction/predict', postJson(wine))).body, a.body, 'deterministic');
-      const { alcohol: _omit, ...missing } = wine;
+      assert.deepEqual((await json('/api/v1/prediction/predict', postJson(SAMPLE_WINE))).body, a.body, 'deterministic');
+      const { alcohol: _omit, ...missing } = SAMPLE_WINE;
       const m = await json<{ detail: Array<{ loc: string[]; type: string }> }>('/api/v1/prediction/predict', postJson(missing));
       assert.equal(m.status, 422);
       assert.deepEqual(m.body.detail.map((d) => [d.loc[1], d.type]), [['alcohol', 'missing']]);
-      const s = await json<{ detail: Array<{ loc: string[]; type: string }> }>('/api/v1/prediction/predict', postJson({ ...wine, ph: 'acidic' }));
+      const s = await json<{ detail: Array<{ loc: string[]; type: string }> }>('/api/v1/prediction/predict', postJson({ ...SAMPLE_WINE, ph: 'acidic' }));
       assert.equal(s.status, 422);
       assert.deepEqual(s.body.detail.map((d) => [d.loc[1], d.type]), [['ph', 'float_type']]);
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RevisionMetrics, DURATION_BUCKETS } from '../../src/sandbox/metrics.js';
 import { Router, type Route } from '../../src/sandbox/router.js';
-import { predictQuality, validatePrediction, WINE_FEATURES } from '../../src/sandbox/routes-public.js';
+import { predictQuality, SAMPLE_WINE, validatePrediction, WINE_FEATURES } from '../../src/sandbox/routes-public.js';
 import { RevisionStore, validateNewProject } from '../../src/sandbox/store.js';
 
 test('metrics keep a counter per (method, route, status) and a histogram per (method, route)', () => {
@@ -48,32 +48,18 @@ test('router matches templates, aliases, params, HEAD, and tells 404 from 405', 
   assert.deepEqual(router.match('GET', '/api/itemsX'), { kind: 'not-found' });
 });
 
-const seedWine = {
-  fixed_acidity: 7.4,
-  volatile_acidity: 0.7,
-  citric_acid: 0.0,
-  residual_sugar: 1.9,
-  chlorides: 0.076,
-  free_sulfur_dioxide: 11.0,
-  total_sulfur_dioxide: 34.0,
-  density: 0.9978,
-  ph: 3.51,
-  sulphates: 0.56,
-  alcohol: 9.4,
-};
-
 test('wine model is deterministic, bounded, and validates every feature', () => {
-  const checked = validatePrediction(seedWine);
+  const checked = validatePrediction(SAMPLE_WINE);
   assert.ok('features' in checked);
   const a = predictQuality(checked.features);
   assert.deepEqual(a, predictQuality(checked.features));
   assert.ok(a.quality > 4.5 && a.quality < 5.5, `seed wine scores about 5, got ${a.quality}`);
   assert.ok(a.confidence > 0 && a.confidence <= 1);
-  const better = predictQuality(WINE_FEATURES.map((f) => (f === 'alcohol' ? 14 : seedWine[f])));
+  const better = predictQuality(WINE_FEATURES.map((f) => (f === 'alcohol' ? 14 : SAMPLE_WINE[f])));
   assert.ok(better.quality > a.quality, 'more alcohol scores higher, as in the data');
   assert.deepEqual(predictQuality(WINE_FEATURES.map(() => 1000)).quality >= 0, true);
 
-  const bad = validatePrediction({ ...seedWine, ph: '3.5', alcohol: undefined, density: -1 });
+  const bad = validatePrediction({ ...SAMPLE_WINE, ph: '3.5', alcohol: undefined, density: -1 });
   assert.ok('errors' in bad);
   assert.deepEqual(
     bad.errors.map((e) => [e.loc.join('.'), e.type]),
