@@ -145,6 +145,49 @@ async function runAutocannon(url: string, connections: number, seconds: number):
   console.log(JSON.stringify({ requests: r.requests.total, seconds: r.duration, rps: r.requests.total / r.duration, cpuSeconds: (cpu.user + cpu.system) / 1e6, errors: r.errors + r.non2xx }));
 }
 
+/**
+ * The floor undici itself sets: the same N pipelining-1 Clients and the same request, each re-dispatched
+ * from its own onComplete, with nothing measured or recorded. The engine cannot beat this loop, so
+ * revgate/undici is the engine's own overhead and undici/autocannon is the client library's.
+ */
+async function runBareUndici(url: string, connections: number, seconds: number): Promise<void> {
+  const { Client } = await import('undici');
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const end = t0 + seconds * 1000;
+  let requests = 0;
+  let errors = 0;
+  const opts = { method: 'GET' as const, path: '/', headers: ['user-agent', 'revgate-load'], blocking: false };
+  const clients = Array.from({ length: connections }, () => new Client(url, { pipelining: 1 }));
+  await new Promise<void>((resolve) => {
+    let running = connections;
+    const loop = (c: InstanceType<typeof Client>): void => {
+      if (performance.now() >= end) {
+        if (--running === 0) resolve();
+        return;
+      }
+      c.dispatch(opts, {
+        onConnect() {},
+        onHeaders: () => true,
+        onData: () => true,
+        onComplete() {
+          requests++;
+          loop(c);
+        },
+        onError() {
+          errors++;
+          setImmediate(() => loop(c));
+        },
+      } as never);
+    };
+    for (const c of clients) loop(c);
+  });
+  const elapsed = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  await Promise.all(clients.map((c) => c.destroy()));
+  console.log(JSON.stringify({ requests, seconds: elapsed, rps: requests / elapsed, cpuSeconds: (cpu.user + cpu.system) / 1e6, errors }));
+}
+
 // ---------- orchestration ----------
 
 function median(xs: number[]): number {
@@ -168,6 +211,7 @@ const HELP = `Usage: node --import tsx scripts/bench-load.ts [options]
   --connections N   connections: revgate constant-vus VUs and autocannon -c (default 10)
   --rounds N        paired throughput rounds, order alternating (default 3)
   --warmup N        seconds of discarded warm-up per generator before the rounds (default 3, 0 = none)
+  --with-undici     also run a bare undici loop (same Clients, nothing recorded): the floor undici sets
   --skip-throughput, --skip-accuracy, --skip-memory   leave a part out
   --help            this text
 
@@ -183,16 +227,19 @@ async function main(): Promise<void> {
   const connections = arg('connections', 10);
   const rounds = arg('rounds', 3);
   const warmup = arg('warmup', 3);
+  const withUndici = flag('with-undici');
   console.log(`revgate load bench: node ${process.version}, ${hasTaskset ? 'taskset: target on CPU 1, generator on CPU 0' : 'taskset not found: processes NOT pinned'}`);
 
   const fast = await startTarget('fast');
   if (!flag('skip-throughput')) {
     console.log(`\n[1] throughput: ${connections} connections (revgate constant-vus ${connections} VUs, autocannon -c ${connections}), pipelining 1, ${seconds} s per run, ${rounds} rounds, target ${fast.url}`);
     const vusProfile = (s: number): string => JSON.stringify({ name: 'bench', timeout: '10s', scenarios: { s: { executor: 'constant-vus', vus: connections, duration: `${s}s`, requests: [{ path: '/' }] } }, thresholds: { http_reqs: ['count>0'] } });
-    const runOne = async (tool: 'revgate' | 'autocannon', s: number): Promise<GeneratorRun & { targetCpu: number | undefined }> => {
+    type Tool = 'revgate' | 'autocannon' | 'undici';
+    const runOne = async (tool: Tool, s: number): Promise<GeneratorRun & { targetCpu: number | undefined }> => {
       const t0 = fast.cpuSeconds();
       const w0 = performance.now();
-      const r = (await (tool === 'revgate' ? child('engine', [fast.url, vusProfile(s)], 0) : child('autocannon', [fast.url, String(connections), String(s)], 0)).done) as GeneratorRun;
+      const args = tool === 'revgate' ? ['engine', fast.url, vusProfile(s)] : [tool, fast.url, String(connections), String(s)];
+      const r = (await child(args[0] as string, args.slice(1), 0).done) as GeneratorRun;
       const t1 = fast.cpuSeconds();
       // Target CPU over the child's whole life (start-up included), so a slight underestimate of its load.
       return { ...r, targetCpu: t0 !== undefined && t1 !== undefined ? (t1 - t0) / ((performance.now() - w0) / 1000) : undefined };
@@ -202,25 +249,35 @@ async function main(): Promise<void> {
     if (warmup > 0) {
       await runOne('revgate', warmup);
       await runOne('autocannon', warmup);
+      if (withUndici) await runOne('undici', warmup);
       console.log(`  warm-up: ${warmup} s of each, discarded`);
     }
     const engineRps: number[] = [];
     const cannonRps: number[] = [];
     const ratios: number[] = [];
+    const floorRatios: number[] = [];
+    const tools: Tool[] = withUndici ? ['revgate', 'autocannon', 'undici'] : ['revgate', 'autocannon'];
     for (let i = 0; i < rounds; i++) {
-      // Alternate who goes first: a drifting machine (thermal, neighbours) favours neither side.
-      const engineFirst = i % 2 === 0;
-      const first = await runOne(engineFirst ? 'revgate' : 'autocannon', seconds);
-      const second = await runOne(engineFirst ? 'autocannon' : 'revgate', seconds);
-      const [e, a] = engineFirst ? [first, second] : [second, first];
+      // Rotate who goes first: a drifting machine (thermal, neighbours) favours no generator.
+      const order = tools.map((_, k) => tools[(k + i) % tools.length] as Tool);
+      const runs = new Map<Tool, GeneratorRun & { targetCpu: number | undefined }>();
+      for (const t of order) runs.set(t, await runOne(t, seconds));
+      const e = runs.get('revgate') as GeneratorRun & { targetCpu: number | undefined };
+      const a = runs.get('autocannon') as GeneratorRun & { targetCpu: number | undefined };
+      const u = runs.get('undici');
       engineRps.push(e.rps);
       cannonRps.push(a.rps);
       ratios.push(e.rps / a.rps);
-      console.log(`  round ${i + 1} (${engineFirst ? 'revgate first' : 'autocannon first'}): ratio ${(e.rps / a.rps).toFixed(3)}\n    revgate    ${describe(e)}\n    autocannon ${describe(a)}`);
+      if (u) floorRatios.push(e.rps / u.rps);
+      console.log(
+        `  round ${i + 1} (order ${order.join(', ')}): ratio ${(e.rps / a.rps).toFixed(3)}${u ? `, revgate/bare undici ${(e.rps / u.rps).toFixed(3)}, bare undici/autocannon ${(u.rps / a.rps).toFixed(3)}` : ''}\n` +
+          `    revgate     ${describe(e)}\n    autocannon  ${describe(a)}${u ? `\n    bare undici ${describe(u)}` : ''}`,
+      );
     }
     // Rounds are paired (same minute, same machine state): the median of per-round ratios resists drift and
     // neighbours better than a ratio of medians.
     console.log(`  median: revgate ${median(engineRps).toFixed(0)} req/s, autocannon ${median(cannonRps).toFixed(0)} req/s; ratios ${ratios.map((r) => r.toFixed(3)).join(' ')}; median ratio ${median(ratios).toFixed(3)} (target >= 1.0)`);
+    if (floorRatios.length) console.log(`  revgate / bare undici loop: ratios ${floorRatios.map((r) => r.toFixed(3)).join(' ')}; median ${median(floorRatios).toFixed(3)} (1.0 = no overhead over undici itself)`);
   }
 
   if (!flag('skip-accuracy')) await accuracy(seconds);
@@ -260,5 +317,6 @@ const role = process.argv[2];
 if (role === 'target-fast') runTarget('fast');
 else if (role === 'target-dist') runTarget('dist');
 else if (role === 'engine') await runEngine(process.argv[3] as string, JSON.parse(process.argv[4] as string) as object);
+else if (role === 'undici') await runBareUndici(process.argv[3] as string, Number(process.argv[4]), Number(process.argv[5]));
 else if (role === 'autocannon') await runAutocannon(process.argv[3] as string, Number(process.argv[4]), Number(process.argv[5]));
 else await main();
