@@ -13,13 +13,18 @@ import { loadProfile } from '../load/profile.js';
 import { checkTarget } from '../load/safety.js';
 import { normalizeFaults } from '../sandbox/faults.js';
 import { parseCriteria, type CanaryCriteria } from './criteria.js';
-import { builtinMix, checkScopes, mixFromProfile, type RequestMix } from './request-mix.js';
+import { DEFAULT_TOKEN_ENV, loadConfig } from '../config/load.js';
+import { mixFromConfig } from './config-mix.js';
+import { builtinMix, checkScopes, combineMixes, mixFromProfile, type RequestMix } from './request-mix.js';
 
 export interface GateOptions {
   canary?: string;
   baseline?: string;
   criteria: string;
   profile?: string;
+  /** Smoke config whose replayable checks join the mix, and its environment. */
+  config?: string;
+  env?: string;
   /** k6 duration, e.g. 10m; default the criteria's maxDuration, else 10m. */
   maxDuration?: string;
   /** Requests per revision. */
@@ -90,17 +95,7 @@ export function prepareGate(o: GateOptions, env: Record<string, string | undefin
   // Both sandbox revisions accept one token, made here so the mix (and a profile's ${REVGATE_TOKEN}) can use it.
   const sandboxToken = o.sandbox ? randomBytes(32).toString('base64url') : undefined;
   const token = sandboxToken ?? (env.REVGATE_TOKEN || undefined);
-  let mix: RequestMix | undefined;
-  if (o.profile) {
-    try {
-      mix = mixFromProfile(loadProfile(path.resolve(o.profile), { ...env, ...(token ? { REVGATE_TOKEN: token } : {}) }), USER_AGENT);
-    } catch (err) {
-      if (!(err instanceof RevgateError)) throw err;
-      problems.push(...(err.diagnostics.length ? err.diagnostics : [{ path: '--profile', message: err.message }]));
-    }
-  } else {
-    mix = builtinMix({ ...(token ? { token } : {}), userAgent: USER_AGENT });
-  }
+  const mix = readMix(o, env, token, problems);
   if (criteria && mix) problems.push(...checkScopes(mix, criteria.scopes));
 
   const allowedHosts = [...(mix?.allowedHosts ?? []), ...o.allowHosts];
@@ -135,6 +130,32 @@ export function prepareGate(o: GateOptions, env: Record<string, string | undefin
     maxInFlight: o.maxInFlight ?? 256,
     ...(ca ? { ca } : {}),
   };
+}
+
+/** The traffic: the config's checks and/or a profile's requests, else the built-in mix. Problems are added, never thrown. */
+function readMix(o: GateOptions, env: Record<string, string | undefined>, sandboxOrEnvToken: string | undefined, problems: Diagnostic[]): RequestMix | undefined {
+  if (!o.config && !o.profile) return builtinMix({ ...(sandboxOrEnvToken ? { token: sandboxOrEnvToken } : {}), userAgent: USER_AGENT });
+  const mixes: RequestMix[] = [];
+  const attempt = (flag: string, read: () => RequestMix): void => {
+    try {
+      mixes.push(read());
+    } catch (err) {
+      if (!(err instanceof RevgateError)) throw err;
+      problems.push(...(err.diagnostics.length ? err.diagnostics.map((d) => ({ ...d, path: `${flag} ${d.path}` })) : [{ path: flag, message: err.message }]));
+    }
+  };
+  if (o.config) {
+    attempt('--config', () => {
+      // The targets are --canary/--baseline: the environment's baseUrl is not used (nor need its variables be set).
+      const resolved = loadConfig({ configPath: o.config as string, ...(o.env ? { env: o.env } : {}), baseUrl: o.canary ?? 'http://127.0.0.1', processEnv: env });
+      const token = o.sandbox ? sandboxOrEnvToken : env[resolved.config.auth?.tokenEnv ?? DEFAULT_TOKEN_ENV] || undefined;
+      const mix = mixFromConfig(resolved, { ...(token ? { token } : {}), userAgent: USER_AGENT });
+      if (!mix.requests.length) throw new RevgateError(ErrorCodes.Usage, `none of its checks can be sent as gate traffic: ${mix.leftOut.join('; ')}`);
+      return mix;
+    });
+  }
+  if (o.profile) attempt('--profile', () => mixFromProfile(loadProfile(path.resolve(o.profile as string), { ...env, ...(sandboxOrEnvToken ? { REVGATE_TOKEN: sandboxOrEnvToken } : {}) }), USER_AGENT));
+  return mixes.length === (o.config ? 1 : 0) + (o.profile ? 1 : 0) ? combineMixes(mixes) : undefined;
 }
 
 /**

@@ -22,6 +22,8 @@ export interface MixRequest {
 
 export interface RequestMix {
   requests: MixRequest[];
+  /** Weight of each request (relative share of arrivals). */
+  weights: number[];
   /** Request indices in weighted, interleaved order; arrival k sends cycle[k % length]. */
   cycle: Int32Array;
   timeoutMs: number;
@@ -31,12 +33,14 @@ export interface RequestMix {
   secrets: Array<{ value: string; label: string }>;
   /** Where the mix came from, for the console. */
   source: string;
+  /** What the source held that is not in the mix, with why (e.g. config checks that cannot be replayed as traffic). */
+  leftOut: string[];
 }
 
 /** Tenants the built-in mix sends to /tenant/health (one of them can be broken with `--fault errors=1,tenant=contoso`). */
 export const BUILTIN_TENANTS = ['contoso', 'fabrikam', 'northwind'] as const;
 
-interface Entry {
+export interface Entry {
   request: MixRequest;
   weight: number;
 }
@@ -103,8 +107,23 @@ export function mixFromProfile(loaded: LoadedProfile, userAgent: string): Reques
   return finish(entries, loaded.timeoutMs, profile.allowedHosts ?? [], secrets, `profile ${loaded.profile.name}`);
 }
 
-function finish(entries: Entry[], timeoutMs: number, allowedHosts: string[], secrets: RequestMix['secrets'], source: string): RequestMix {
-  return { requests: entries.map((e) => e.request), cycle: weightedCycle(entries.map((e) => e.weight)), timeoutMs, allowedHosts, secrets, source };
+export function finish(entries: Entry[], timeoutMs: number, allowedHosts: string[], secrets: RequestMix['secrets'], source: string, leftOut: string[] = []): RequestMix {
+  const weights = entries.map((e) => e.weight);
+  return { requests: entries.map((e) => e.request), weights, cycle: weightedCycle(weights), timeoutMs, allowedHosts, secrets, source, leftOut };
+}
+
+/** Several mixes as one (the config's checks plus a profile's requests): weights kept, the longest timeout. */
+export function combineMixes(mixes: readonly RequestMix[]): RequestMix {
+  if (mixes.length === 1) return mixes[0] as RequestMix;
+  const entries = mixes.flatMap((m) => m.requests.map((request, i) => ({ request, weight: m.weights[i] as number })));
+  return finish(
+    entries,
+    Math.max(...mixes.map((m) => m.timeoutMs)),
+    [...new Set(mixes.flatMap((m) => m.allowedHosts))],
+    mixes.flatMap((m) => m.secrets),
+    mixes.map((m) => m.source).join(' + '),
+    mixes.flatMap((m) => m.leftOut),
+  );
 }
 
 function headerValue(headers: Record<string, string>, name: string): string | undefined {

@@ -138,6 +138,7 @@ function describeStart(setup: GateSetup, canaryUrl: string, baselineUrl: string 
   const noProjects = setup.mix.source === 'built-in mix' && !setup.mix.requests.some((r) => r.name === 'projects') ? ' (no REVGATE_TOKEN: the authenticated projects request is left out)' : '';
   return (
     `revgate: gate ${canaryUrl}${baselineUrl ? ` against baseline ${baselineUrl}` : ''}: ${c.gates.length} gates (${blocking} blocking) from ${setup.criteriaFile}, ` +
-    `confidence ${c.confidence} (alpha ${alphaPerGate(c).toPrecision(2)} per gate); ${setup.mix.source}${noProjects} at ${setup.ratePerSecond} req/s per revision; budget ${budget}\n`
+    `confidence ${c.confidence} (alpha ${alphaPerGate(c).toPrecision(2)} per gate); ${setup.mix.source}${noProjects} (${setup.mix.requests.length} requests) at ${setup.ratePerSecond} req/s per revision; budget ${budget}\n` +
+    (setup.mix.leftOut.length ? `revgate: not sent as traffic: ${setup.mix.leftOut.join('; ')}\n` : '')
   );
 }

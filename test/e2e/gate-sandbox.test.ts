@@ -121,7 +121,16 @@ describe('revgate gate --sandbox', () => {
     const v = readVerdict(r.out);
     assert.deepEqual(failedGates(v), ['http_req_failed{tenant:globex}:rate<0.05']);
     assert.notEqual(v.gates.find((g) => g.id === 'http_req_failed{name:projects}:rate<0.05')?.status, 'failed', 'the sandbox token reached the authenticated request');
-    assert.match(r.stderr, /profile tenants at 100 req\/s per revision/);
+    assert.match(r.stderr, /profile tenants \(3 requests\) at 100 req\/s per revision/);
+  });
+
+  it('--config sends the smoke config\'s replayable checks as traffic, says which it left out, and names the gate a broken endpoint fails (exit 1)', async () => {
+    const criteria = writeJson(path.join(tempDir(), 'criteria.json'), { thresholds: { 'http_req_failed{check:metrics}': ['rate<0.05'], 'http_req_failed{check:health-ready}': ['rate<0.05'] } });
+    const r = await gate(['--sandbox', '--rate', '100', '--config', 'revgate.config.json', '--criteria', criteria, '--fault', 'errors=1,status=503,path=/metrics']);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.deepEqual(failedGates(readVerdict(r.out)), ['http_req_failed{check:metrics}:rate<0.05']);
+    assert.match(r.stderr, /checks of revgate\.config\.json \(smoke\) \(7 requests\) at 100 req\/s/);
+    assert.match(r.stderr, /not sent as traffic: auth-required \(expects status 401, 403, which the gate would count as a failed request\); project-crud \(a multi-step flow\)/);
   });
 
   it('a tiny traffic budget is inconclusive (exit 2), never pass, and says what would decide it', async () => {
@@ -196,6 +205,12 @@ describe('revgate gate against given URLs', { concurrency: 2 }, () => {
       [/\$\.confidence: must be strictly between 0 and 1/, /unknown metric "http_req_latency"/, /"rate<<0\.01" is not a k6 threshold expression/],
     ],
     ['comparative criteria without --baseline', { thresholds: { http_req_failed: ['rate<0.01'] }, compare: [{ metric: 'http_req_duration', stat: 'p(95)', maxIncrease: 0.2 }] }, [], [/--baseline: the criteria compare the canary with a baseline \(compare:http_req_duration:p\(95\)\)/]],
+    [
+      'a config none of whose checks can be sent as traffic',
+      { thresholds: { http_req_failed: ['rate<0.01'] } },
+      ['--config', writeJson(path.join(dir, 'flows-only.json'), { service: { name: 'x' }, environments: { dev: { baseUrl: 'http://127.0.0.1:1' } }, checks: [{ id: 'tls', tls: { minDays: 7 } }] })],
+      [/--config: none of its checks can be sent as gate traffic: tls \(a TLS check\)/],
+    ],
     ['--confidence outside (0, 1) and a gate on a tag no request carries', { thresholds: { 'http_req_failed{tenant:nobody}': ['rate<0.01'] } }, ['--confidence', '1'], [/--confidence: must be strictly between 0 and 1/, /no request of the built-in mix carries tenant:nobody/]],
   ];
   for (const [name, criteria, extra, expected] of bad) {

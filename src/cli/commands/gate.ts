@@ -7,6 +7,8 @@ interface GateArgs {
   baseline?: string;
   criteria: string;
   profile?: string;
+  config?: string;
+  env?: string;
   'max-duration'?: string;
   'max-requests'?: number;
   rate?: number;
@@ -28,6 +30,8 @@ export const gateCommand: CommandModule<object, GateArgs> = {
       .option('baseline', { type: 'string', describe: 'URL of the revision in service; needed by "compare" criteria. Both get the same requests, interleaved' })
       .option('criteria', { type: 'string', demandOption: true, describe: 'Criteria file (schemas/canary-criteria.schema.json), e.g. load/criteria/apex-canary.json' })
       .option('profile', { type: 'string', describe: 'Take the request mix (paths, weights, headers such as X-Tenant-ID, allowedHosts) from a load profile; its rates and thresholds do not apply' })
+      .option('config', { type: 'string', describe: 'Also send the smoke config\'s checks as traffic: every single-request check that is safe to repeat (flows, data-changing and TLS checks are left out, with the reason)' })
+      .option('env', { type: 'string', describe: 'With --config: the environment whose headers apply (default the config\'s default)' })
       .option('max-duration', { type: 'string', describe: 'Time budget, e.g. 10m or 90s (default: the criteria\'s maxDuration, else 10m)' })
       .option('max-requests', { type: 'number', describe: 'Request budget per revision' })
       .option('rate', { type: 'number', describe: 'Requests per second sent to each revision (default 50; 300 with --sandbox)' })
@@ -41,6 +45,7 @@ export const gateCommand: CommandModule<object, GateArgs> = {
       .example('$0 gate --sandbox --criteria load/criteria/apex-canary.json', 'Gate a healthy local canary against a local baseline with the APEX runbook criteria: promotes (exit 0)')
       .example('$0 gate --sandbox --criteria load/criteria/apex-canary.json --fault errors=0.05', 'A canary failing 5% of requests: rolls back (exit 1) within a second or two')
       .example('$0 gate --sandbox --criteria load/criteria/tenants-canary.json --fault errors=1,tenant=contoso', 'One tenant broken: its own gate fails (exit 1) and is named')
+      .example('$0 gate --sandbox --criteria load/criteria/apex-canary.json --config revgate.config.json', 'Traffic from the smoke config\'s checks (health, readiness, metrics, projects list...) instead of the built-in mix')
       .example('$0 gate --sandbox --criteria load/criteria/apex-canary.json --max-requests 50', 'Too little traffic: inconclusive (exit 2), never pass, with the traffic that would decide it')
       .example('$0 gate --canary https://apex--v43.example.azurecontainerapps.io --baseline https://apex--v42.example.azurecontainerapps.io --criteria load/criteria/apex-canary.json --allow-host "*.example.azurecontainerapps.io" --rate 20', 'Gate a deployed canary against the revision in service')
       .epilogue(
@@ -55,6 +60,8 @@ export const gateCommand: CommandModule<object, GateArgs> = {
         ...(a.baseline !== undefined ? { baseline: a.baseline } : {}),
         criteria: a.criteria,
         ...(a.profile !== undefined ? { profile: a.profile } : {}),
+        ...(a.config !== undefined ? { config: a.config } : {}),
+        ...(a.env !== undefined ? { env: a.env } : {}),
         ...(a['max-duration'] !== undefined ? { maxDuration: a['max-duration'] } : {}),
         ...(a['max-requests'] !== undefined ? { maxRequests: a['max-requests'] } : {}),
         ...(a.rate !== undefined ? { rate: a.rate } : {}),
