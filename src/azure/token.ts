@@ -43,7 +43,24 @@ export async function acquireToken(auth: AuthConfig | undefined, options: Acquir
     if (!token?.token) throw new Error('the credential returned no token');
     return { token: token.token, source: 'azure', envName };
   } catch (err) {
-    const first = String((err as Error).message ?? err).split('\n')[0];
-    throw new RevgateError(ErrorCodes.AuthFailed, `could not get a token for scope ${scoped.value}: ${first}. For local runs set ${envName}.`, [], { cause: err });
+    const attempts = credentialAttempts(err);
+    const first = String((err as Error).message ?? err).split('\n')[0]?.replace(/\.+$/, '');
+    throw new RevgateError(
+      ErrorCodes.AuthFailed,
+      `could not get a token for scope ${scoped.value}: ${attempts.length ? 'no credential of DefaultAzureCredential could get one' : first}. For local runs set ${envName}.`,
+      attempts.map((a, i) => ({ path: `credential ${i + 1}`, message: a })),
+      { cause: err },
+    );
   }
+}
+
+/** What each credential of a chain said (AggregateAuthenticationError.errors), one line each without the SDK's empty fields. */
+function credentialAttempts(err: unknown): string[] {
+  const errors = (err as { errors?: unknown[] }).errors;
+  if (!Array.isArray(errors)) return [];
+  return errors.map((e) => {
+    const line = String((e as Error)?.message ?? e).split('\n')[0] ?? '';
+    const cleaned = line.replace(/\s*-?\s*(?:Error\(s\)|Timestamp|Correlation ID|Trace ID): Not Available/g, '').replace(/\s+/g, ' ').trim();
+    return cleaned.length > 240 ? `${cleaned.slice(0, 237)}...` : cleaned;
+  });
 }

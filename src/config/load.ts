@@ -8,6 +8,8 @@ import { validateSemantics } from './validate.js';
 
 export const DEFAULT_CONFIG_FILE = 'revgate.config.json';
 export const DEFAULT_TOKEN_ENV = 'REVGATE_TOKEN';
+/** Credential material DefaultAzureCredential reads from the environment: masked in every output whenever set. */
+export const AZURE_CREDENTIAL_ENV: readonly string[] = ['AZURE_CLIENT_SECRET', 'AZURE_CLIENT_CERTIFICATE_PASSWORD', 'IDENTITY_HEADER', 'MSI_SECRET'];
 
 const SCHEMA_URL = new URL('../../schemas/config.schema.json', import.meta.url);
 let validator: ReturnType<typeof compileDocumentSchema> | undefined;
@@ -90,7 +92,7 @@ export function loadConfig(options: LoadOptions = {}): ResolvedConfig {
     config: resolved,
     environment,
     target,
-    secretEnv: [...new Set([...(resolved.auth ? [tokenEnv] : []), ...(resolved.secrets?.env ?? [])])],
+    secretEnv: [...new Set([...(resolved.auth ? [tokenEnv] : []), ...(resolved.secrets?.env ?? []), ...AZURE_CREDENTIAL_ENV])],
     secretHeaders: (resolved.secrets?.headers ?? []).map((h) => h.toLowerCase()),
   };
 }

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { RevgateError, ErrorCodes } from '../core/errors.js';
 import { handleControl, type ControlTarget } from './control.js';
 import { CONTROL_PREFIX, normalizeFaults, seededRandom, type FaultSpec, type TlsExpiryFault } from './faults.js';
+import { handleIdentity, IDENTITY_PATH, SANDBOX_AUDIENCE } from './identity.js';
 import { assertLoopback, listen } from './listener.js';
 import { createRevisionApp, type SandboxState } from './revision-app.js';
 import { createCertificates } from './tls.js';
@@ -32,6 +33,7 @@ export { createRevisionApp, type RevisionApp, type RevisionAppOptions } from './
 export { handleControl, isControlPath, type ControlTarget } from './control.js';
 export { listen, assertLoopback, type Listener, type ListenerOptions, type RequestHandler } from './listener.js';
 export { createCertificates, type SandboxCertificates } from './tls.js';
+export { IDENTITY_PATH, SANDBOX_AUDIENCE } from './identity.js';
 // The APIM-like gateway in front of a generated stamps estate (tenant probes).
 export { startGateway, DEFAULT_TIER_LIMITS, type GatewayOptions, type RunningGateway, type GatewayState, type TierLimit } from './gateway.js';
 export { generateEstate, type StampsEstate, type GatewayTenant, type GatewayCell } from './gateway-catalog.js';
@@ -68,6 +70,12 @@ export interface RunningSandbox {
   token: string;
   /** PEM of the throw-away CA when serving https; pass it as `ca` to clients. */
   caPem?: string;
+  /**
+   * The emulated managed identity endpoint (Container Apps' IDENTITY_ENDPOINT protocol): with these as
+   * IDENTITY_ENDPOINT and IDENTITY_HEADER, DefaultAzureCredential gets `token` for scope `${audience}/.default`.
+   * `header` is a secret.
+   */
+  identity: { endpoint: string; header: string; audience: string };
   /**
    * Replaces the faults at run time; throws RevgateError(Usage) on a bad spec. A tls-expiry fault
    * belongs to the listener's certificate: it stays in effect and can only be repeated with the same value.
@@ -106,6 +114,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 
   const revision = options.revision ?? 'sandbox--rev1';
   const token = options.token ?? randomBytes(32).toString('base64url');
+  const identity = { header: randomBytes(24).toString('base64url'), token, audience: SANDBOX_AUDIENCE };
   const app = createRevisionApp({
     revision,
     version: options.version ?? '1.0.0',
@@ -132,7 +141,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 
   const listener = await listen(
     (req, res) => {
-      if ((req.url ?? '/').startsWith(CONTROL_PREFIX)) handleControl(req, res, control);
+      const url = req.url ?? '/';
+      if (url === IDENTITY_PATH || url.startsWith(`${IDENTITY_PATH}?`)) handleIdentity(req, res, identity);
+      else if (url.startsWith(CONTROL_PREFIX)) handleControl(req, res, control);
       else app.handle(req, res);
     },
     { host, port: options.port ?? 0, ...(certs ? { tls: { certPem: certs.certPem, keyPem: certs.keyPem } } : {}) },
@@ -144,6 +155,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     revision,
     token,
     ...(certs ? { caPem: certs.caPem } : {}),
+    identity: { endpoint: `${listener.url}${IDENTITY_PATH}`, header: identity.header, audience: SANDBOX_AUDIENCE },
     setFaults,
     clearFaults,
     faults: () => app.faults(),

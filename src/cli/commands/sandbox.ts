@@ -54,12 +54,18 @@ export const sandboxCommand: CommandModule<object, SandboxArgs> = {
     mkdirSync(dir, { recursive: true });
     const tokenFile = path.join(dir, 'token');
     writeFileSync(tokenFile, sandbox.token, { mode: 0o600 });
+    const identityFile = path.join(dir, 'identity-header');
+    writeFileSync(identityFile, sandbox.identity.header, { mode: 0o600 });
     const caFile = path.join(dir, 'ca.pem');
     if (sandbox.caPem) writeFileSync(caFile, sandbox.caPem);
     const rel = (f: string): string => path.relative(process.cwd(), f) || f;
     const faults = sandbox.faults();
     stdout(`revgate sandbox: revision ${sandbox.revision} listening on ${sandbox.url}\n`);
     stdout(`  token:  ${rel(tokenFile)}  (export REVGATE_TOKEN="$(cat ${rel(tokenFile)})")\n`);
+    stdout(
+      `  managed identity: export IDENTITY_ENDPOINT=${sandbox.identity.endpoint} IDENTITY_HEADER="$(cat ${rel(identityFile)})"  ` +
+        `(DefaultAzureCredential then gets the token for auth.scope ${sandbox.identity.audience}/.default, as inside a Container App)\n`,
+    );
     if (sandbox.caPem) stdout(`  CA:     ${rel(caFile)}  (revgate smoke --ca-file ${rel(caFile)} ...)\n`);
     stdout(`  faults: ${faults.length ? faults.map((f) => JSON.stringify(f)).join(' ') : 'none'}  (change: curl -X PUT ${sandbox.url}/__sandbox/faults -d '{"faults":["ready-fail"]}')\n`);
     stdout(`  try:    revgate smoke --base-url ${sandbox.url}${sandbox.caPem ? ` --ca-file ${rel(caFile)}` : ''}\n`);
@@ -69,6 +75,7 @@ export const sandboxCommand: CommandModule<object, SandboxArgs> = {
         stderr(`revgate sandbox: ${sig}, stopping\n`);
         await sandbox.stop();
         rmSync(tokenFile, { force: true });
+        rmSync(identityFile, { force: true });
         resolve();
       };
       process.once('SIGINT', stop('SIGINT'));
