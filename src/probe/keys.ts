@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { vaultRefKey, type VaultSecret } from '../azure/keyvault.js';
 import type { Redactor } from '../secrets/redactor.js';
 import type { KeyRef, TenantCatalog } from './types.js';
 
@@ -18,7 +19,13 @@ export function describeKeyRef(ref: KeyRef): string {
   return `Key Vault secret ${ref.keyVault.secret} in ${ref.keyVault.vaultUrl}`;
 }
 
-export function resolveKeys(catalog: TenantCatalog, env: Record<string, string | undefined>, redactor: Redactor): Map<string, KeyResolution> {
+/** Key Vault references of these tenants (fetched before resolveKeys, which stays synchronous). */
+export function vaultRefsOf(catalog: TenantCatalog, tenants: ReadonlySet<string>): Array<{ vaultUrl: string; secret: string }> {
+  return catalog.tenants.flatMap((t) => (tenants.has(t.id) && 'keyVault' in t.key ? [t.key.keyVault] : []));
+}
+
+/** `vault`: what fetchVaultSecrets got for the catalog's Key Vault references. */
+export function resolveKeys(catalog: TenantCatalog, env: Record<string, string | undefined>, redactor: Redactor, vault: ReadonlyMap<string, VaultSecret> = new Map()): Map<string, KeyResolution> {
   const files = new Map<string, FileMap>();
   const readMap = (file: string): FileMap => {
     const abs = path.resolve(catalog.dir, file);
@@ -58,10 +65,12 @@ export function resolveKeys(catalog: TenantCatalog, env: Record<string, string |
           ? { ok: true, key: value.trim() }
           : { ok: false, reason: `keys file ${ref.file} has no key "${field}", so no probe of tenant ${t.id} was sent` };
     } else {
-      r = {
-        ok: false,
-        reason: `Key Vault references are declared but not resolved by this version of revgate (${describeKeyRef(ref)}); export the key to an env var (az keyvault secret show --vault-name ... --name ${ref.keyVault.secret} --query value -o tsv) and use {"env": "VAR"}`,
-      };
+      const got = vault.get(vaultRefKey(ref.keyVault));
+      r = !got
+        ? { ok: false, reason: `${describeKeyRef(ref)} was not fetched, so no probe of tenant ${t.id} was sent` }
+        : got.ok
+          ? { ok: true, key: got.value.trim() }
+          : { ok: false, reason: `${got.reason}, so no probe of tenant ${t.id} was sent` };
     }
     if (r.ok) redactor.add(r.key, `subscription key of ${t.id}`);
     out.set(t.id, r);

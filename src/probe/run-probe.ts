@@ -17,7 +17,8 @@ import { computeBlastRadius } from './blast.js';
 import { loadCatalog, parseCatalog } from './catalog.js';
 import { runProbes } from './engine.js';
 import { evaluateAll } from './evaluate.js';
-import { resolveKeys } from './keys.js';
+import { fetchVaultSecrets, type VaultSecret } from '../azure/keyvault.js';
+import { resolveKeys, vaultRefsOf } from './keys.js';
 import { budgetProblems, buildPlan, keyBudgets } from './plan.js';
 import { startSandboxEstate, type SandboxEstate } from './sandbox.js';
 import type { TenantCatalog } from './types.js';
@@ -82,7 +83,14 @@ export async function runProbe(opts: ProbeOptions, io: Io): Promise<number> {
     if (plan.probes.length === 0) throw new RevgateError(ErrorCodes.NoChecksSelected, `no tenant is served in the selected region(s) ${plan.regions.join(', ')}`);
 
     const redactor = new Redactor();
-    const keys = resolveKeys(catalog, io.env, redactor);
+    const vaultRefs = vaultRefsOf(catalog, new Set(plan.probes.map((p) => p.tenant)));
+    let vault: Map<string, VaultSecret> | undefined;
+    if (vaultRefs.length) {
+      const vaults = new Set(vaultRefs.map((r) => new URL(r.vaultUrl).origin)).size;
+      io.err(`revgate: reading ${vaultRefs.length} subscription key${vaultRefs.length === 1 ? '' : 's'} from Key Vault (${vaults} vault${vaults === 1 ? '' : 's'}) with DefaultAzureCredential\n`);
+      vault = await fetchVaultSecrets(vaultRefs);
+    }
+    const keys = resolveKeys(catalog, io.env, redactor, vault);
     const out = path.resolve(opts.out);
     prepareOutputDir(out);
 

@@ -14,7 +14,7 @@ export type KeyRef =
   | { env: string }
   /** A JSON object file `{ "<field>": "<key>", ... }` (a bulk secrets file mounted by CI); `field` defaults to the tenant id. */
   | { file: string; field?: string }
-  /** An Azure Key Vault secret. Declared only: this version does not resolve it (the tenant's probes report why). */
+  /** An Azure Key Vault secret, read with DefaultAzureCredential before the probes start. */
   | { keyVault: { vaultUrl: string; secret: string } };
 
 export interface TierPolicy {

@@ -1,3 +1,4 @@
+import { vaultRefKey } from '../../src/azure/keyvault.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -104,11 +105,13 @@ describe('tenant catalog', () => {
       { ...ctx, dir },
     );
     const redactor = new Redactor();
-    const keys = resolveKeys(c, { KEY_D: 'key-of-d-abcdefghij' }, redactor);
+    const vault = new Map([[vaultRefKey({ vaultUrl: 'https://kv.vault.azure.net', secret: 'c' }), { ok: false as const, reason: 'Key Vault secret c in https://kv.vault.azure.net does not exist (404 SecretNotFound)' }]]);
+    const keys = resolveKeys(c, { KEY_D: 'key-of-d-abcdefghij' }, redactor, vault);
     assert.deepEqual(keys.get('a'), { ok: false, reason: 'subscription key env var KEY_A is not set, so no probe of tenant a was sent' });
     assert.deepEqual(keys.get('b'), { ok: true, key: 'key-of-b-0123456789' });
     assert.equal(keys.get('c')?.ok, false);
-    assert.match((keys.get('c') as { reason: string }).reason, /Key Vault references are declared but not resolved/);
+    assert.equal((keys.get('c') as { reason: string }).reason, 'Key Vault secret c in https://kv.vault.azure.net does not exist (404 SecretNotFound), so no probe of tenant c was sent');
+    assert.deepEqual(resolveKeys(c, {}, new Redactor(), new Map([[vaultRefKey({ vaultUrl: 'https://kv.vault.azure.net/', secret: 'c' }), { ok: true as const, value: 'key-of-c-from-vault' }]])).get('c'), { ok: true, key: 'key-of-c-from-vault' });
     assert.deepEqual(keys.get('d'), { ok: true, key: 'key-of-d-abcdefghij', envRef: 'KEY_D' });
     // Every key loaded, and every entry of a keys file, is a secret of the run.
     assert.deepEqual(redactor.values().sort(), ['key-of-b-0123456789', 'key-of-d-abcdefghij', 'unused-key-9876543210']);
