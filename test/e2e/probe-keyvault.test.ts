@@ -12,8 +12,8 @@ import { startGateway, type RunningGateway } from '../../src/sandbox/gateway.js'
 import { startKeyVault, type RunningKeyVault } from '../../src/sandbox/keyvault.js';
 import { readVerdict, runCli, tempDir, writeJson } from '../helpers/cli.js';
 import { allFiles } from '../helpers/files.js';
+import { NO_OTHER_AZURE_IDENTITY } from '../helpers/azure.js';
 
-const NO_OTHER_AZURE = { AZURE_CLIENT_ID: undefined, AZURE_TENANT_ID: undefined, AZURE_CLIENT_SECRET: undefined, AZURE_CLIENT_CERTIFICATE_PATH: undefined, AZURE_FEDERATED_TOKEN_FILE: undefined, AZURE_USERNAME: undefined, MSI_ENDPOINT: undefined, MSI_SECRET: undefined };
 
 describe('revgate probe with subscription keys in Key Vault', () => {
   const estate = generateEstate({ tenants: 6, regions: ['eastus'] });
@@ -39,7 +39,7 @@ describe('revgate probe with subscription keys in Key Vault', () => {
     await vault.stop();
   });
 
-  const env = (header: string): Record<string, string | undefined> => ({ ...NO_OTHER_AZURE, NODE_EXTRA_CA_CERTS: caFile, IDENTITY_ENDPOINT: vault.identity.endpoint, IDENTITY_HEADER: header });
+  const env = (header: string): Record<string, string | undefined> => ({ ...NO_OTHER_AZURE_IDENTITY, NODE_EXTRA_CA_CERTS: caFile, IDENTITY_ENDPOINT: vault.identity.endpoint, IDENTITY_HEADER: header });
 
   it('reads each key once through the real client; a secret missing from the vault fails only its tenant (error, with the reason); no key in any output', async () => {
     const out = tempDir();

@@ -10,9 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import { SANDBOX_AUDIENCE, startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { checkStatus, readVerdict, runCli, tempDir, writeJson } from '../helpers/cli.js';
 import { allFiles } from '../helpers/files.js';
+import { NO_OTHER_AZURE_IDENTITY } from '../helpers/azure.js';
 
-// Whatever Azure identity the machine has must not be picked up first: only the managed identity path.
-const NO_OTHER_AZURE = { AZURE_CLIENT_ID: undefined, AZURE_TENANT_ID: undefined, AZURE_CLIENT_SECRET: undefined, AZURE_CLIENT_CERTIFICATE_PATH: undefined, AZURE_FEDERATED_TOKEN_FILE: undefined, AZURE_USERNAME: undefined, MSI_ENDPOINT: undefined, MSI_SECRET: undefined };
 
 describe('smoke with auth.scope: DefaultAzureCredential against the sandbox managed identity endpoint', () => {
   let sandbox: RunningSandbox;
@@ -37,7 +36,7 @@ describe('smoke with auth.scope: DefaultAzureCredential against the sandbox mana
   it('gets the token through the managed identity protocol; the authenticated check passes; neither the token nor the identity header is in any output', async () => {
     const out = tempDir();
     const r = await runCli(['smoke', '--base-url', sandbox.url, '--config', config, '--out', out], {
-      env: { ...NO_OTHER_AZURE, IDENTITY_ENDPOINT: sandbox.identity.endpoint, IDENTITY_HEADER: sandbox.identity.header },
+      env: { ...NO_OTHER_AZURE_IDENTITY, IDENTITY_ENDPOINT: sandbox.identity.endpoint, IDENTITY_HEADER: sandbox.identity.header },
     });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const v = readVerdict(out);
@@ -49,7 +48,7 @@ describe('smoke with auth.scope: DefaultAzureCredential against the sandbox mana
     const out = tempDir();
     const wrong = `${sandbox.identity.header.slice(0, -4)}XXXX`;
     const r = await runCli(['smoke', '--base-url', sandbox.url, '--config', config, '--out', out], {
-      env: { ...NO_OTHER_AZURE, IDENTITY_ENDPOINT: sandbox.identity.endpoint, IDENTITY_HEADER: wrong },
+      env: { ...NO_OTHER_AZURE_IDENTITY, IDENTITY_ENDPOINT: sandbox.identity.endpoint, IDENTITY_HEADER: wrong },
       timeoutMs: 60_000,
     });
     assert.equal(r.code, 4, r.stdout + r.stderr);
@@ -62,7 +61,7 @@ describe('smoke with auth.scope: DefaultAzureCredential against the sandbox mana
     const out = tempDir();
     const other = writeJson(path.join(tempDir(), 'other.config.json'), { ...JSON.parse(readFileSync(config, 'utf8')), auth: { type: 'bearer', scope: 'api://someone-else/.default' } });
     const r = await runCli(['smoke', '--base-url', sandbox.url, '--config', other, '--out', out], {
-      env: { ...NO_OTHER_AZURE, IDENTITY_ENDPOINT: sandbox.identity.endpoint, IDENTITY_HEADER: sandbox.identity.header },
+      env: { ...NO_OTHER_AZURE_IDENTITY, IDENTITY_ENDPOINT: sandbox.identity.endpoint, IDENTITY_HEADER: sandbox.identity.header },
       timeoutMs: 60_000,
     });
     assert.equal(r.code, 4, r.stdout + r.stderr);
