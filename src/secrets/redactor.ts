@@ -152,8 +152,10 @@ export class Redactor {
     seen.set(value, out);
     const keys = value instanceof Error ? Object.getOwnPropertyNames(value) : Object.keys(value);
     for (const key of keys) {
-      const descriptor = Object.getOwnPropertyDescriptor(value, key);
-      if (descriptor === undefined || !('value' in descriptor)) continue; // accessors are not copied
+      let descriptor = Object.getOwnPropertyDescriptor(value, key);
+      // Newer V8 (Node 22+) makes an Error's stack an own accessor: its text is read and masked like a value.
+      if (descriptor && key === 'stack' && value instanceof Error && !('value' in descriptor)) descriptor = { value: value.stack, enumerable: false };
+      if (descriptor === undefined || !('value' in descriptor)) continue; // other accessors are not copied
       Object.defineProperty(out, this.mask(key), {
         value: this.#deep(descriptor.value, seen),
         enumerable: descriptor.enumerable ?? true,

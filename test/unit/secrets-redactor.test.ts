@@ -152,6 +152,7 @@ describe('Redactor.maskDeep', () => {
     assert.ok(out instanceof TypeError);
     assert.equal(out.message, 'bad token ***');
     assert.equal(out.stack?.includes('sekrit-value'), false);
+    assert.match(out.stack ?? '', /^TypeError: bad token \*\*\*\n\s+at /, 'the stack is kept, masked (an own accessor on Node 22+)');
   });
 
   it('handles cycles', () => {
