@@ -73,7 +73,7 @@ export async function fetchVaultSecrets(refs: readonly VaultRef[], options: Fetc
       }
       try {
         const s = await clientFor(ref.vaultUrl).getSecret(ref.secret, { abortSignal: AbortSignal.timeout(options.timeoutMs ?? 30_000) });
-        out.set(key, s.value !== undefined && s.value !== '' ? { ok: true, value: s.value } : { ok: false, reason: `Key Vault secret ${ref.secret} in ${new URL(ref.vaultUrl).origin} is empty` });
+        out.set(key, s.value !== undefined && s.value.trim() !== '' ? { ok: true, value: s.value } : { ok: false, reason: `Key Vault secret ${ref.secret} in ${new URL(ref.vaultUrl).origin} is empty` });
       } catch (err) {
         const reason = reasonOf(err, ref);
         if (CREDENTIAL_ERRORS.has((err as Error).name)) noCredential ??= reason.slice(reason.indexOf('could not be read: ') + 'could not be read: '.length);
