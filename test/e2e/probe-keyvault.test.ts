@@ -18,14 +18,15 @@ import { NO_OTHER_AZURE_IDENTITY } from '../helpers/azure.js';
 describe('revgate probe with subscription keys in Key Vault', () => {
   const estate = generateEstate({ tenants: 6, regions: ['eastus'] });
   const missing = estate.tenants[2]!.id;
+  const blank = estate.tenants[4]!.id;
   let gateway: RunningGateway;
   let vault: RunningKeyVault;
   let catalog: string;
   let caFile: string;
   before(async () => {
     gateway = await startGateway({ estate });
-    // Every tenant's key is in the vault under "apim-<tenant>", except one.
-    vault = await startKeyVault({ secrets: Object.fromEntries(estate.tenants.filter((t) => t.id !== missing).map((t) => [`apim-${t.id}`, t.key])) });
+    // Every tenant's key is in the vault under "apim-<tenant>", except one missing and one blank.
+    vault = await startKeyVault({ secrets: Object.fromEntries(estate.tenants.filter((t) => t.id !== missing).map((t) => [`apim-${t.id}`, t.id === blank ? '   ' : t.key])) });
     const dir = tempDir();
     caFile = path.join(dir, 'vault-ca.pem');
     writeFileSync(caFile, vault.caPem);
@@ -41,7 +42,7 @@ describe('revgate probe with subscription keys in Key Vault', () => {
 
   const env = (header: string): Record<string, string | undefined> => ({ ...NO_OTHER_AZURE_IDENTITY, NODE_EXTRA_CA_CERTS: caFile, IDENTITY_ENDPOINT: vault.identity.endpoint, IDENTITY_HEADER: header });
 
-  it('reads each key once through the real client; a secret missing from the vault fails only its tenant (error, with the reason); no key in any output', async () => {
+  it('reads each key once through the real client; a secret missing from the vault or blank fails only its tenant (error, with the reason); no key in any output', async () => {
     const out = tempDir();
     const before = { ...vault.requests };
     const r = await runCli(['probe', '--tenants', catalog, '--out', out], { env: env(vault.identity.header), timeoutMs: 60_000 });
@@ -51,8 +52,10 @@ describe('revgate probe with subscription keys in Key Vault', () => {
     assert.equal(vault.requests.notFound - before.notFound, 1);
     const v = readVerdict(out);
     const byTenant = (id: string): string[] => [...new Set(v.checks.filter((c) => c.labels?.tenant === id).map((c) => c.status))];
-    for (const t of estate.tenants.filter((x) => x.id !== missing)) assert.deepEqual(byTenant(t.id), ['passed'], t.id);
+    for (const t of estate.tenants.filter((x) => x.id !== missing && x.id !== blank)) assert.deepEqual(byTenant(t.id), ['passed'], t.id);
     assert.deepEqual(byTenant(missing), ['error']);
+    assert.deepEqual(byTenant(blank), ['error']);
+    assert.match(v.checks.find((c) => c.labels?.tenant === blank)?.error?.message ?? '', /Key Vault secret apim-.* is empty, so no probe of tenant/);
     const reason = v.checks.find((c) => c.labels?.tenant === missing)?.error?.message ?? '';
     assert.match(reason, new RegExp(`Key Vault secret apim-${missing} in https://127\\.0\\.0\\.1:\\d+ does not exist \\(404 SecretNotFound\\), so no probe of tenant ${missing} was sent`));
     const texts = [...allFiles(out).map((f) => readFileSync(f, 'latin1')), r.stdout, r.stderr];
