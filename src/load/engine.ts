@@ -1,9 +1,9 @@
 /**
- * The embedded load engine: the one hot path in revgate. Built on undici's `dispatch` with the
- * legacy handler interface (no per-request wrapper objects), one preallocated handler and one
- * pipelining-1 keep-alive connection per in-flight slot, like autocannon: per request it only bumps
- * counters and records into HDR histograms; nothing is logged, thrown or (by us) allocated.
- * Aggregation happens after the run.
+ * The embedded load engine: the one hot path in revgate. One keep-alive connection per in-flight
+ * slot carrying one request at a time (autocannon's -c N), each request written as bytes prebuilt at
+ * plan time and each response read only for its framing (wire/: sockets from undici's connector, see
+ * wire/connection.ts for why not undici's Client). Per request the engine only bumps counters and
+ * records into HDR histograms; nothing is logged, thrown or allocated. Aggregation happens after the run.
  *
  * Arrival-rate scenarios are an open model: arrival i is due at its scheduled time t_i
  * (schedule.ts) and its latency is measured from t_i, so a slow target or a busy event loop shows
@@ -13,11 +13,12 @@
  * constant-vus scenarios are a closed model (each VU waits for its response), as in k6.
  */
 import { performance } from 'node:perf_hooks';
-import { buildConnector, Client, type Dispatcher } from 'undici';
+import { buildConnector } from 'undici';
 import type { NetErrorKind } from '../evaluate/types.js';
 import { classifyNetError } from '../http/classify.js';
 import type { ArrivalSchedule } from './schedule.js';
 import { Recorder, BLOCKS } from './recorder.js';
+import { endpointOf, isIdempotent, WireConnection, WireError, type Endpoint, type WireOwner } from './wire/connection.js';
 
 /** An arrival issued this much after its scheduled time is a late start. */
 export const LATE_MS = 10;
@@ -31,9 +32,11 @@ export interface PlannedRequest {
   path: string;
   headers: Record<string, string>;
   body?: string;
+  /** The whole request as sent (wire/encode.ts): request line, headers, body. */
+  wire: Buffer;
   /** Sub-metric groups this request records into (0 = all requests). */
   groups: Int32Array;
-  /** Approximate bytes on the wire for data_sent. */
+  /** Bytes on the wire for data_sent (wire.length). */
   bytesOut: number;
 }
 
@@ -78,44 +81,33 @@ export interface EngineResult {
 export interface EngineHooks {
   /** Called once a second with the elapsed time; return a reason to stop the run early (abortOnFail). */
   onSecond?: (elapsedMs: number, recorder: Recorder) => string | undefined;
-  /** Dispatcher per origin; default an undici Pool (tests and the bench may inject one). */
-  dispatcher?: (origin: string, connections: number) => Dispatcher;
 }
 
-class Slot {
+class Slot implements WireOwner {
   scheduled = 0;
   request = 0;
   status = 0;
   bytes = 0;
-  /** This slot's connection (its own undici Client, opened on first use), or the injected dispatcher. */
-  dispatcher: Dispatcher | undefined;
+  /** This slot's connection, opened on first use. */
+  conn: WireConnection | undefined;
   constructor(
     readonly engine: LoadEngine,
     readonly scenario: ScenarioState,
     readonly index: number,
   ) {}
-  // undici's legacy handler interface: passed through without a wrapper allocation.
-  onConnect(): void {}
-  onHeaders(status: number): boolean {
+  onResponse(status: number, bytesIn: number): void {
     this.status = status;
-    return true;
-  }
-  onData(chunk: Buffer): boolean {
-    this.bytes += chunk.length;
-    return true;
-  }
-  onComplete(): void {
+    this.bytes = bytesIn;
     this.engine.complete(this);
   }
-  onError(err: Error): void {
+  onFailure(err: Error): void {
     this.engine.fail(this, err);
   }
 }
 
 interface ScenarioState {
   plan: PlannedScenario;
-  /** Injected dispatcher shared by all slots (hooks.dispatcher), else undefined: one Client per slot. */
-  shared: Dispatcher | undefined;
+  endpoint: Endpoint;
   slots: Slot[];
   free: Int32Array;
   freeTop: number;
@@ -128,7 +120,8 @@ interface ScenarioState {
 }
 
 function errorKind(err: Error): { kind: NetErrorKind; message: string } {
-  // Fast path on undici's and Node's stable codes; the regex classifier for everything else.
+  if (err instanceof WireError) return { kind: err.kind, message: err.message };
+  // Fast path on undici's (its connector's) and Node's stable codes; the regex classifier for everything else.
   switch ((err as { code?: string }).code) {
     case 'ECONNREFUSED':
       return { kind: 'connect', message: err.message };
@@ -151,9 +144,9 @@ export class LoadEngine {
   readonly #plan: EnginePlan;
   readonly #hooks: EngineHooks;
   readonly #scenarios: ScenarioState[];
-  /** Dispatch options per planned request, for the slots' own Clients (index r) and for an injected dispatcher. */
-  readonly #opts: Dispatcher.DispatchOptions[];
-  readonly #sharedOpts: Dispatcher.DispatchOptions[];
+  /** Per planned request: a HEAD (no response body) and safe to send twice (idempotent method). */
+  readonly #isHead: boolean[];
+  readonly #retryable: boolean[];
   /** Opens the slots' sockets, one per origin, so TLS sessions are cached and resumed across its connections as in a Pool. */
   readonly #connectors = new Map<string, buildConnector.connector>();
   #t0 = 0;
@@ -177,23 +170,10 @@ export class LoadEngine {
     this.#endMs = Math.max(...plan.scenarios.map((s) => s.startMs + s.durationMs));
     this.#blockMs = Math.max(1, this.#endMs / BLOCKS);
     this.recorder = new Recorder(plan.groups, this.#endMs / 1000 + 2);
-    // One options object per request, built once and reused for every dispatch of that request: headers
-    // as a flat array and the body as a Buffer, the forms undici takes without converting them per request
-    // (an object costs an Object.keys, a string body a Buffer.from).
-    const base = plan.requests.map((r) => ({
-      method: r.method as Dispatcher.HttpMethod,
-      path: r.path,
-      headers: Object.entries(r.headers).flat(),
-      ...(r.body !== undefined ? { body: Buffer.from(r.body) } : {}),
-    }));
-    // The slots' own Clients carry the timeouts. `blocking` only keeps undici from pipelining behind a
-    // request until its headers arrive, which a pipelining-1 Client never does anyway; left on (undici's
-    // default for all but HEAD) it costs an extra resume pass per response. An injected dispatcher may
-    // pipeline, so it keeps the default and gets the timeouts per request.
-    this.#opts = base.map((o) => ({ ...o, blocking: false }));
-    this.#sharedOpts = base.map((o) => ({ ...o, headersTimeout: plan.timeoutMs, bodyTimeout: plan.timeoutMs }));
+    this.#isHead = plan.requests.map((r) => r.method === 'HEAD');
+    this.#retryable = plan.requests.map((r) => isIdempotent(r.method));
     this.#scenarios = plan.scenarios.map((p) => {
-      const state: ScenarioState = { plan: p, shared: hooks.dispatcher?.(p.origin, p.slots), slots: [], free: new Int32Array(p.slots), freeTop: p.slots, inFlight: 0, issued: 0, nextDue: 0, started: false, done: false };
+      const state: ScenarioState = { plan: p, endpoint: endpointOf(p.origin), slots: [], free: new Int32Array(p.slots), freeTop: p.slots, inFlight: 0, issued: 0, nextDue: 0, started: false, done: false };
       for (let i = 0; i < p.slots; i++) {
         state.slots.push(new Slot(this, state, i));
         state.free[i] = p.slots - 1 - i;
@@ -225,7 +205,7 @@ export class LoadEngine {
   #beginStop(graceMs: number): void {
     this.#stopping = true;
     this.#stopAt = performance.now() - this.#t0 + graceMs;
-    if (this.#inFlight === 0) void this.#finish();
+    if (this.#inFlight === 0) this.#finish();
   }
 
   #tick(): void {
@@ -300,24 +280,20 @@ export class LoadEngine {
   }
 
   /**
-   * A slot's own connection: an undici Client with pipelining 1, so a slot is exactly one keep-alive
-   * connection with at most one request on it (autocannon's -c N). The request goes straight to its
-   * socket instead of through a Pool's routing: in the closed loop every completion re-dispatches while
-   * its own connection still counts as busy, so a Pool parked each request in its queue and handed it
-   * over on a 'drain' event, per request. Opened on first use, so an arrival-rate scenario opens only
-   * as many connections as it ever has requests in flight.
+   * A slot's own connection, opened on first use, so an arrival-rate scenario opens only as many
+   * connections as it ever has requests in flight. Its sockets come from one undici connector per
+   * origin, so TLS sessions are cached and resumed across the slots' connections.
    */
-  #connect(origin: string): Dispatcher {
-    const t = this.#plan.timeoutMs;
+  #connect(s: ScenarioState, slot: Slot): WireConnection {
+    const origin = s.plan.origin;
     let connect = this.#connectors.get(origin);
-    if (!connect) this.#connectors.set(origin, (connect = buildConnector({ timeout: t, ...(this.#plan.ca ? { ca: this.#plan.ca } : {}) })));
-    return new Client(origin, { pipelining: 1, headersTimeout: t, bodyTimeout: t, connect });
+    if (!connect) this.#connectors.set(origin, (connect = buildConnector({ timeout: this.#plan.timeoutMs, ...(this.#plan.ca ? { ca: this.#plan.ca } : {}) })));
+    return new WireConnection(s.endpoint, connect, slot);
   }
 
   #issue(s: ScenarioState, slotIndex: number, scheduledAbs: number, iteration: number): void {
     const slot = s.slots[slotIndex] as Slot;
-    const dispatcher = (slot.dispatcher ??= s.shared ?? this.#connect(s.plan.origin));
-    const opts = s.shared ? this.#sharedOpts : this.#opts;
+    const conn = (slot.conn ??= this.#connect(s, slot));
     const cycle = s.plan.cycle;
     const r = cycle[iteration % cycle.length] as number;
     slot.scheduled = scheduledAbs;
@@ -327,8 +303,9 @@ export class LoadEngine {
     s.inFlight++;
     this.#inFlight++;
     if (this.#inFlight > this.recorder.maxInFlight) this.recorder.maxInFlight = this.#inFlight;
-    this.recorder.bytesOut += (this.#plan.requests[r] as PlannedRequest).bytesOut;
-    dispatcher.dispatch(opts[r] as Dispatcher.DispatchOptions, slot);
+    const req = this.#plan.requests[r] as PlannedRequest;
+    this.recorder.bytesOut += req.bytesOut;
+    conn.send(req.wire, this.#isHead[r] as boolean, this.#retryable[r] as boolean, performance.now() + this.#plan.timeoutMs);
   }
 
   #release(slot: Slot): ScenarioState {
@@ -366,14 +343,14 @@ export class LoadEngine {
       this.recorder.record(req.groups, ((end - slot.scheduled) * 1000) | 0, false, 0);
       this.recorder.iterations++;
     }
-    // undici may call onError synchronously inside dispatch: re-issue on a later turn, never recursively.
+    // A failure may be reported from inside the housekeeping sweep (timeout): re-issue on a later turn, never recursively.
     if (!s.plan.schedule && !this.#stopping) setImmediate(() => this.#afterRelease(s, performance.now()));
     else this.#afterRelease(s, end, true);
   }
 
   #afterRelease(s: ScenarioState, nowAbs: number, noReissue = false): void {
     if (this.#stopping) {
-      if (this.#inFlight === 0) void this.#finish();
+      if (this.#inFlight === 0) this.#finish();
       return;
     }
     // Closed model: a VU sends its next request as soon as the previous one ended.
@@ -381,11 +358,12 @@ export class LoadEngine {
   }
 
   #housekeeping(): void {
+    this.#sweepTimeouts();
     const elapsed = performance.now() - this.#t0;
     const second = Math.floor(elapsed / 1000);
     this.recorder.advance(second, Math.floor(elapsed / this.#blockMs));
     if (this.#stopping) {
-      if (elapsed >= this.#stopAt || this.#inFlight === 0) void this.#finish();
+      if (elapsed >= this.#stopAt || this.#inFlight === 0) this.#finish();
       return;
     }
     if (second !== this.#lastSecond) {
@@ -395,7 +373,16 @@ export class LoadEngine {
     }
   }
 
-  async #finish(): Promise<void> {
+  /** Fails every request past its deadline: one look per HOUSEKEEPING_MS instead of a timer per request. */
+  #sweepTimeouts(): void {
+    const now = performance.now();
+    for (const s of this.#scenarios) {
+      if (s.inFlight === 0) continue;
+      for (const slot of s.slots) if (slot.conn !== undefined && slot.conn.deadline <= now) slot.conn.timeout(this.#plan.timeoutMs);
+    }
+  }
+
+  #finish(): void {
     if (this.#destroying) return;
     this.#destroying = true;
     if (this.#tickTimer) clearTimeout(this.#tickTimer);
@@ -403,10 +390,8 @@ export class LoadEngine {
     const finishedAt = new Date();
     const durationMs = performance.now() - this.#t0;
     // Requests still in flight after the grace period are interrupted (counted, not timed), as in k6.
-    const dispatchers = new Set<Dispatcher>();
-    for (const s of this.#scenarios) for (const slot of s.slots) if (slot.dispatcher) dispatchers.add(slot.dispatcher);
-    for (const s of this.#scenarios) if (s.shared) dispatchers.add(s.shared);
-    await Promise.all([...dispatchers].map((d) => d.destroy().catch(() => undefined)));
+    const interrupted = new WireError('other', 'interrupted: the run ended');
+    for (const s of this.#scenarios) for (const slot of s.slots) slot.conn?.destroy(interrupted);
     this.recorder.finish();
     this.#resolve?.({
       recorder: this.recorder,

@@ -2,10 +2,13 @@
  * Compiles a validated profile and a base URL into the engine's plan: arrival schedules, weighted
  * request cycles, prebuilt request options, and the sub-metric groups tag-scoped thresholds need.
  */
+import { childPath } from '../config/env.js';
+import { ErrorCodes, RevgateError } from '../core/errors.js';
 import { parseDurationMs, type Threshold } from '../gates/threshold.js';
 import type { EnginePlan, PlannedRequest, PlannedScenario } from './engine.js';
 import { requestTags, type LoadedProfile, type RequestSpec } from './profile.js';
 import { constantRate, rampingRate } from './schedule.js';
+import { encodeRequest, headProblems } from './wire/encode.js';
 
 /**
  * Extension point for per-request headers computed at plan time (never per request): tenant headers
@@ -73,9 +76,14 @@ export function buildPlan(loaded: LoadedProfile, options: PlanOptions): EnginePl
       const groups = groupFilters.flatMap((f, g) => (f.every(([k, v]) => tags[k] === v) ? [g] : []));
       const method = tags.method as string;
       const path = basePath + r.path;
-      const headerBytes = Object.entries(headers).reduce((n, [k, v]) => n + k.length + v.length + 4, 0);
+      const problems = headProblems({ method, path, headers });
+      if (problems.length) {
+        const at = `${childPath(childPath('$.scenarios', name), 'requests')}[${s.requests.indexOf(r)}]`;
+        throw new RevgateError(ErrorCodes.LoadProfileInvalid, `load request ${tags.name} cannot be sent`, problems.map((p) => ({ path: `${at}.${p.at}`, message: p.message })));
+      }
+      const wire = encodeRequest({ method, path, headers }, host, body !== undefined ? Buffer.from(body) : undefined);
       indices.push(requests.length);
-      requests.push({ method, path, headers, ...(body !== undefined ? { body } : {}), groups: Int32Array.from(groups), bytesOut: method.length + path.length + 13 + host.length + 8 + headerBytes + 2 + Buffer.byteLength(body ?? '') });
+      requests.push({ method, path, headers, ...(body !== undefined ? { body } : {}), wire, groups: Int32Array.from(groups), bytesOut: wire.length });
     }
     const cycle = weightedCycle(s.requests.map((r) => r.weight ?? 1)).map((i) => indices[i] as number);
     const timeUnitMs = parseDurationMs(s.timeUnit ?? '1s') as number;

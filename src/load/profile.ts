@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { childPath, substituteEnv } from '../config/env.js';
+import { headProblems } from './wire/encode.js';
 import { compileDocumentSchema, toDiagnostics } from '../config/schema-diagnostics.js';
 import { ErrorCodes, RevgateError, type Diagnostic } from '../core/errors.js';
 import { parseDurationMs, parseThresholds, type MetricCatalog, type Threshold, type ThresholdInput } from '../gates/threshold.js';
@@ -123,6 +124,17 @@ export function loadProfile(file: string, env: Record<string, string | undefined
   return validateProfile(raw, env, display);
 }
 
+/** Header names and values, paths and methods the engine could not put on the wire as-is (wire/encode.ts). */
+function checkRequestHeads(profile: LoadProfile, problems: Diagnostic[]): void {
+  for (const p of headProblems({ method: 'GET', path: '/', headers: profile.headers ?? {} })) problems.push({ path: `$.${p.at}`, message: p.message });
+  for (const [name, s] of Object.entries(profile.scenarios)) {
+    s.requests.forEach((r, i) => {
+      const at = `${childPath(childPath('$.scenarios', name), 'requests')}[${i}]`;
+      for (const p of headProblems({ method: requestTags(name, r).method as string, path: r.path, headers: r.headers ?? {} })) problems.push({ path: `${at}.${p.at}`, message: p.message });
+    });
+  }
+}
+
 export function validateProfile(raw: unknown, env: Record<string, string | undefined>, display = 'profile'): LoadedProfile {
   validator ??= compileDocumentSchema(JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as object);
   const fail = (problems: Diagnostic[]): never => {
@@ -157,6 +169,7 @@ export function validateProfile(raw: unknown, env: Record<string, string | undef
   const { thresholds, problems: thresholdProblems } = parseThresholds(profile.thresholds, LOAD_METRICS);
   problems.push(...thresholdProblems);
   checkTagFilters(profile, thresholds, problems);
+  checkRequestHeads(profile, problems);
   if (thresholds.length === 0 && thresholdProblems.length === 0) problems.push({ path: '$.thresholds', message: 'declare at least one threshold: a load run without criteria cannot pass or fail' });
   if (problems.length) fail(problems);
   return { file: display, profile, thresholds, timeoutMs, referencedEnv: [...new Set(referenced)] };

@@ -48,9 +48,9 @@ const good = {
   thresholds: { http_req_duration: ['p(95)<500'], 'http_req_duration{endpoint:health}': ['p(95)<500'] },
 };
 
-function problemsOf(profile: unknown): string[] {
+function problemsOf(profile: unknown, env: Record<string, string> = {}): string[] {
   try {
-    validateProfile(profile, {});
+    validateProfile(profile, env);
     return [];
   } catch (err) {
     assert.ok(err instanceof RevgateError);
@@ -74,6 +74,10 @@ describe('profile validation (exit 3, every problem named)', () => {
     ['over an hour', scenario({ duration: '2h' }), /bounded to 3600s/],
     ['no thresholds', { ...good, thresholds: {} }, /declare at least one threshold/],
     ['unknown property', { ...good, treshold: {} }, /unknown property "treshold"/],
+    ['header value with a line break', scenario({ requests: [{ path: '/', headers: { 'x-a': 'v\r\nx-injected: 1' } }] }), /\$\.scenarios\.s\.requests\[0\]\.headers\.x-a: value contains a line break/],
+    ['header the engine sets', { ...good, headers: { 'Content-Length': '10' } }, /\$\.headers\.Content-Length: is computed from the body/],
+    ['invalid header name', scenario({ requests: [{ path: '/', headers: { 'x a': '1' } }] }), /headers\.x a: is not a valid header name/],
+    ['space in the path', scenario({ requests: [{ path: '/a b' }] }), /\$\.scenarios\.s\.requests\[0\]\.path: contains spaces/],
   ];
   for (const [name, profile, expected] of rows) {
     it(name, () => {
@@ -81,6 +85,11 @@ describe('profile validation (exit 3, every problem named)', () => {
       assert.ok(problems.some((p) => expected.test(p)), problems.join('\n'));
     });
   }
+  it('checks header values after ${ENV} substitution, without echoing them', () => {
+    const problems = problemsOf({ ...good, headers: { 'x-key': '${KEY_X}' } }, { KEY_X: 'sekret\nx-evil: 1' });
+    assert.ok(problems.some((p) => /\$\.headers\.x-key: value contains a line break/.test(p)), problems.join('\n'));
+    assert.ok(!problems.join('\n').includes('sekret'));
+  });
   it('substitutes ${ENV} in headers and reports unset ones', () => {
     const withHeader = { ...good, headers: { authorization: 'Bearer ${TOKEN_X}' } };
     assert.equal(validateProfile(withHeader, { TOKEN_X: 'abc123' }).profile.headers?.authorization, 'Bearer abc123');

@@ -1,0 +1,185 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import https from 'node:https';
+import net, { type AddressInfo } from 'node:net';
+import { after, describe, it } from 'node:test';
+import { LoadEngine, type EngineResult } from '../../src/load/engine.js';
+import { buildPlan } from '../../src/load/plan.js';
+import { validateProfile, type RequestSpec } from '../../src/load/profile.js';
+import { createCertificates } from '../../src/sandbox/tls.js';
+
+// Real servers on loopback, one per behaviour the engine's connections must survive: the engine is
+// run end to end against each and judged by what it recorded.
+
+const servers: net.Server[] = [];
+after(() => {
+  for (const s of servers) {
+    (s as http.Server).closeAllConnections?.();
+    s.close();
+  }
+});
+
+async function listen<S extends net.Server>(server: S): Promise<{ server: S; port: number; connections: () => number }> {
+  let n = 0;
+  server.on(server instanceof https.Server ? 'secureConnection' : 'connection', () => n++);
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, port: (server.address() as AddressInfo).port, connections: () => n };
+}
+
+/** A raw TCP server: `onRequest(socket, index)` runs once per request head received on a connection. */
+function raw(onRequest: (socket: net.Socket, index: number) => void): net.Server {
+  return net.createServer((socket) => {
+    let seen = 0;
+    let buffered = '';
+    socket.on('error', () => undefined);
+    socket.on('data', (d) => {
+      buffered += d.toString('latin1');
+      let i: number;
+      while ((i = buffered.indexOf('\r\n\r\n')) >= 0) {
+        buffered = buffered.slice(i + 4);
+        onRequest(socket, seen++);
+      }
+    });
+  });
+}
+
+async function run(baseUrl: string, scenario: { vus?: number; duration?: string; requests?: RequestSpec[] } = {}, options: { ca?: string; timeout?: string } = {}): Promise<EngineResult> {
+  const loaded = validateProfile({ name: 't', timeout: options.timeout ?? '2s', scenarios: { s: { executor: 'constant-vus', vus: scenario.vus ?? 2, duration: scenario.duration ?? '300ms', requests: scenario.requests ?? [{ path: '/' }] } }, thresholds: { http_reqs: ['count>0'] } }, {});
+  return new LoadEngine(buildPlan(loaded, { baseUrl, ...(options.ca ? { ca: options.ca } : {}) })).run();
+}
+
+const OK = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';
+
+describe('load engine connections against real servers', () => {
+  it('reads chunked responses and counts every byte received, head included', async () => {
+    const { port, connections } = await listen(
+      http.createServer((_req, res) => {
+        res.write('part one,');
+        setImmediate(() => res.end('part two'));
+      }),
+    );
+    const r = await run(`http://127.0.0.1:${port}`);
+    const g = r.recorder.groups[0]!;
+    assert.equal(g.failed, 0);
+    assert.ok(g.requests >= 20, `requests ${g.requests}`);
+    assert.equal(r.recorder.statusClasses[2], g.requests);
+    assert.equal(connections(), 2, 'one kept-alive connection per VU');
+    assert.ok(r.recorder.bytesIn >= g.requests * 100, `bytes in ${r.recorder.bytesIn}: head and chunked body`);
+  });
+
+  it('reads a body that runs to the close and opens a new connection for the next request', async () => {
+    const { port, connections } = await listen(raw((s) => s.end('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end')));
+    const r = await run(`http://127.0.0.1:${port}`);
+    const g = r.recorder.groups[0]!;
+    assert.equal(g.failed, 0, JSON.stringify(r.recorder.errorSamples));
+    assert.ok(g.requests >= 10, `requests ${g.requests}`);
+    assert.equal(connections(), g.requests);
+  });
+
+  it('skips 1xx interim responses and reads the final one', async () => {
+    const { port } = await listen(
+      http.createServer((_req, res) => {
+        res.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' });
+        res.writeHead(201).end('made');
+      }),
+    );
+    const r = await run(`http://127.0.0.1:${port}`);
+    const g = r.recorder.groups[0]!;
+    assert.equal(g.failed, 0, JSON.stringify(r.recorder.errorSamples));
+    assert.equal(r.recorder.statusClasses[2], g.requests);
+  });
+
+  it('reads no body after a HEAD request even with a content-length', async () => {
+    const { port, connections } = await listen(
+      http.createServer((req, res) => {
+        res.writeHead(200, { 'content-length': 1000 });
+        res.end(req.method === 'HEAD' ? undefined : 'x'.repeat(1000));
+      }),
+    );
+    const r = await run(`http://127.0.0.1:${port}`, { requests: [{ method: 'HEAD', path: '/' }] });
+    const g = r.recorder.groups[0]!;
+    assert.equal(g.failed, 0, JSON.stringify(r.recorder.errorSamples));
+    assert.ok(g.requests >= 20);
+    assert.equal(connections(), 2, 'HEAD responses did not break keep-alive');
+  });
+
+  it('a server closing idle connections as requests arrive costs a retry on a fresh connection, never an error (GET)', async () => {
+    // Answers the first request on each connection, ignores any later one and closes 30 ms after its
+    // response: what a server with a short keep-alive timeout does to a client that reuses the connection.
+    const { port, connections } = await listen(
+      raw((s, i) => {
+        if (i > 0) return;
+        s.write(OK);
+        setTimeout(() => s.destroy(), 30);
+      }),
+    );
+    const r = await run(`http://127.0.0.1:${port}`, { duration: '500ms' });
+    const g = r.recorder.groups[0]!;
+    assert.equal(g.failed, 0, JSON.stringify(r.recorder.errorSamples));
+    assert.ok(g.requests >= 10, `requests ${g.requests}`);
+    assert.ok(connections() >= g.requests, `${connections()} connections for ${g.requests} requests`);
+  });
+
+  it('never re-sends a non-idempotent request: the same close fails the POST as a reset', async () => {
+    const { port } = await listen(
+      raw((s, i) => {
+        if (i > 0) return;
+        s.write(OK);
+        setTimeout(() => s.destroy(), 30);
+      }),
+    );
+    const r = await run(`http://127.0.0.1:${port}`, { vus: 1, duration: '300ms', requests: [{ method: 'POST', path: '/orders', body: { a: 1 } }] });
+    assert.ok(r.recorder.errors.reset >= 1, JSON.stringify(r.recorder.errors));
+    assert.match(r.recorder.errorSamples.reset ?? '', /connection closed before any response/);
+  });
+
+  it('a malformed response is a protocol error with the reason, and the connection is not reused', async () => {
+    const { port, connections } = await listen(raw((s) => s.write('HTTP/1.1 2OO OK\r\nContent-Length: 0\r\n\r\n')));
+    const r = await run(`http://127.0.0.1:${port}`, { vus: 1, duration: '200ms' });
+    const g = r.recorder.groups[0]!;
+    assert.equal(g.failed, g.requests);
+    assert.equal(r.recorder.errors.protocol, g.requests);
+    assert.match(r.recorder.errorSamples.protocol ?? '', /malformed response: malformed status line "HTTP\/1.1 2OO OK"/);
+    assert.equal(connections(), g.requests);
+  });
+
+  it('bytes after a complete response: the response counts, the connection is replaced', async () => {
+    const { port, connections } = await listen(raw((s) => s.write(`${OK}garbage`)));
+    const r = await run(`http://127.0.0.1:${port}`, { vus: 1, duration: '200ms' });
+    const g = r.recorder.groups[0]!;
+    assert.equal(g.failed, 0);
+    assert.ok(g.requests >= 5);
+    assert.equal(connections(), g.requests);
+  });
+
+  it('a connection cut in the middle of a response is a reset, never a success', async () => {
+    const { port } = await listen(raw((s) => s.end('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part')));
+    const r = await run(`http://127.0.0.1:${port}`, { vus: 1, duration: '200ms' });
+    const g = r.recorder.groups[0]!;
+    assert.equal(g.failed, g.requests);
+    assert.equal(r.recorder.errors.reset, g.requests);
+    assert.match(r.recorder.errorSamples.reset ?? '', /in the middle of the response/);
+  });
+
+  it('https: verifies the server against the given CA and keeps connections alive; without the CA it is a TLS error', async () => {
+    const certs = await createCertificates();
+    const { port, connections } = await listen(https.createServer({ cert: certs.certPem, key: certs.keyPem }, (_req, res) => res.end('secure')));
+    const r = await run(`https://localhost:${port}`, {}, { ca: certs.caPem });
+    const g = r.recorder.groups[0]!;
+    assert.equal(g.failed, 0, JSON.stringify(r.recorder.errorSamples));
+    assert.ok(g.requests >= 10);
+    assert.equal(connections(), 2);
+    const untrusted = await run(`https://localhost:${port}`, { vus: 1, duration: '100ms' });
+    assert.ok(untrusted.recorder.errors.tls >= 1, JSON.stringify(untrusted.recorder.errors));
+    assert.equal(untrusted.recorder.groups[0]!.failed, untrusted.recorder.groups[0]!.requests);
+  });
+
+  it('a server that accepts and never answers: every request times out, none hangs', async () => {
+    const { port } = await listen(raw(() => undefined));
+    const r = await run(`http://127.0.0.1:${port}`, { vus: 2, duration: '300ms' }, { timeout: '200ms' });
+    assert.ok(r.recorder.errors.timeout >= 2, JSON.stringify(r.recorder.errors));
+    assert.match(r.recorder.errorSamples.timeout ?? '', /timed out after 200 ms/);
+    assert.ok(r.durationMs < 2000, `took ${r.durationMs}`);
+  });
+});
