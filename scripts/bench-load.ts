@@ -5,8 +5,12 @@
  *                                          [--skip-throughput] [--skip-accuracy] [--skip-memory]
  *
  * 1. Throughput: the embedded engine (constant-vus, N VUs = N connections, closed loop) and autocannon
- *    (-c N, pipelining 1) side by side against the same bare http.createServer target process. The target
- *    is pinned to CPU 1 and each generator to CPU 0 (taskset), so each side has one core. Both generators
+ *    (-c N, pipelining 1) side by side against the same target process. The target is pinned to CPU 1 and
+ *    each generator to CPU 0 (taskset), so each side has one core. The default target answers every
+ *    request with canned bytes straight from a net socket, several times faster than either generator, so
+ *    the generator is the bottleneck and requests/s measures it. `--target http` uses a bare
+ *    http.createServer instead: about as fast as the generators, it becomes the bottleneck and both
+ *    generators end at its capacity (a ratio near 1.0 whatever the generators do). Both generators
  *    run in a fresh child with the same Node flags; a discarded warm-up run of each comes first (target
  *    JIT, kernel socket caches), and the order alternates every round so neither side always runs on the
  *    warmer or the quieter half of the minute. Each run also reports its generator's CPU time per request
@@ -18,7 +22,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import * as hdr from 'hdr-histogram-js';
@@ -68,7 +72,7 @@ function cpuSecondsOf(pid: number | undefined): number | undefined {
 }
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
-async function startTarget(kind: 'fast' | 'dist'): Promise<{ url: string; stop: () => Promise<unknown>; cpuSeconds: () => number | undefined }> {
+async function startTarget(kind: 'fast' | 'dist' | 'raw'): Promise<{ url: string; stop: () => Promise<unknown>; cpuSeconds: () => number | undefined }> {
   let resolveUrl: (u: string) => void = () => undefined;
   const url = new Promise<string>((r) => (resolveUrl = r));
   const c = child(`target-${kind}`, [], 1, (line) => {
@@ -78,6 +82,32 @@ async function startTarget(kind: 'fast' | 'dist'): Promise<{ url: string; stop: 
 }
 
 // ---------- roles run in child processes ----------
+
+/**
+ * Fast target: a net server that answers each request head (counted by its blank line; the bench sends
+ * GETs without bodies) with the same bytes an http.createServer keep-alive response has, without
+ * parsing anything. A valid HTTP/1.1 server for this workload at a fraction of Node's http cost.
+ */
+function runRawTarget(): void {
+  const head = (): string => `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 15\r\nDate: ${new Date().toUTCString()}\r\nConnection: keep-alive\r\nKeep-Alive: timeout=60\r\n\r\n{"status":"ok"}`;
+  let response = Buffer.from(head(), 'latin1');
+  setInterval(() => (response = Buffer.from(head(), 'latin1')), 1000).unref();
+  const server = net.createServer((socket) => {
+    socket.setNoDelay(true);
+    let tail = '';
+    socket.on('data', (d: Buffer) => {
+      const text = tail + d.toString('latin1');
+      let n = 0;
+      for (let i = text.indexOf('\r\n\r\n'); i >= 0; i = text.indexOf('\r\n\r\n', i + 4)) n++;
+      tail = text.slice(-3);
+      if (n === 1) socket.write(response);
+      else if (n > 1) socket.write(Buffer.concat(Array.from({ length: n }, () => response)));
+    });
+    socket.on('error', () => undefined);
+  });
+  server.listen(0, '127.0.0.1', () => console.log(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+  process.once('SIGTERM', () => process.exit(0));
+}
 
 /** Bare target: tiny JSON, keep-alive. `dist`: delay from a known continuous distribution, truth recorded server-side. */
 function runTarget(kind: 'fast' | 'dist'): void {
@@ -211,7 +241,11 @@ const HELP = `Usage: node --import tsx scripts/bench-load.ts [options]
   --connections N   connections: revgate constant-vus VUs and autocannon -c (default 10)
   --rounds N        paired throughput rounds, order alternating (default 3)
   --warmup N        seconds of discarded warm-up per generator before the rounds (default 3, 0 = none)
-  --with-undici     also run a bare undici loop (same Clients, nothing recorded): the floor undici sets
+  --target raw|http throughput target: raw (default) answers from a net socket, far faster than either
+                    generator, so requests/s measures the generator; http is a bare http.createServer, about
+                    as fast as the generators, so both end at its capacity
+  --with-undici     also run a bare undici loop (pipelining-1 Clients, nothing recorded): what undici's
+                    own dispatch sustains, the reason the engine writes its own request bytes
   --skip-throughput, --skip-accuracy, --skip-memory   leave a part out
   --help            this text
 
@@ -228,11 +262,13 @@ async function main(): Promise<void> {
   const rounds = arg('rounds', 3);
   const warmup = arg('warmup', 3);
   const withUndici = flag('with-undici');
+  const targetKind = process.argv.includes('--target') ? process.argv[process.argv.indexOf('--target') + 1] : 'raw';
+  if (targetKind !== 'raw' && targetKind !== 'http') throw new Error(`--target must be raw or http, not ${targetKind}`);
   console.log(`revgate load bench: node ${process.version}, ${hasTaskset ? 'taskset: target on CPU 1, generator on CPU 0' : 'taskset not found: processes NOT pinned'}`);
 
-  const fast = await startTarget('fast');
+  const fast = await startTarget(targetKind === 'raw' ? 'raw' : 'fast');
   if (!flag('skip-throughput')) {
-    console.log(`\n[1] throughput: ${connections} connections (revgate constant-vus ${connections} VUs, autocannon -c ${connections}), pipelining 1, ${seconds} s per run, ${rounds} rounds, target ${fast.url}`);
+    console.log(`\n[1] throughput: ${connections} connections (revgate constant-vus ${connections} VUs, autocannon -c ${connections}), pipelining 1, ${seconds} s per run, ${rounds} rounds, ${targetKind === 'raw' ? 'raw net target (generator-bound)' : 'http.createServer target (target-bound)'} ${fast.url}`);
     const vusProfile = (s: number): string => JSON.stringify({ name: 'bench', timeout: '10s', scenarios: { s: { executor: 'constant-vus', vus: connections, duration: `${s}s`, requests: [{ path: '/' }] } }, thresholds: { http_reqs: ['count>0'] } });
     type Tool = 'revgate' | 'autocannon' | 'undici';
     const runOne = async (tool: Tool, s: number): Promise<GeneratorRun & { targetCpu: number | undefined }> => {
@@ -315,6 +351,7 @@ async function memory(url: string): Promise<void> {
 
 const role = process.argv[2];
 if (role === 'target-fast') runTarget('fast');
+else if (role === 'target-raw') runRawTarget();
 else if (role === 'target-dist') runTarget('dist');
 else if (role === 'engine') await runEngine(process.argv[3] as string, JSON.parse(process.argv[4] as string) as object);
 else if (role === 'undici') await runBareUndici(process.argv[3] as string, Number(process.argv[4]), Number(process.argv[5]));
