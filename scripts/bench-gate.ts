@@ -3,15 +3,15 @@
  *   node --import tsx scripts/bench-gate.ts [--runs-per-scenario 400] [--seed 1]
  *
  * Simulates canaries with a known truth and feeds the same simulated traffic to three gates:
- *   revgate   the real gate code (src/canary): anytime-valid tests evaluated after every 5 s batch
+ *   revgate   the real gate code (src/gate): anytime-valid tests evaluated after every 5 s batch
  *   argo      an Argo-Rollouts-style check: every 1-minute interval compared with the thresholds, failureLimit 0
  *   fixed     one fixed-sample test per gate at the end of the budget (Clopper-Pearson / order statistics)
  * and prints false rollbacks on healthy canaries, false promotes on bad ones, inconclusive rates and
  * the requests/seconds each needed to reach a verdict.
  */
-import { parseCriteria, type CanaryCriteria } from '../src/canary/criteria.js';
-import { evaluateCanary, shouldStop } from '../src/canary/evaluate.js';
-import { ArmRecorder } from '../src/canary/observations.js';
+import { parseCriteria, type CanaryCriteria } from '../src/gate/criteria.js';
+import { evaluateCanary, shouldStop } from '../src/gate/evaluate-gates.js';
+import { ArmRecorder } from '../src/gate/observations.js';
 import { clopperPearson, createRng, quantileInterval, type Rng } from '../src/stats/index.js';
 
 const args = process.argv.slice(2);

@@ -1,6 +1,6 @@
 import type { APIRequestContext } from '@playwright/test';
 import type { HttpMeasurement } from '../evaluate/types.js';
-import type { PreparedRequest } from '../smoke/prepare.js';
+import type { PreparedRequest } from './prepare.js';
 import { classifyNetError } from './classify.js';
 
 /**

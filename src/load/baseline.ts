@@ -19,7 +19,8 @@ import type { GateResult } from '../verdict/types.js';
 import type { EngineResult } from './engine.js';
 import { latencyValue, statAggregation, type Lateness } from './lateness.js';
 import type { BaselineCriteria } from './profile.js';
-import { BLOCKS, newHistogram, type Histogram } from './recorder.js';
+import { newHistogram, type Histogram } from '../traffic/histogram.js';
+import { BLOCKS } from './recorder.js';
 import type { LoadSummary } from './summary.js';
 
 export const BASELINE_FORMAT = 'revgate-load-baseline/1';

@@ -8,8 +8,8 @@ import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ErrorCodes, RevgateError } from '../core/errors.js';
-import { evaluateThreshold, type MetricView } from '../gates/evaluate.js';
-import { formatAggregation, type Threshold } from '../gates/threshold.js';
+import { evaluateThreshold, type MetricView } from '../thresholds/evaluate-thresholds.js';
+import { formatAggregation, type Threshold } from '../thresholds/threshold.js';
 import type { GateResult } from '../verdict/types.js';
 import type { K6MetricSummary } from './summary.js';
 

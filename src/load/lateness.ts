@@ -12,8 +12,8 @@
  *
  * Pure; values in ms, histograms in microseconds.
  */
-import type { Aggregation } from '../gates/threshold.js';
-import type { Histogram } from './recorder.js';
+import type { Aggregation } from '../thresholds/threshold.js';
+import type { Histogram } from '../traffic/histogram.js';
 
 export interface Lateness {
   /** Arrivals issued more than `thresholdMs` after their scheduled time. */

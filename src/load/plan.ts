@@ -4,7 +4,7 @@
  */
 import { childPath } from '../config/env.js';
 import { ErrorCodes, RevgateError } from '../core/errors.js';
-import { parseDurationMs, type Threshold } from '../gates/threshold.js';
+import { parseDurationMs, type Threshold } from '../thresholds/threshold.js';
 import type { EnginePlan, PlannedRequest, PlannedScenario } from './engine.js';
 import { requestTags, type LoadedProfile, type RequestSpec } from './profile.js';
 import { constantRate, rampingRate } from './schedule.js';

@@ -9,7 +9,7 @@ import { childPath, substituteEnv } from '../config/env.js';
 import { headProblems } from './wire/encode.js';
 import { compileDocumentSchema, toDiagnostics } from '../config/schema-diagnostics.js';
 import { ErrorCodes, RevgateError, type Diagnostic } from '../core/errors.js';
-import { parseDurationMs, parseThresholds, type MetricCatalog, type Threshold, type ThresholdInput } from '../gates/threshold.js';
+import { parseDurationMs, parseThresholds, type MetricCatalog, type Threshold, type ThresholdInput } from '../thresholds/threshold.js';
 
 export type Executor = 'constant-arrival-rate' | 'ramping-arrival-rate' | 'constant-vus';
 export const EXECUTORS: readonly Executor[] = ['constant-arrival-rate', 'ramping-arrival-rate', 'constant-vus'];

@@ -3,21 +3,13 @@
  * so any quantile is within 0.1%), preallocated counters and fixed-size per-second arrays sized
  * from the planned duration. Nothing here grows with the number of requests.
  */
-import * as hdr from 'hdr-histogram-js';
 import type { NetErrorKind } from '../evaluate/types.js';
+import { clampUs, newHistogram, type Histogram } from '../traffic/histogram.js';
 import type { Lateness } from './lateness.js';
 
 export const NET_ERROR_KINDS: readonly NetErrorKind[] = ['dns', 'connect', 'timeout', 'tls', 'reset', 'redirect-loop', 'body-too-large', 'protocol', 'other'];
 /** Equal-time blocks per run, for the batch-means noise estimate baselines use. */
 export const BLOCKS = 10;
-/** 1 µs .. 10 min: any timeout revgate allows fits, so recording never throws. */
-const HIGHEST_US = 600_000_000;
-
-export type Histogram = hdr.Histogram;
-
-export function newHistogram(): Histogram {
-  return hdr.build({ bitBucketSize: 32, autoResize: false, lowestDiscernibleValue: 1, highestTrackableValue: HIGHEST_US, numberOfSignificantValueDigits: 3, useWebAssembly: false });
-}
 
 /** One sub-metric: all requests, or the requests of one tag filter. Failed and expected responses are kept apart so `{expected_response:true}` is exact. */
 export class SeriesGroup {
@@ -79,7 +71,7 @@ export class Recorder {
 
   /** Hot path: one completed request. `groups` are the sub-metrics it belongs to (0 = all). */
   record(groups: Int32Array, latencyUs: number, ok: boolean, statusClass: number): void {
-    const us = latencyUs < 1 ? 1 : latencyUs > HIGHEST_US ? HIGHEST_US : latencyUs;
+    const us = clampUs(latencyUs);
     for (let i = 0; i < groups.length; i++) {
       const g = this.groups[groups[i] as number] as SeriesGroup;
       g.requests++;

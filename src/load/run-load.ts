@@ -9,7 +9,7 @@ import { loadConfig } from '../config/load.js';
 import { ErrorCodes, RevgateError } from '../core/errors.js';
 import type { Io } from '../core/io.js';
 import { VERSION } from '../core/version.js';
-import { abortingThresholds, evaluateThresholds } from '../gates/evaluate.js';
+import { abortingThresholds, evaluateThresholds } from '../thresholds/evaluate-thresholds.js';
 import { prepareOutputDir } from '../report/output-dir.js';
 import { publishVerdict } from '../report/publish.js';
 import { startSandbox, type RunningSandbox } from '../sandbox/index.js';
@@ -22,7 +22,7 @@ import { gatesFromK6Summary, requireK6, runK6 } from './k6.js';
 import { emitOperatorManifests } from './k6-operator.js';
 import { buildPlan, peakRatePerSecond } from './plan.js';
 import { loadProfile, type LoadedProfile } from './profile.js';
-import { checkTarget } from './safety.js';
+import { checkTarget } from '../traffic/safety.js';
 import { buildSummary, recorderLookup, type LoadSummary } from './summary.js';
 
 export interface LoadOptions {

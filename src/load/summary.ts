@@ -3,10 +3,11 @@
  * the shape of k6's end-of-test summary (handleSummary's `data`: `metrics.<name>.{type,contains,values,
  * thresholds}`), so tools built for k6 summaries read revgate's too. Runs after the engine, never per request.
  */
-import type { Aggregation, MetricType, Threshold } from '../gates/threshold.js';
-import { evaluateThreshold, type MetricLookup, type MetricView } from '../gates/evaluate.js';
+import type { Aggregation, MetricType, Threshold } from '../thresholds/threshold.js';
+import { evaluateThreshold, type MetricLookup, type MetricView } from '../thresholds/evaluate-thresholds.js';
 import { groupKeyOf } from './plan.js';
-import { NET_ERROR_KINDS, newHistogram, type Histogram, type Recorder } from './recorder.js';
+import { newHistogram, type Histogram } from '../traffic/histogram.js';
+import { NET_ERROR_KINDS, type Recorder } from './recorder.js';
 import type { EngineResult } from './engine.js';
 import { latencyValue, type Lateness } from './lateness.js';
 

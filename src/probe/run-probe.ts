@@ -16,7 +16,7 @@ import type { Verdict } from '../verdict/types.js';
 import { computeBlastRadius } from './blast.js';
 import { loadCatalog, parseCatalog } from './catalog.js';
 import { runProbes } from './engine.js';
-import { evaluateAll } from './evaluate.js';
+import { evaluateAll } from './evaluate-probes.js';
 import { fetchVaultSecrets, type VaultSecret } from '../azure/keyvault.js';
 import { resolveKeys, vaultRefsOf } from './keys.js';
 import { budgetProblems, buildPlan, keyBudgets } from './plan.js';

@@ -5,6 +5,7 @@ import { PROMETHEUS_CONTENT_TYPE } from './metrics.js';
 import { statusPage } from './pages.js';
 import { parseJson, readBody, sendJson, sendText } from './http-util.js';
 import type { ValidationItem } from './store.js';
+import { SAMPLE_WINE } from '../traffic/sample-wine.js';
 
 export interface PublicDeps {
   revision: string;
@@ -14,8 +15,7 @@ export interface PublicDeps {
 }
 
 /** The 11 physicochemical inputs of the wine-quality model (seed 003), in model order. */
-/** The wine-quality runbook's sample red wine (a valid /predict body). */
-export const SAMPLE_WINE = { fixed_acidity: 7.4, volatile_acidity: 0.7, citric_acid: 0, residual_sugar: 1.9, chlorides: 0.076, free_sulfur_dioxide: 11, total_sulfur_dioxide: 34, density: 0.9978, ph: 3.51, sulphates: 0.56, alcohol: 9.4 } as const satisfies Record<(typeof WINE_FEATURES)[number], number>;
+export { SAMPLE_WINE };
 
 export const WINE_FEATURES = [
   'fixed_acidity',

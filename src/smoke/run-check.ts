@@ -8,7 +8,7 @@ import { probeTls } from '../http/tls-probe.js';
 import type { StepResult } from '../verdict/types.js';
 import type { CleanupRegistry } from './cleanup.js';
 import { builtinVars, interpolate, type Vars } from './interpolate.js';
-import { DEFAULT_TIMEOUT_MS, prepareRequest, type PrepareContext, type PreparedRequest } from './prepare.js';
+import { DEFAULT_TIMEOUT_MS, prepareRequest, type PrepareContext, type PreparedRequest } from '../http/prepare.js';
 import type { RunContext } from './run-context.js';
 
 /** What one declared check produced; attached to the Playwright test as `revgate-outcome`. */

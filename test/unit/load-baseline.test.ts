@@ -5,7 +5,8 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { createRng } from '../../src/stats/index.js';
 import { compareWithBaseline, latencyStat, loadBaseline, saveBaseline, type RunSample } from '../../src/load/baseline.js';
-import { BLOCKS, newHistogram } from '../../src/load/recorder.js';
+import { BLOCKS } from '../../src/load/recorder.js';
+import { newHistogram } from '../../src/traffic/histogram.js';
 import type { LoadSummary } from '../../src/load/summary.js';
 
 /** A synthetic run: latencies ~ base * lognormal noise, in µs, over BLOCKS blocks; `blockDrift` adds per-block level noise. */

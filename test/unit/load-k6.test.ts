@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseThresholds } from '../../src/gates/threshold.js';
+import { parseThresholds } from '../../src/thresholds/threshold.js';
 import { findK6, gatesFromK6Summary, requireK6 } from '../../src/load/k6.js';
 import { buildOperatorManifests, k8sName, toYaml } from '../../src/load/k6-operator.js';
 import { LOAD_METRICS } from '../../src/load/profile.js';

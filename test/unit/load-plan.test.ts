@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { ErrorCodes, RevgateError } from '../../src/core/errors.js';
 import { weightedCycle } from '../../src/load/plan.js';
 import { validateProfile } from '../../src/load/profile.js';
-import { checkTarget, hostMatches, isLoopbackHost } from '../../src/load/safety.js';
+import { checkTarget, hostMatches, isLoopbackHost } from '../../src/traffic/safety.js';
 import { constantRate, rampingRate } from '../../src/load/schedule.js';
 
 describe('arrival schedules', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { latencyValue, type Lateness } from '../../src/load/lateness.js';
-import { newHistogram } from '../../src/load/recorder.js';
+import { newHistogram } from '../../src/traffic/histogram.js';
 import { judgeLatencyOnSaturatedRun } from '../../src/load/run-load.js';
 import type { GateResult } from '../../src/verdict/types.js';
 

@@ -4,7 +4,7 @@ import type { HttpMeasurement } from '../../src/evaluate/types.js';
 import { computeBlastRadius } from '../../src/probe/blast.js';
 import type { Exchange, ProbeOutcome } from '../../src/probe/engine.js';
 import { parseRetryAfter } from '../../src/probe/engine.js';
-import { evaluateHealth, evaluateIsolation, foreignTenantIds } from '../../src/probe/evaluate.js';
+import { evaluateHealth, evaluateIsolation, foreignTenantIds } from '../../src/probe/evaluate-probes.js';
 import { withBlastRadius } from '../../src/probe/run-probe.js';
 import type { HealthProbe, IsolationProbe } from '../../src/probe/types.js';
 import { renderMarkdown } from '../../src/report/markdown.js';

@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { runGate } from '../../canary/run-gate.js';
+import { runGate } from '../../gate/run-gate.js';
 import { stderr, stdout } from '../io.js';
 
 interface GateArgs {

@@ -1,4 +1,4 @@
-import { compare } from '../gates/index.js';
+import { compare } from '../thresholds/index.js';
 import { bonferroniAlpha, compareProportions, compareQuantiles, decideProportion, decideQuantileThreshold, quantileInterval, type DecisionStatus, type ProportionDecision } from '../stats/index.js';
 import type { GateResult, GateStatus } from '../verdict/types.js';
 import type { CanaryCriteria, GateSpec } from './criteria.js';

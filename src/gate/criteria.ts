@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { compileDocumentSchema, toDiagnostics } from '../config/schema-diagnostics.js';
 import { ErrorCodes, RevgateError, type Diagnostic } from '../core/errors.js';
-import { formatAggregation, metricKeyOf, parseDurationMs, parseExpression, parseThresholds, type MetricCatalog, type Operator, type Threshold, type ThresholdInput } from '../gates/index.js';
+import { formatAggregation, metricKeyOf, parseDurationMs, parseExpression, parseThresholds, type MetricCatalog, type Operator, type Threshold, type ThresholdInput } from '../thresholds/index.js';
 
 /** The criteria file (schemas/canary-criteria.schema.json). */
 export interface CanaryCriteriaFile {

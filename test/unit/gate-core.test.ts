@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseCriteria } from '../../src/canary/criteria.js';
-import { evaluateCanary, shouldStop, alphaPerGate } from '../../src/canary/evaluate.js';
-import { ArmRecorder } from '../../src/canary/observations.js';
+import { parseCriteria } from '../../src/gate/criteria.js';
+import { evaluateCanary, shouldStop, alphaPerGate } from '../../src/gate/evaluate-gates.js';
+import { ArmRecorder } from '../../src/gate/observations.js';
 import { RevgateError } from '../../src/core/errors.js';
 import { createRng } from '../../src/stats/index.js';
 

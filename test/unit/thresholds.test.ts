@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { abortingThresholds, evaluateThreshold, evaluateThresholds, type MetricView } from '../../src/gates/evaluate.js';
-import { parseDurationMs, parseExpression, parseMetricKey, parseThresholds, type Aggregation } from '../../src/gates/threshold.js';
+import { abortingThresholds, evaluateThreshold, evaluateThresholds, type MetricView } from '../../src/thresholds/evaluate-thresholds.js';
+import { parseDurationMs, parseExpression, parseMetricKey, parseThresholds, type Aggregation } from '../../src/thresholds/threshold.js';
 import { LOAD_METRICS } from '../../src/load/profile.js';
 
 describe('k6 threshold expressions', () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { mixFromConfig } from '../../src/canary/config-mix.js';
-import { combineMixes, builtinMix } from '../../src/canary/request-mix.js';
+import { mixFromConfig } from '../../src/gate/config-mix.js';
+import { combineMixes, builtinMix } from '../../src/gate/request-mix.js';
 import type { ResolvedConfig, RevgateConfig } from '../../src/config/types.js';
 
 function resolved(config: Partial<RevgateConfig>, headers: Record<string, string> = {}): ResolvedConfig {

@@ -10,7 +10,7 @@ import { prepareOutputDir } from '../report/output-dir.js';
 import { publishVerdict } from '../report/publish.js';
 import { startSandbox, type RunningSandbox } from '../sandbox/index.js';
 import { Redactor } from '../secrets/redactor.js';
-import { alphaPerGate, evaluateCanary, shouldStop, type Arms, type CanaryGateResult } from './evaluate.js';
+import { alphaPerGate, evaluateCanary, shouldStop, type Arms, type CanaryGateResult } from './evaluate-gates.js';
 import { baselineReachability, gateVerdict, progressLine } from './gate-report.js';
 import { prepareGate, type GateOptions, type GateSetup } from './gate-setup.js';
 import { ArmRecorder } from './observations.js';

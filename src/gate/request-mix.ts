@@ -6,7 +6,7 @@
 import type { Diagnostic } from '../core/errors.js';
 import { weightedCycle } from '../load/plan.js';
 import { requestTags, type LoadedProfile } from '../load/profile.js';
-import { SAMPLE_WINE } from '../sandbox/routes-public.js';
+import { SAMPLE_WINE } from '../traffic/sample-wine.js';
 import { SECRET_HEADER_NAMES } from '../secrets/redactor.js';
 
 export interface MixRequest {

@@ -7,7 +7,7 @@ import { VERSION } from '../core/version.js';
 import { decide } from '../verdict/decide.js';
 import type { GateResult, Target, Verdict } from '../verdict/types.js';
 import type { CanaryCriteria } from './criteria.js';
-import { alphaPerGate, type CanaryGateResult } from './evaluate.js';
+import { alphaPerGate, type CanaryGateResult } from './evaluate-gates.js';
 import type { ArmStats, TrafficEnd } from './traffic.js';
 
 export type StopReason = 'decided' | 'budget' | 'interrupted';

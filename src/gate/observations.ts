@@ -1,5 +1,5 @@
-import * as hdr from 'hdr-histogram-js';
 import type { OrderedSample } from '../stats/index.js';
+import { clampUs, newHistogram } from '../traffic/histogram.js';
 
 /** One request as the canary gate sees it. */
 export interface Outcome {
@@ -24,15 +24,13 @@ export interface ArmView {
   latency: OrderedSample;
 }
 
-const HIGHEST_US = 3_600_000_000;
-
 class Scope implements ArmView {
   requests = 0;
   failures = 0;
   unavailable = 0;
   status5xx = 0;
   private readonly slower: Map<number, number>;
-  private readonly histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: HIGHEST_US, numberOfSignificantValueDigits: 3, useWebAssembly: false });
+  private readonly histogram = newHistogram();
 
   constructor(latencyThresholdsMs: readonly number[]) {
     this.slower = new Map(latencyThresholdsMs.map((x) => [x, 0]));
@@ -45,7 +43,7 @@ class Scope implements ArmView {
     if (noResponse || (o.status as number) >= 500) this.unavailable++;
     if (!noResponse && (o.status as number) >= 500) this.status5xx++;
     for (const [x, n] of this.slower) if (o.latencyMs > x) this.slower.set(x, n + 1);
-    this.histogram.recordValue(Math.min(HIGHEST_US, Math.max(1, Math.round(o.latencyMs * 1000))));
+    this.histogram.recordValue(clampUs(Math.round(o.latencyMs * 1000)));
   }
 
   slowerThan(thresholdMs: number): number {
