@@ -17,9 +17,7 @@ const apiSpecs = specs.filter((f) => !isBrowserSpec(f));
 const browserSpecs = specs.filter(isBrowserSpec);
 const chromium = findChromium();
 
-const projects: NonNullable<PlaywrightTestConfig['projects']> = [
-  { name: 'declared', testDir: path.join(root, 'checks'), testMatch: /declared\.spec\.ts$/ },
-];
+const projects: NonNullable<PlaywrightTestConfig['projects']> = [{ name: 'declared', testDir: path.join(root, 'checks'), testMatch: /declared\.spec\.ts$/ }];
 if (apiSpecs.length) projects.push({ name: 'specs', testDir: specsRoot, testMatch: apiSpecs });
 if (browserSpecs.length) {
   projects.push({

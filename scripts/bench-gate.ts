@@ -112,7 +112,11 @@ function simulate(s: Scenario, rng: Rng): { revgate: Outcome; argo: Outcome; fix
       const r = evaluateCanary(criteria, { canary, baseline }, { final: t === MAX_S });
       if (shouldStop(r) || t === MAX_S) {
         const blocking = r.filter((g) => g.blocking);
-        const verdict: Verdict = blocking.some((g) => g.status === 'failed' || g.status === 'error') ? 'fail' : blocking.every((g) => g.status === 'passed') ? 'pass' : 'inconclusive';
+        const verdict: Verdict = blocking.some((g) => g.status === 'failed' || g.status === 'error')
+          ? 'fail'
+          : blocking.every((g) => g.status === 'passed')
+            ? 'pass'
+            : 'inconclusive';
         revgate = { verdict, seconds: t, requests: t * RATE };
       }
     }
@@ -158,11 +162,43 @@ const median = (xs: number[]): number => {
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 
 const gatesNames = ['revgate', 'argo', 'fixed'] as const;
-type Totals = Record<(typeof gatesNames)[number], { falseRollback: number; healthy: number; falsePromote: number; bad: number; clearlyBadPromote: number; clearlyBad: number; inconclusive: number; total: number; badSeconds: number[]; clearlyBadSeconds: number[] }>;
-const totals = Object.fromEntries(gatesNames.map((g) => [g, { falseRollback: 0, healthy: 0, falsePromote: 0, bad: 0, clearlyBadPromote: 0, clearlyBad: 0, inconclusive: 0, total: 0, badSeconds: [], clearlyBadSeconds: [] }])) as unknown as Totals;
+type Totals = Record<
+  (typeof gatesNames)[number],
+  {
+    falseRollback: number;
+    healthy: number;
+    falsePromote: number;
+    bad: number;
+    clearlyBadPromote: number;
+    clearlyBad: number;
+    inconclusive: number;
+    total: number;
+    badSeconds: number[];
+    clearlyBadSeconds: number[];
+  }
+>;
+const totals = Object.fromEntries(
+  gatesNames.map((g) => [
+    g,
+    {
+      falseRollback: 0,
+      healthy: 0,
+      falsePromote: 0,
+      bad: 0,
+      clearlyBadPromote: 0,
+      clearlyBad: 0,
+      inconclusive: 0,
+      total: 0,
+      badSeconds: [],
+      clearlyBadSeconds: [],
+    },
+  ]),
+) as unknown as Totals;
 
 const started = Date.now();
-console.log(`bench-gate: ${RUNS} canaries x ${scenarios.length} scenarios = ${RUNS * scenarios.length}; ${RATE} req/s per arm, ${MAX_S / 60} min budget, confidence ${CONFIDENCE}, seed ${SEED}\n`);
+console.log(
+  `bench-gate: ${RUNS} canaries x ${scenarios.length} scenarios = ${RUNS * scenarios.length}; ${RATE} req/s per arm, ${MAX_S / 60} min budget, confidence ${CONFIDENCE}, seed ${SEED}\n`,
+);
 console.log('scenario'.padEnd(34) + gatesNames.map((g) => `${g}: pass/fail/inconcl, median s (req)`.padEnd(44)).join(''));
 scenarios.forEach((s, si) => {
   const rng = createRng(SEED * 1000 + si);
@@ -193,13 +229,17 @@ scenarios.forEach((s, si) => {
     }
     const decided = os.filter((o) => o.verdict !== 'inconclusive');
     const secs = median(decided.map((o) => o.seconds));
-    line += `${count('pass')}/${count('fail')}/${count('inconclusive')}, ${Number.isNaN(secs) ? '-' : secs} s (${Number.isNaN(secs) ? '-' : median(decided.map((o) => o.requests))})`.padEnd(44);
+    line +=
+      `${count('pass')}/${count('fail')}/${count('inconclusive')}, ${Number.isNaN(secs) ? '-' : secs} s (${Number.isNaN(secs) ? '-' : median(decided.map((o) => o.requests))})`.padEnd(
+        44,
+      );
   }
   console.log(line);
 });
 
 console.log('\nsummary'.padEnd(35) + gatesNames.map((g) => g.padEnd(12)).join(''));
-const row = (label: string, f: (t: Totals[keyof Totals]) => string): void => console.log(label.padEnd(34) + gatesNames.map((g) => f(totals[g]).padEnd(12)).join(''));
+const row = (label: string, f: (t: Totals[keyof Totals]) => string): void =>
+  console.log(label.padEnd(34) + gatesNames.map((g) => f(totals[g]).padEnd(12)).join(''));
 row('false rollback (healthy)', (t) => pct(t.falseRollback / t.healthy));
 row('false promote (bad)', (t) => pct(t.falsePromote / t.bad));
 row('false promote (clearly bad)', (t) => pct(t.clearlyBadPromote / t.clearlyBad));
@@ -212,8 +252,13 @@ const fixedT = totals.fixed;
 // With no false rollback at all, the ratio uses the rule-of-three 95% upper bound (3/n) for revgate's rate.
 const oursRate = ours.falseRollback / ours.healthy;
 const argoRate = argoT.falseRollback / argoT.healthy;
-const ratio = oursRate > 0 ? `${(argoRate / oursRate).toFixed(1)}x lower` : `at least ${(argoRate / (3 / ours.healthy)).toFixed(1)}x lower (0 of ${ours.healthy}; 95% upper bound ${pct(3 / ours.healthy)})`;
-console.log(`\ntargets: false rollback <= 5%: ${pct(oursRate)}; >= 3x lower than argo (${pct(argoRate)}): ${ratio};` +
-  ` clearly-bad false promote < 1%: ${pct(ours.clearlyBadPromote / ours.clearlyBad)};` +
-  ` time to verdict on clearly bad ${median(ours.clearlyBadSeconds)} s vs fixed ${median(fixedT.clearlyBadSeconds)} s (${(median(fixedT.clearlyBadSeconds) / median(ours.clearlyBadSeconds)).toFixed(1)}x shorter)`);
+const ratio =
+  oursRate > 0
+    ? `${(argoRate / oursRate).toFixed(1)}x lower`
+    : `at least ${(argoRate / (3 / ours.healthy)).toFixed(1)}x lower (0 of ${ours.healthy}; 95% upper bound ${pct(3 / ours.healthy)})`;
+console.log(
+  `\ntargets: false rollback <= 5%: ${pct(oursRate)}; >= 3x lower than argo (${pct(argoRate)}): ${ratio};` +
+    ` clearly-bad false promote < 1%: ${pct(ours.clearlyBadPromote / ours.clearlyBad)};` +
+    ` time to verdict on clearly bad ${median(ours.clearlyBadSeconds)} s vs fixed ${median(fixedT.clearlyBadSeconds)} s (${(median(fixedT.clearlyBadSeconds) / median(ours.clearlyBadSeconds)).toFixed(1)}x shorter)`,
+);
 console.log(`(${((Date.now() - started) / 1000).toFixed(0)} s)`);

@@ -36,9 +36,16 @@ const flag = (name: string): boolean => process.argv.includes(`--${name}`);
 const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 
 /** Spawns this script in a role, pinned to a CPU when taskset exists; resolves the child's JSON line(s). */
-function child(role: string, args: string[], cpu: number, onLine?: (line: string) => void): { done: Promise<unknown>; kill: () => void; pid: number | undefined } {
+function child(
+  role: string,
+  args: string[],
+  cpu: number,
+  onLine?: (line: string) => void,
+): { done: Promise<unknown>; kill: () => void; pid: number | undefined } {
   const cmd = [process.execPath, '--expose-gc', '--import', 'tsx', SELF, role, ...args];
-  const p = hasTaskset ? spawn('taskset', ['-c', String(cpu), ...cmd], { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(cmd[0] as string, cmd.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
+  const p = hasTaskset
+    ? spawn('taskset', ['-c', String(cpu), ...cmd], { stdio: ['ignore', 'pipe', 'inherit'] })
+    : spawn(cmd[0] as string, cmd.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
   let last: unknown;
   let buf = '';
   p.stdout.on('data', (d: Buffer) => {
@@ -89,7 +96,8 @@ async function startTarget(kind: 'fast' | 'dist' | 'raw'): Promise<{ url: string
  * parsing anything. A valid HTTP/1.1 server for this workload at a fraction of Node's http cost.
  */
 function runRawTarget(): void {
-  const head = (): string => `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 15\r\nDate: ${new Date().toUTCString()}\r\nConnection: keep-alive\r\nKeep-Alive: timeout=60\r\n\r\n{"status":"ok"}`;
+  const head = (): string =>
+    `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 15\r\nDate: ${new Date().toUTCString()}\r\nConnection: keep-alive\r\nKeep-Alive: timeout=60\r\n\r\n{"status":"ok"}`;
   let response = Buffer.from(head(), 'latin1');
   setInterval(() => (response = Buffer.from(head(), 'latin1')), 1000).unref();
   const server = net.createServer((socket) => {
@@ -161,7 +169,22 @@ async function runEngine(url: string, profile: object): Promise<void> {
   }
   const q = (p: number): number => h.getValueAtPercentile(p) / 1000;
   const mem = process.memoryUsage();
-  console.log(JSON.stringify({ requests: g?.requests ?? 0, failed: g?.failed ?? 0, seconds: r.durationMs / 1000, rps: (g?.requests ?? 0) / (r.durationMs / 1000), cpuSeconds: (cpu.user + cpu.system) / 1e6, p50: q(50), p95: q(95), p99: q(99), dropped: r.recorder.dropped, late: r.recorder.lateStarts, peakRssMb: Math.max(peakRss, mem.rss) / 2 ** 20, heapMb: mem.heapUsed / 2 ** 20 }));
+  console.log(
+    JSON.stringify({
+      requests: g?.requests ?? 0,
+      failed: g?.failed ?? 0,
+      seconds: r.durationMs / 1000,
+      rps: (g?.requests ?? 0) / (r.durationMs / 1000),
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      p50: q(50),
+      p95: q(95),
+      p99: q(99),
+      dropped: r.recorder.dropped,
+      late: r.recorder.lateStarts,
+      peakRssMb: Math.max(peakRss, mem.rss) / 2 ** 20,
+      heapMb: mem.heapUsed / 2 ** 20,
+    }),
+  );
 }
 
 async function runAutocannon(url: string, connections: number, seconds: number): Promise<void> {
@@ -172,7 +195,15 @@ async function runAutocannon(url: string, connections: number, seconds: number):
   // (timeout 10 s like the engine's profile, no rate limit).
   const r = await autocannon({ url, connections, pipelining: 1, duration: seconds, headers: { 'user-agent': 'revgate-load' } });
   const cpu = process.cpuUsage(cpu0);
-  console.log(JSON.stringify({ requests: r.requests.total, seconds: r.duration, rps: r.requests.total / r.duration, cpuSeconds: (cpu.user + cpu.system) / 1e6, errors: r.errors + r.non2xx }));
+  console.log(
+    JSON.stringify({
+      requests: r.requests.total,
+      seconds: r.duration,
+      rps: r.requests.total / r.duration,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      errors: r.errors + r.non2xx,
+    }),
+  );
 }
 
 /**
@@ -208,7 +239,7 @@ async function runBareUndici(url: string, connections: number, seconds: number):
           errors++;
           setImmediate(() => loop(c));
         },
-      } as never);
+      });
     };
     for (const c of clients) loop(c);
   });
@@ -264,12 +295,22 @@ async function main(): Promise<void> {
   const withUndici = flag('with-undici');
   const targetKind = process.argv.includes('--target') ? process.argv[process.argv.indexOf('--target') + 1] : 'raw';
   if (targetKind !== 'raw' && targetKind !== 'http') throw new Error(`--target must be raw or http, not ${targetKind}`);
-  console.log(`revgate load bench: node ${process.version}, ${hasTaskset ? 'taskset: target on CPU 1, generator on CPU 0' : 'taskset not found: processes NOT pinned'}`);
+  console.log(
+    `revgate load bench: node ${process.version}, ${hasTaskset ? 'taskset: target on CPU 1, generator on CPU 0' : 'taskset not found: processes NOT pinned'}`,
+  );
 
   const fast = await startTarget(targetKind === 'raw' ? 'raw' : 'fast');
   if (!flag('skip-throughput')) {
-    console.log(`\n[1] throughput: ${connections} connections (revgate constant-vus ${connections} VUs, autocannon -c ${connections}), pipelining 1, ${seconds} s per run, ${rounds} rounds, ${targetKind === 'raw' ? 'raw net target (generator-bound)' : 'http.createServer target (target-bound)'} ${fast.url}`);
-    const vusProfile = (s: number): string => JSON.stringify({ name: 'bench', timeout: '10s', scenarios: { s: { executor: 'constant-vus', vus: connections, duration: `${s}s`, requests: [{ path: '/' }] } }, thresholds: { http_reqs: ['count>0'] } });
+    console.log(
+      `\n[1] throughput: ${connections} connections (revgate constant-vus ${connections} VUs, autocannon -c ${connections}), pipelining 1, ${seconds} s per run, ${rounds} rounds, ${targetKind === 'raw' ? 'raw net target (generator-bound)' : 'http.createServer target (target-bound)'} ${fast.url}`,
+    );
+    const vusProfile = (s: number): string =>
+      JSON.stringify({
+        name: 'bench',
+        timeout: '10s',
+        scenarios: { s: { executor: 'constant-vus', vus: connections, duration: `${s}s`, requests: [{ path: '/' }] } },
+        thresholds: { http_reqs: ['count>0'] },
+      });
     type Tool = 'revgate' | 'autocannon' | 'undici';
     const runOne = async (tool: Tool, s: number): Promise<GeneratorRun & { targetCpu: number | undefined }> => {
       const t0 = fast.cpuSeconds();
@@ -312,8 +353,13 @@ async function main(): Promise<void> {
     }
     // Rounds are paired (same minute, same machine state): the median of per-round ratios resists drift and
     // neighbours better than a ratio of medians.
-    console.log(`  median: revgate ${median(engineRps).toFixed(0)} req/s, autocannon ${median(cannonRps).toFixed(0)} req/s; ratios ${ratios.map((r) => r.toFixed(3)).join(' ')}; median ratio ${median(ratios).toFixed(3)} (target >= 1.0)`);
-    if (floorRatios.length) console.log(`  revgate / bare undici loop: ratios ${floorRatios.map((r) => r.toFixed(3)).join(' ')}; median ${median(floorRatios).toFixed(3)} (1.0 = no overhead over undici itself)`);
+    console.log(
+      `  median: revgate ${median(engineRps).toFixed(0)} req/s, autocannon ${median(cannonRps).toFixed(0)} req/s; ratios ${ratios.map((r) => r.toFixed(3)).join(' ')}; median ratio ${median(ratios).toFixed(3)} (target >= 1.0)`,
+    );
+    if (floorRatios.length)
+      console.log(
+        `  revgate / bare undici loop: ratios ${floorRatios.map((r) => r.toFixed(3)).join(' ')}; median ${median(floorRatios).toFixed(3)} (1.0 = no overhead over undici itself)`,
+      );
   }
 
   if (!flag('skip-accuracy')) await accuracy(seconds);
@@ -325,15 +371,31 @@ async function accuracy(seconds: number): Promise<void> {
   const dist = await startTarget('dist');
   const rate = 200;
   const accSeconds = Math.max(10, seconds * 2);
-  console.log(`\n[2] accuracy: open model ${rate} req/s for ${accSeconds} s against a known distribution (exponential tail: 5% of requests wait more than 200 ms)`);
-  const acc = (await child('engine', [dist.url, JSON.stringify({ name: 'acc', timeout: '10s', scenarios: { s: { executor: 'constant-arrival-rate', rate, duration: `${accSeconds}s`, maxInFlight: 500, requests: [{ path: '/' }] } }, thresholds: { http_reqs: ['count>0'] } })], 0).done) as Record<string, number>;
+  console.log(
+    `\n[2] accuracy: open model ${rate} req/s for ${accSeconds} s against a known distribution (exponential tail: 5% of requests wait more than 200 ms)`,
+  );
+  const acc = (await child(
+    'engine',
+    [
+      dist.url,
+      JSON.stringify({
+        name: 'acc',
+        timeout: '10s',
+        scenarios: { s: { executor: 'constant-arrival-rate', rate, duration: `${accSeconds}s`, maxInFlight: 500, requests: [{ path: '/' }] } },
+        thresholds: { http_reqs: ['count>0'] },
+      }),
+    ],
+    0,
+  ).done) as Record<string, number>;
   const truth = (await dist.stop()) as Record<string, number>;
   const nominal: Record<string, number> = { p50: (200 / Math.log(20)) * Math.log(2), p95: 200, p99: (200 / Math.log(20)) * Math.log(100) };
   console.log(`  requests: reported ${acc.requests}, target saw ${truth.count}; dropped ${acc.dropped}, late starts ${acc.late}`);
   for (const q of ['p50', 'p95', 'p99']) {
     const rep = acc[q] as number;
     const tru = truth[q] as number;
-    console.log(`  ${q}: reported ${rep.toFixed(2)} ms   true (server-measured) ${tru.toFixed(2)} ms   error ${(((rep - tru) / tru) * 100).toFixed(2)}%   (nominal ${(nominal[q] as number).toFixed(2)} ms)`);
+    console.log(
+      `  ${q}: reported ${rep.toFixed(2)} ms   true (server-measured) ${tru.toFixed(2)} ms   error ${(((rep - tru) / tru) * 100).toFixed(2)}%   (nominal ${(nominal[q] as number).toFixed(2)} ms)`,
+    );
   }
 }
 
@@ -341,12 +403,25 @@ async function memory(url: string): Promise<void> {
   console.log('\n[3] memory: open model 2000 req/s, 10 s vs 60 s');
   const mem: Array<Record<string, number>> = [];
   for (const s of [10, 60]) {
-    const m = (await child('engine', [url, JSON.stringify({ name: 'mem', scenarios: { s: { executor: 'constant-arrival-rate', rate: 2000, duration: `${s}s`, maxInFlight: 200, requests: [{ path: '/' }] } }, thresholds: { http_reqs: ['count>0'] } })], 0).done) as Record<string, number>;
+    const m = (await child(
+      'engine',
+      [
+        url,
+        JSON.stringify({
+          name: 'mem',
+          scenarios: { s: { executor: 'constant-arrival-rate', rate: 2000, duration: `${s}s`, maxInFlight: 200, requests: [{ path: '/' }] } },
+          thresholds: { http_reqs: ['count>0'] },
+        }),
+      ],
+      0,
+    ).done) as Record<string, number>;
     mem.push(m);
     console.log(`  ${s} s: ${m.requests} requests, peak RSS ${(m.peakRssMb as number).toFixed(1)} MiB, heap after GC ${(m.heapMb as number).toFixed(1)} MiB`);
   }
   const [a, b] = mem as [Record<string, number>, Record<string, number>];
-  console.log(`  change 10 s -> 60 s: peak RSS ${((((b.peakRssMb as number) - (a.peakRssMb as number)) / (a.peakRssMb as number)) * 100).toFixed(1)}%, heap ${((((b.heapMb as number) - (a.heapMb as number)) / (a.heapMb as number)) * 100).toFixed(1)}% (target within 10%)`);
+  console.log(
+    `  change 10 s -> 60 s: peak RSS ${((((b.peakRssMb as number) - (a.peakRssMb as number)) / (a.peakRssMb as number)) * 100).toFixed(1)}%, heap ${((((b.heapMb as number) - (a.heapMb as number)) / (a.heapMb as number)) * 100).toFixed(1)}% (target within 10%)`,
+  );
 }
 
 const role = process.argv[2];

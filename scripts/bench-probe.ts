@@ -56,7 +56,9 @@ async function run(name: string, extra: string[]): Promise<Run> {
 
 function report(r: Run): boolean {
   const ok = r.wallS < WALL_TARGET_S && r.rssMb < RSS_TARGET_MB;
-  console.log(`${r.name.padEnd(28)} exit ${r.code}  wall ${r.wallS.toFixed(2)} s  peak RSS ${r.rssMb.toFixed(0)} MB  probes ${r.verdict.checks.length}  ${ok ? 'within target' : 'OVER TARGET'}`);
+  console.log(
+    `${r.name.padEnd(28)} exit ${r.code}  wall ${r.wallS.toFixed(2)} s  peak RSS ${r.rssMb.toFixed(0)} MB  probes ${r.verdict.checks.length}  ${ok ? 'within target' : 'OVER TARGET'}`,
+  );
   console.log(`${''.padEnd(28)} ${r.verdict.summary}`);
   return ok;
 }
@@ -70,10 +72,15 @@ let ok = report(healthy) && healthy.code === 0;
 ok = report(faulted) && ok;
 
 // Correctness of the faulted run: exactly the cell's tenants fail their health probes, and the leak is caught.
-const expected = generateEstate({ tenants: TENANTS }).tenants.filter((t) => t.cells.eastus === cell).map((t) => t.id).sort();
+const expected = generateEstate({ tenants: TENANTS })
+  .tenants.filter((t) => t.cells.eastus === cell)
+  .map((t) => t.id)
+  .sort();
 const failing = [...new Set(faulted.verdict.checks.filter((c) => c.labels?.probe === 'health' && c.status === 'failed').map((c) => c.labels?.tenant))].sort();
 const exact = JSON.stringify(failing) === JSON.stringify(expected);
-const caught = faulted.verdict.checks.some((c) => c.labels?.tenant === leaky && c.labels.probe === 'isolation' && c.status === 'failed' && c.severity === 'critical');
+const caught = faulted.verdict.checks.some(
+  (c) => c.labels?.tenant === leaky && c.labels.probe === 'isolation' && c.status === 'failed' && c.severity === 'critical',
+);
 console.log(`faulted cell ${cell}: ${failing.length} tenants failing health, expected ${expected.length}: ${exact ? 'exact match' : 'MISMATCH'}`);
 console.log(`isolation leak on ${leaky}: ${caught ? 'caught (critical, blocking)' : 'NOT CAUGHT'}`);
 for (const out of outs) rmSync(out, { recursive: true, force: true });

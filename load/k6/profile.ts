@@ -55,7 +55,8 @@ const lateStarts = new Counter('revgate_late_starts');
 
 function substitute(headers: Record<string, string> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers ?? {})) out[k] = v.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, dflt?: string) => __ENV[name] ?? dflt ?? '');
+  for (const [k, v] of Object.entries(headers ?? {}))
+    out[k] = v.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, dflt?: string) => __ENV[name] ?? dflt ?? '');
   return out;
 }
 
@@ -81,9 +82,25 @@ function toK6Scenario(s: ScenarioSpec): Scenario {
   const vus = s.maxInFlight ?? 100;
   switch (s.executor) {
     case 'constant-arrival-rate':
-      return { ...common, executor: 'constant-arrival-rate', rate: s.rate ?? 1, timeUnit: s.timeUnit ?? '1s', duration: s.duration ?? '1s', preAllocatedVUs: vus, maxVUs: vus };
+      return {
+        ...common,
+        executor: 'constant-arrival-rate',
+        rate: s.rate ?? 1,
+        timeUnit: s.timeUnit ?? '1s',
+        duration: s.duration ?? '1s',
+        preAllocatedVUs: vus,
+        maxVUs: vus,
+      };
     case 'ramping-arrival-rate':
-      return { ...common, executor: 'ramping-arrival-rate', startRate: s.startRate ?? 0, timeUnit: s.timeUnit ?? '1s', stages: s.stages ?? [], preAllocatedVUs: vus, maxVUs: vus };
+      return {
+        ...common,
+        executor: 'ramping-arrival-rate',
+        startRate: s.startRate ?? 0,
+        timeUnit: s.timeUnit ?? '1s',
+        stages: s.stages ?? [],
+        preAllocatedVUs: vus,
+        maxVUs: vus,
+      };
     case 'constant-vus':
       return { ...common, executor: 'constant-vus', vus: s.vus ?? 1, duration: s.duration ?? '1s' };
   }
@@ -103,9 +120,15 @@ const prepared = Object.fromEntries(
       let body: string | null = null;
       if (r.body !== undefined) {
         body = typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
-        if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = typeof r.body === 'string' ? 'text/plain' : 'application/json';
+        if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
+          headers['content-type'] = typeof r.body === 'string' ? 'text/plain' : 'application/json';
       }
-      return { method, url: baseUrl + r.path, body, params: { headers, tags: { ...(r.tags ?? {}), name: r.name ?? `${method} ${r.path}` }, timeout: profile.timeout ?? '10s' } };
+      return {
+        method,
+        url: baseUrl + r.path,
+        body,
+        params: { headers, tags: { ...(r.tags ?? {}), name: r.name ?? `${method} ${r.path}` }, timeout: profile.timeout ?? '10s' },
+      };
     });
     return [name, { requests, cycle: weightedCycle(s.requests.map((r) => r.weight ?? 1)) }];
   }),

@@ -40,8 +40,14 @@ function reasonOf(err: unknown, ref: VaultRef): string {
   const e = err as { statusCode?: number; code?: string; message?: string; name?: string };
   const where = `Key Vault secret ${ref.secret} in ${new URL(ref.vaultUrl).origin}`;
   if (e.statusCode === 404) return `${where} does not exist (404 ${e.code ?? 'SecretNotFound'})`;
-  if (e.statusCode === 401 || e.statusCode === 403) return `${where} is not readable with this identity (${e.statusCode} ${e.code ?? ''}): grant it "get" on secrets (Key Vault Secrets User)`.replace(' )', ')');
-  const first = String(e.message ?? err).split('\n')[0]?.slice(0, 300);
+  if (e.statusCode === 401 || e.statusCode === 403)
+    return `${where} is not readable with this identity (${e.statusCode} ${e.code ?? ''}): grant it "get" on secrets (Key Vault Secrets User)`.replace(
+      ' )',
+      ')',
+    );
+  const first = String(e.message ?? err)
+    .split('\n')[0]
+    ?.slice(0, 300);
   if (CREDENTIAL_ERRORS.has(e.name ?? '')) return `${where} could not be read: no Azure credential could get a Key Vault token (${first})`;
   return `${where} could not be read: ${e.statusCode ? `${e.statusCode} ${e.code ?? ''} ` : ''}${first}`;
 }
@@ -73,7 +79,12 @@ export async function fetchVaultSecrets(refs: readonly VaultRef[], options: Fetc
       }
       try {
         const s = await clientFor(ref.vaultUrl).getSecret(ref.secret, { abortSignal: AbortSignal.timeout(options.timeoutMs ?? 30_000) });
-        out.set(key, s.value !== undefined && s.value.trim() !== '' ? { ok: true, value: s.value } : { ok: false, reason: `Key Vault secret ${ref.secret} in ${new URL(ref.vaultUrl).origin} is empty` });
+        out.set(
+          key,
+          s.value !== undefined && s.value.trim() !== ''
+            ? { ok: true, value: s.value }
+            : { ok: false, reason: `Key Vault secret ${ref.secret} in ${new URL(ref.vaultUrl).origin} is empty` },
+        );
       } catch (err) {
         const reason = reasonOf(err, ref);
         if (CREDENTIAL_ERRORS.has((err as Error).name)) noCredential ??= reason.slice(reason.indexOf('could not be read: ') + 'could not be read: '.length);

@@ -30,7 +30,10 @@ export async function acquireToken(auth: AuthConfig | undefined, options: Acquir
   if (fromEnv) return { token: fromEnv, source: 'env', envName };
 
   if (!auth.scope) {
-    throw new RevgateError(ErrorCodes.Usage, `auth is configured but ${envName} is not set and auth.scope is missing: set ${envName}, or set auth.scope to use DefaultAzureCredential`);
+    throw new RevgateError(
+      ErrorCodes.Usage,
+      `auth is configured but ${envName} is not set and auth.scope is missing: set ${envName}, or set auth.scope to use DefaultAzureCredential`,
+    );
   }
   const scoped = substituteEnv(auth.scope, options.env, '$.auth.scope');
   if (scoped.diagnostics.length) {
@@ -44,7 +47,9 @@ export async function acquireToken(auth: AuthConfig | undefined, options: Acquir
     return { token: token.token, source: 'azure', envName };
   } catch (err) {
     const attempts = credentialAttempts(err);
-    const first = String((err as Error).message ?? err).split('\n')[0]?.replace(/\.+$/, '');
+    const first = String((err as Error).message ?? err)
+      .split('\n')[0]
+      ?.replace(/\.+$/, '');
     throw new RevgateError(
       ErrorCodes.AuthFailed,
       `could not get a token for scope ${scoped.value}: ${attempts.length ? 'no credential of DefaultAzureCredential could get one' : first}. For local runs set ${envName}.`,
@@ -60,7 +65,10 @@ function credentialAttempts(err: unknown): string[] {
   if (!Array.isArray(errors)) return [];
   return errors.map((e) => {
     const line = String((e as Error)?.message ?? e).split('\n')[0] ?? '';
-    const cleaned = line.replace(/\s*-?\s*(?:Error\(s\)|Timestamp|Correlation ID|Trace ID): Not Available/g, '').replace(/\s+/g, ' ').trim();
+    const cleaned = line
+      .replace(/\s*-?\s*(?:Error\(s\)|Timestamp|Correlation ID|Trace ID): Not Available/g, '')
+      .replace(/\s+/g, ' ')
+      .trim();
     return cleaned.length > 240 ? `${cleaned.slice(0, 237)}...` : cleaned;
   });
 }

@@ -15,11 +15,7 @@ export interface SubstitutionResult<T> {
  * a silently empty base URL or header would test the wrong thing.
  * `$${VAR}` escapes the reference (kept literally as `${VAR}`).
  */
-export function substituteEnv<T>(
-  value: T,
-  env: Record<string, string | undefined>,
-  path = '$',
-): SubstitutionResult<T> {
+export function substituteEnv<T>(value: T, env: Record<string, string | undefined>, path = '$'): SubstitutionResult<T> {
   const diagnostics: Diagnostic[] = [];
   const referenced = new Set<string>();
 

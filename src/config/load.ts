@@ -47,10 +47,7 @@ export function loadConfig(options: LoadOptions = {}): ResolvedConfig {
   const envNames = Object.keys(config.environments);
   const environment = options.env ?? config.defaultEnvironment ?? (envNames[0] as string);
   if (!envNames.includes(environment)) {
-    throw new RevgateError(
-      ErrorCodes.Usage,
-      `unknown environment "${environment}" in ${display} (declared: ${envNames.join(', ')})`,
-    );
+    throw new RevgateError(ErrorCodes.Usage, `unknown environment "${environment}" in ${display} (declared: ${envNames.join(', ')})`);
   }
 
   // Substitute env vars everywhere except other environments (their variables need not be set
@@ -79,7 +76,8 @@ export function loadConfig(options: LoadOptions = {}): ResolvedConfig {
   };
   if (target.caFile) {
     target.caFile = path.resolve(dir, target.caFile);
-    if (!existsSync(target.caFile)) diagnostics.push({ path: `${childPath('$.environments', environment)}.caFile`, message: `file not found: ${target.caFile}` });
+    if (!existsSync(target.caFile))
+      diagnostics.push({ path: `${childPath('$.environments', environment)}.caFile`, message: `file not found: ${target.caFile}` });
   }
   diagnostics.push(...resolveFileReferences(resolved, dir));
 
@@ -103,7 +101,10 @@ function readConfigText(file: string, display: string): string {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      throw new RevgateError(ErrorCodes.ConfigNotFound, `config file not found: ${display} (pass --config FILE, or create ${DEFAULT_CONFIG_FILE}; see examples/)`);
+      throw new RevgateError(
+        ErrorCodes.ConfigNotFound,
+        `config file not found: ${display} (pass --config FILE, or create ${DEFAULT_CONFIG_FILE}; see examples/)`,
+      );
     }
     throw new RevgateError(ErrorCodes.ConfigInvalid, `cannot read config ${display}: ${(err as Error).message}`);
   }
@@ -192,7 +193,12 @@ export function expandSpecGlob(dir: string, pattern: string): string[] {
       return;
     }
     if (!seg.includes('*')) return walk(path.join(base, seg), i + 1);
-    const re = new RegExp(`^${seg.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`);
+    const re = new RegExp(
+      `^${seg
+        .split('*')
+        .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('[^/]*')}$`,
+    );
     for (const entry of safeReaddir(base)) if (re.test(entry)) walk(path.join(base, entry), i + 1);
   };
   walk(path.resolve(dir), 0);
@@ -211,5 +217,10 @@ function invalid(display: string, unsorted: Diagnostic[]): RevgateError {
   // Document order reads best: $.checks[2] before $.checks[10], and before $.specs.
   const diagnostics = [...unsorted].sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }));
   const n = diagnostics.length;
-  return new RevgateError(ErrorCodes.ConfigInvalid, `${display} has ${n} problem${n === 1 ? '' : 's'}`, diagnostics.map((d) => ({ ...d, file: display })), { schema: 'schemas/config.schema.json' });
+  return new RevgateError(
+    ErrorCodes.ConfigInvalid,
+    `${display} has ${n} problem${n === 1 ? '' : 's'}`,
+    diagnostics.map((d) => ({ ...d, file: display })),
+    { schema: 'schemas/config.schema.json' },
+  );
 }

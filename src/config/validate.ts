@@ -21,7 +21,8 @@ export function validateSemantics(config: RevgateConfig): Diagnostic[] {
     out.push({ path: '$.defaultEnvironment', message: `unknown environment "${config.defaultEnvironment}" (declared: ${envNames.join(', ')})` });
   }
   if (config.defaults?.latency) checkLatency(config.defaults.latency, '$.defaults.latency', out);
-  if (config.checks.length === 0 && !config.specs?.length) out.push({ path: '$.checks', message: 'declares no checks and no specs: there would be nothing to evaluate' });
+  if (config.checks.length === 0 && !config.specs?.length)
+    out.push({ path: '$.checks', message: 'declares no checks and no specs: there would be nothing to evaluate' });
 
   const firstIndexOfId = new Map<string, number>();
   config.checks.forEach((check, i) => {
@@ -43,9 +44,10 @@ function validateCheckShape(check: CheckConfig, p: string, out: Diagnostic[]): v
   if (kinds.length !== 1) {
     out.push({
       path: p,
-      message: kinds.length === 0
-        ? 'a check needs exactly one of "request", "steps" or "tls"'
-        : `a check needs exactly one of "request", "steps" or "tls" (found ${kinds.join(' and ')})`,
+      message:
+        kinds.length === 0
+          ? 'a check needs exactly one of "request", "steps" or "tls"'
+          : `a check needs exactly one of "request", "steps" or "tls" (found ${kinds.join(' and ')})`,
     });
   }
   if (check.expect && !check.request) out.push({ path: `${p}.expect`, message: '"expect" belongs to a "request" check; flow steps carry their own "expect"' });

@@ -18,14 +18,7 @@ import { bodySnippet, shortValue, truncate } from './text.js';
  */
 
 // Response header values that are credentials: their presence is reported, never their value.
-const SECRET_RESPONSE_HEADERS = new Set([
-  'set-cookie',
-  'authorization',
-  'proxy-authorization',
-  'cookie',
-  'x-api-key',
-  'ocp-apim-subscription-key',
-]);
+const SECRET_RESPONSE_HEADERS = new Set(['set-cookie', 'authorization', 'proxy-authorization', 'cookie', 'x-api-key', 'ocp-apim-subscription-key']);
 
 const NAME_TEXT_MAX = 60;
 
@@ -73,8 +66,7 @@ function evaluateStatus(status: number, res: ResponseLike, spec: HttpExpectation
   const matcher = statusMatcher(spec);
   const base = { name: 'status', expected: matcher.description, actual: status };
   if (matcher.matches(status)) return { ...base, phase: 'passed', message: `status ${describeStatus(status)}` };
-  const body =
-    res.bodyText.trim() === '' ? 'the body is empty' : `body: ${JSON.stringify(bodySnippet(res.bodyText))}`;
+  const body = res.bodyText.trim() === '' ? 'the body is empty' : `body: ${JSON.stringify(bodySnippet(res.bodyText))}`;
   const html = isHtml(res) ? `; the body is ${htmlSummary(res)}` : '';
   return {
     ...base,
@@ -114,7 +106,8 @@ function evaluateHeader(res: ResponseLike, rawName: string, want: boolean | stri
       ? { ...base, phase: 'passed', message: `header ${name} is absent` }
       : { ...base, phase: 'failed', message: `header ${name} should be absent but is present${secret ? '' : `: ${JSON.stringify(shown)}`}` };
   }
-  if (value === undefined) return { ...base, phase: 'failed', message: `header ${name} is missing (expected ${secret ? 'a value' : JSON.stringify(truncate(want))})` };
+  if (value === undefined)
+    return { ...base, phase: 'failed', message: `header ${name} is missing (expected ${secret ? 'a value' : JSON.stringify(truncate(want))})` };
   if (value === want) return { ...base, phase: 'passed', message: `header ${name} has the expected value` };
   return {
     ...base,
@@ -131,9 +124,7 @@ function evaluateJson(res: ResponseLike, e: HttpExpectations): AssertionResult[]
     // Path and schema assertions cannot be evaluated against a body that is not JSON; one clear failure says why.
     return [{ name: 'json', phase: 'failed', message: body.message, expected: 'a JSON body', actual: mediaType(res.headers['content-type']) }];
   }
-  const results: AssertionResult[] = [
-    { name: 'json', phase: 'passed', message: `the body is JSON (${res.bodyBytes} bytes)` },
-  ];
+  const results: AssertionResult[] = [{ name: 'json', phase: 'passed', message: `the body is JSON (${res.bodyBytes} bytes)` }];
   for (const [path, matcher] of Object.entries(e.json ?? {})) results.push(evaluateJsonPath(body.value, path, matcher));
   if (e.schema !== undefined) results.push(evaluateSchema(body.value, e.schema));
   return results;
@@ -155,9 +146,7 @@ function evaluateJsonPath(value: unknown, path: string, matcher: JsonMatcher): A
   const result = matchValue(lookup.found ? lookup.value : undefined, matcher);
   const actual = lookup.found ? { actual: shortValue(lookup.value) } : {};
   if (result.ok) return { name, phase: 'passed', message: `${path} ${result.message}`, expected: matcher, ...actual };
-  const message = lookup.found
-    ? `${path}: ${result.message}`
-    : `${path} not found in the response body: ${lookup.reason ?? 'no such path'}`;
+  const message = lookup.found ? `${path}: ${result.message}` : `${path} not found in the response body: ${lookup.reason ?? 'no such path'}`;
   return { name, phase: 'failed', message, expected: matcher, ...actual };
 }
 
@@ -184,7 +173,12 @@ function evaluateContains(res: ResponseLike, text: string, shouldContain: boolea
   if (shouldContain) {
     if (at >= 0) return { name, phase: 'passed', message: `the body contains ${quoted}`, expected: text };
     const start = isHtml(res) ? `${describeHtml(res, 'the text')}` : `the body starts with: ${JSON.stringify(bodySnippet(res.bodyText))}`;
-    return { name, phase: 'failed', message: `the body does not contain ${quoted}; ${res.bodyText.trim() === '' ? 'the body is empty' : start}`, expected: text };
+    return {
+      name,
+      phase: 'failed',
+      message: `the body does not contain ${quoted}; ${res.bodyText.trim() === '' ? 'the body is empty' : start}`,
+      expected: text,
+    };
   }
   if (at < 0) return { name, phase: 'passed', message: `the body does not contain ${quoted}`, expected: text };
   const context = bodySnippet(res.bodyText.slice(Math.max(0, at - 40), at + text.length + 40), 120);

@@ -50,9 +50,7 @@ export function parseJsonBody(res: ResponseLike): JsonBody {
   } catch (err) {
     if (isHtml(res)) return { ok: false, message: describeHtml(res) };
     const detail = (err as Error).message;
-    const truncated = /end of (JSON )?input|unterminated/i.test(detail)
-      ? ` (the body ends early: it looks truncated after ${res.bodyBytes} bytes)`
-      : '';
+    const truncated = /end of (JSON )?input|unterminated/i.test(detail) ? ` (the body ends early: it looks truncated after ${res.bodyBytes} bytes)` : '';
     return {
       ok: false,
       message: `the body is not valid JSON: ${truncate(detail, 120)}${truncated}; it starts with: ${JSON.stringify(bodySnippet(text))}`,

@@ -181,7 +181,10 @@ export function getPathSegments(root: unknown, segments: readonly PathSegment[])
       current = (current as Record<string, unknown>)[key];
     } else {
       const kind = current === null ? 'null' : typeof current;
-      return { found: false, reason: `${here()} is ${kind === 'null' ? 'null' : `a ${kind}`}, so it has no ${typeof seg === 'number' ? `index ${seg}` : `key ${JSON.stringify(seg)}`}` };
+      return {
+        found: false,
+        reason: `${here()} is ${kind === 'null' ? 'null' : `a ${kind}`}, so it has no ${typeof seg === 'number' ? `index ${seg}` : `key ${JSON.stringify(seg)}`}`,
+      };
     }
   }
   return { found: true, value: current };

@@ -19,26 +19,11 @@ export interface MatchResult {
   invalid?: true;
 }
 
-export const MATCHER_OPERATORS = [
-  '$eq',
-  '$ne',
-  '$gt',
-  '$gte',
-  '$lt',
-  '$lte',
-  '$in',
-  '$nin',
-  '$regex',
-  '$exists',
-  '$type',
-  '$minLength',
-  '$maxLength',
-] as const;
+export const MATCHER_OPERATORS = ['$eq', '$ne', '$gt', '$gte', '$lt', '$lte', '$in', '$nin', '$regex', '$exists', '$type', '$minLength', '$maxLength'] as const;
 export type MatcherOperator = (typeof MATCHER_OPERATORS)[number];
 
 export const MATCHER_TYPES = ['string', 'number', 'integer', 'boolean', 'object', 'array', 'null'] as const;
 
-const OPERATORS = new Set<string>(MATCHER_OPERATORS);
 const TYPES = new Set<string>(MATCHER_TYPES);
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -60,9 +45,7 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   }
   if (isPlainObject(a) && isPlainObject(b)) {
     const keys = Object.keys(a);
-    return (
-      keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && deepEqual(a[k], b[k]))
-    );
+    return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && deepEqual(a[k], b[k]));
   }
   return false;
 }
@@ -89,9 +72,7 @@ function operandProblem(op: string, operand: unknown): string | undefined {
     case '$gte':
     case '$lt':
     case '$lte':
-      return (typeof operand === 'number' && Number.isFinite(operand)) || typeof operand === 'string'
-        ? undefined
-        : 'must be a number or a string';
+      return (typeof operand === 'number' && Number.isFinite(operand)) || typeof operand === 'string' ? undefined : 'must be a number or a string';
     case '$in':
     case '$nin':
       return Array.isArray(operand) && isJsonValue(operand) ? undefined : 'must be an array of JSON values';
@@ -230,9 +211,7 @@ export function matchValue(actual: unknown, matcher: JsonMatcher): MatchResult {
 
   const got = actual === undefined ? 'nothing (not found)' : show(actual);
   if (!isPredicate(matcher)) {
-    return deepEqual(actual, matcher)
-      ? { ok: true, message: `is ${show(matcher)}` }
-      : { ok: false, message: `expected ${show(matcher)}, got ${got}` };
+    return deepEqual(actual, matcher) ? { ok: true, message: `is ${show(matcher)}` } : { ok: false, message: `expected ${show(matcher)}, got ${got}` };
   }
 
   const failures: string[] = [];

@@ -24,11 +24,7 @@ export function targetOf(url: string): NetErrorTarget {
  * One sentence a person understands at once, for a request that got no usable response.
  * Only the error's kind, code and a sanitized reason are used; never request headers.
  */
-export function describeNetError(
-  error: { kind: NetErrorKind; code?: string; message: string },
-  target: NetErrorTarget,
-  durationMs: number,
-): string {
+export function describeNetError(error: { kind: NetErrorKind; code?: string; message: string }, target: NetErrorTarget, durationMs: number): string {
   const reason = sanitizeReason(error.message || error.code || 'unknown error');
   const code = error.code ? ` (${error.code})` : '';
   switch (error.kind) {

@@ -170,9 +170,7 @@ export function validatePrometheusText(text: string): PrometheusValidation {
       throw new LineError(`unknown metric type "${type}" for "${name}" (expected ${PROMETHEUS_TYPES.join(', ')})`);
     }
     const sampleNames =
-      type === 'histogram' ? [name, `${name}_bucket`, `${name}_sum`, `${name}_count`]
-      : type === 'summary' ? [name, `${name}_sum`, `${name}_count`]
-      : [name];
+      type === 'histogram' ? [name, `${name}_bucket`, `${name}_sum`, `${name}_count`] : type === 'summary' ? [name, `${name}_sum`, `${name}_count`] : [name];
     const earlier = sampleNames.map((n) => sampleFirstLine.get(n)).filter((l): l is number => l !== undefined);
     if (earlier.length > 0) {
       throw new LineError(`TYPE line for "${name}" comes after its samples (first sample at line ${Math.min(...earlier)}); TYPE must precede them`);
@@ -218,7 +216,10 @@ export function validatePrometheusText(text: string): PrometheusValidation {
       if (quantile === undefined) throw new LineError(`summary sample "${sample.name}" has no "quantile" label`);
       if (parsePrometheusFloat(quantile) === undefined) throw new LineError(`"quantile" label value "${quantile}" is not a float`);
     }
-    const groupLabels = labelKey.filter(([k]) => k !== special).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',');
+    const groupLabels = labelKey
+      .filter(([k]) => k !== special)
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join(',');
     const groupKey = `${family.name}{${groupLabels}}`;
     let series = grouped.get(groupKey);
     if (!series) {
@@ -354,13 +355,18 @@ function parseSample(line: string): Sample {
         continue;
       }
       if (line[i] === '}') break;
-      throw new LineError(`expected "," or "}" after the value of label "${label}", found ${line[i] === undefined ? 'the end of the line' : JSON.stringify(line[i])}`);
+      throw new LineError(
+        `expected "," or "}" after the value of label "${label}", found ${line[i] === undefined ? 'the end of the line' : JSON.stringify(line[i])}`,
+      );
     }
     i++; // closing brace
     skipBlanks();
   }
 
-  const tokens = line.slice(i).split(/[ \t]+/).filter((t) => t !== '');
+  const tokens = line
+    .slice(i)
+    .split(/[ \t]+/)
+    .filter((t) => t !== '');
   const [valueToken, timestamp, ...extra] = tokens;
   if (valueToken === undefined) throw new LineError(`sample "${name}" has no value`);
   const value = parsePrometheusFloat(valueToken);
@@ -368,7 +374,7 @@ function parseSample(line: string): Sample {
     throw new LineError(`invalid value "${valueToken.slice(0, 40)}" for "${name}" (expected a float such as 1, -2.5e3, NaN, +Inf)`);
   }
   if (timestamp !== undefined) {
-    const ok = INT64.test(timestamp) && (BigInt(timestamp) <= INT64_MAX && BigInt(timestamp) >= -INT64_MAX - 1n);
+    const ok = INT64.test(timestamp) && BigInt(timestamp) <= INT64_MAX && BigInt(timestamp) >= -INT64_MAX - 1n;
     if (!ok) throw new LineError(`invalid timestamp "${timestamp.slice(0, 40)}" for "${name}" (expected integer milliseconds)`);
   }
   if (extra.length > 0) throw new LineError(`unexpected text after the timestamp of "${name}": "${extra.join(' ').slice(0, 40)}"`);

@@ -58,10 +58,7 @@ export function formatSchemaError(e: ErrorObject): string {
   return `${where}: ${e.message ?? e.keyword}${extra}`;
 }
 
-export type SchemaOutcome =
-  | { valid: true }
-  | { valid: false; errors: string[]; errorCount: number }
-  | { valid: 'error'; message: string };
+export type SchemaOutcome = { valid: true } | { valid: false; errors: string[]; errorCount: number } | { valid: 'error'; message: string };
 
 /** Validate a parsed body. `valid: 'error'` means the schema itself is unusable (could not evaluate). */
 export function checkSchema(value: unknown, schema: Record<string, unknown>): SchemaOutcome {

@@ -22,9 +22,7 @@ function isCode(value: unknown): value is number {
 /** For the config loader: `undefined` when the status expectation is usable, otherwise what is wrong. */
 export function validateStatusSpec(spec: unknown): string | undefined {
   if (typeof spec === 'string') {
-    return CLASS.test(spec.trim()) || CODE.test(spec.trim())
-      ? undefined
-      : `status ${JSON.stringify(spec)} is not a code (200) or a class ("1xx" to "5xx")`;
+    return CLASS.test(spec.trim()) || CODE.test(spec.trim()) ? undefined : `status ${JSON.stringify(spec)} is not a code (200) or a class ("1xx" to "5xx")`;
   }
   if (Array.isArray(spec)) {
     if (spec.length === 0) return 'the status list is empty';

@@ -4,16 +4,7 @@
  */
 
 /** How a request failed before a response arrived. Each kind is a measurement, not an exception. */
-export type NetErrorKind =
-  | 'dns'
-  | 'connect'
-  | 'timeout'
-  | 'tls'
-  | 'reset'
-  | 'redirect-loop'
-  | 'body-too-large'
-  | 'protocol'
-  | 'other';
+export type NetErrorKind = 'dns' | 'connect' | 'timeout' | 'tls' | 'reset' | 'redirect-loop' | 'body-too-large' | 'protocol' | 'other';
 
 export interface HttpMeasurement {
   kind: 'http';
@@ -76,13 +67,7 @@ export interface LatencyBudget {
 }
 
 /** A JSON value matcher: a literal means equality; an object of `$`-operators means a predicate. */
-export type JsonMatcher =
-  | string
-  | number
-  | boolean
-  | null
-  | unknown[]
-  | { [key: string]: unknown };
+export type JsonMatcher = string | number | boolean | null | unknown[] | { [key: string]: unknown };
 
 export interface HttpExpectations {
   /** One status, a list, or a class such as "2xx". Default: any 2xx. */

@@ -45,9 +45,18 @@ export function mixFromConfig(resolved: ResolvedConfig, options: { token?: strin
       headers['content-type'] ??= 'application/json';
     } else if (r.body !== undefined) body = r.body;
     const method = r.method ?? 'GET';
-    const query = r.query ? `${r.path.includes('?') ? '&' : '?'}${new URLSearchParams(Object.entries(r.query).map(([k, v]): [string, string] => [k, String(v)])).toString()}` : '';
+    const query = r.query
+      ? `${r.path.includes('?') ? '&' : '?'}${new URLSearchParams(Object.entries(r.query).map(([k, v]): [string, string] => [k, String(v)])).toString()}`
+      : '';
     entries.push({
-      request: { name: check.id, method, path: `${r.path}${query}`, headers, ...(body !== undefined ? { body } : {}), tags: { name: check.id, method, check: check.id, ...tenantTag(headers) } },
+      request: {
+        name: check.id,
+        method,
+        path: `${r.path}${query}`,
+        headers,
+        ...(body !== undefined ? { body } : {}),
+        tags: { name: check.id, method, check: check.id, ...tenantTag(headers) },
+      },
       weight: 1,
     });
     for (const [name, value] of Object.entries(headers)) if (secretHeaders.has(name.toLowerCase())) secrets.push({ value, label: `header ${name}` });

@@ -1,7 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { compileDocumentSchema, toDiagnostics } from '../config/schema-diagnostics.js';
 import { ErrorCodes, RevgateError, type Diagnostic } from '../core/errors.js';
-import { formatAggregation, metricKeyOf, parseDurationMs, parseExpression, parseThresholds, type MetricCatalog, type Operator, type Threshold, type ThresholdInput } from '../thresholds/index.js';
+import {
+  formatAggregation,
+  metricKeyOf,
+  parseDurationMs,
+  parseExpression,
+  parseThresholds,
+  type MetricCatalog,
+  type Operator,
+  type Threshold,
+  type ThresholdInput,
+} from '../thresholds/index.js';
 
 /** The criteria file (schemas/canary-criteria.schema.json). */
 export interface CanaryCriteriaFile {
@@ -38,9 +48,39 @@ export type GateRole = 'gate' | 'trigger';
 
 /** One gate after parsing: what to count, and the question asked of the counts. */
 export type GateSpec =
-  | { kind: 'proportion'; id: string; expression: string; blocking: boolean; role: GateRole; scope?: string; metric: 'http_req_failed' | 'availability'; operator: Operator; value: number }
-  | { kind: 'quantile'; id: string; expression: string; blocking: boolean; role: GateRole; scope?: string; quantile: number; operator: Operator; valueMs: number }
-  | { kind: 'count'; id: string; expression: string; blocking: boolean; role: GateRole; scope?: string; metric: 'http_5xx' | 'http_reqs'; operator: Operator; value: number }
+  | {
+      kind: 'proportion';
+      id: string;
+      expression: string;
+      blocking: boolean;
+      role: GateRole;
+      scope?: string;
+      metric: 'http_req_failed' | 'availability';
+      operator: Operator;
+      value: number;
+    }
+  | {
+      kind: 'quantile';
+      id: string;
+      expression: string;
+      blocking: boolean;
+      role: GateRole;
+      scope?: string;
+      quantile: number;
+      operator: Operator;
+      valueMs: number;
+    }
+  | {
+      kind: 'count';
+      id: string;
+      expression: string;
+      blocking: boolean;
+      role: GateRole;
+      scope?: string;
+      metric: 'http_5xx' | 'http_reqs';
+      operator: Operator;
+      value: number;
+    }
   | { kind: 'compare-rate'; id: string; expression: string; blocking: boolean; scope?: string; absolute: number; relative: number }
   | { kind: 'compare-quantile'; id: string; expression: string; blocking: boolean; scope?: string; quantile: number; maxIncrease: number };
 
@@ -73,7 +113,10 @@ export function loadCriteria(file: string): CanaryCriteria {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new RevgateError(code === 'ENOENT' ? ErrorCodes.ConfigNotFound : ErrorCodes.ConfigInvalid, code === 'ENOENT' ? `criteria file not found: ${file}` : `criteria ${file} is not valid JSON: ${(err as Error).message}`);
+    throw new RevgateError(
+      code === 'ENOENT' ? ErrorCodes.ConfigNotFound : ErrorCodes.ConfigInvalid,
+      code === 'ENOENT' ? `criteria file not found: ${file}` : `criteria ${file} is not valid JSON: ${(err as Error).message}`,
+    );
   }
   return parseCriteria(parsed, file);
 }
@@ -91,7 +134,8 @@ export function parseCriteria(input: unknown, file = 'criteria'): CanaryCriteria
   let maxDurationMs: number | undefined;
   if (c.maxDuration !== undefined) {
     maxDurationMs = parseDurationMs(c.maxDuration);
-    if (maxDurationMs === undefined || maxDurationMs <= 0) problems.push({ path: '$.maxDuration', message: `"${c.maxDuration}" is not a duration like 10m or 90s` });
+    if (maxDurationMs === undefined || maxDurationMs <= 0)
+      problems.push({ path: '$.maxDuration', message: `"${c.maxDuration}" is not a duration like 10m or 90s` });
   }
 
   const absolute = (section: 'thresholds' | 'advisory' | 'rollbackTriggers', blocking: boolean, role: GateRole): void => {
@@ -120,7 +164,8 @@ export function parseCriteria(input: unknown, file = 'criteria'): CanaryCriteria
   // Triggers and "no more than N" counts can only fail; a run needs something that can also pass.
   const deciding = gates.filter((g) => g.blocking && g.kind !== 'count' && !('role' in g && g.role === 'trigger'));
   const minimumCounts = gates.filter((g) => g.blocking && g.kind === 'count' && (g.operator === '>' || g.operator === '>='));
-  if (deciding.length + minimumCounts.length === 0) problems.push({ path: '$', message: 'no blocking gate that can pass: add a rate or latency threshold, or a blocking "compare" entry' });
+  if (deciding.length + minimumCounts.length === 0)
+    problems.push({ path: '$', message: 'no blocking gate that can pass: add a rate or latency threshold, or a blocking "compare" entry' });
   if (problems.length) throw invalid(file, problems);
 
   return {
@@ -139,10 +184,19 @@ function toGate(t: Threshold, blocking: boolean, role: GateRole, at: string, pro
     problems.push({ path: at, message: 'the canary gate scopes by one tag at a time (e.g. {tenant:acme})' });
     return undefined;
   }
-  const base = { id: `${role === 'trigger' ? 'trigger:' : ''}${t.metricKey}:${t.expression}`, expression: `${t.metricKey} ${t.expression}`, blocking, role, ...(scope ? { scope } : {}) };
+  const base = {
+    id: `${role === 'trigger' ? 'trigger:' : ''}${t.metricKey}:${t.expression}`,
+    expression: `${t.metricKey} ${t.expression}`,
+    blocking,
+    role,
+    ...(scope ? { scope } : {}),
+  };
   if (t.metric === 'http_req_failed' || t.metric === 'availability') {
     if (!(t.value > 0 && t.value < 1)) {
-      problems.push({ path: at, message: `"${t.expression}": a rate limit must be strictly between 0 and 1 for a statistical gate; for "no failures at all" use http_5xx count==0` });
+      problems.push({
+        path: at,
+        message: `"${t.expression}": a rate limit must be strictly between 0 and 1 for a statistical gate; for "no failures at all" use http_5xx count==0`,
+      });
       return undefined;
     }
     if (t.operator === '==' || t.operator === '===' || t.operator === '!=') {
@@ -154,7 +208,10 @@ function toGate(t: Threshold, blocking: boolean, role: GateRole, at: string, pro
   if (t.metric === 'http_req_duration') {
     const q = t.aggregation.name === 'med' ? 0.5 : t.aggregation.name === 'p' ? (t.aggregation.p as number) / 100 : undefined;
     if (q === undefined || !(q > 0 && q < 1)) {
-      problems.push({ path: at, message: `"${formatAggregation(t.aggregation)}" cannot be decided from counts; the canary gate supports med and p(N) with N < 100 on http_req_duration` });
+      problems.push({
+        path: at,
+        message: `"${formatAggregation(t.aggregation)}" cannot be decided from counts; the canary gate supports med and p(N) with N < 100 on http_req_duration`,
+      });
       return undefined;
     }
     if (!(t.value > 0) || t.operator === '==' || t.operator === '===' || t.operator === '!=') {
@@ -174,16 +231,32 @@ function toComparison(cmp: ComparisonInput, at: string, problems: Diagnostic[]):
     const absolute = (cmp.maxIncreasePoints ?? 0) / 100;
     const relative = cmp.maxIncrease ?? 0;
     const expression = `http_req_failed(canary) <= ${relative ? `${1 + relative} x ` : ''}baseline${absolute ? ` + ${cmp.maxIncreasePoints} points` : ''}`;
-    return { kind: 'compare-rate', id: cmp.id ?? `compare:http_req_failed${scope ? `{${scope}}` : ''}`, expression, blocking, ...(scope ? { scope } : {}), absolute, relative };
+    return {
+      kind: 'compare-rate',
+      id: cmp.id ?? `compare:http_req_failed${scope ? `{${scope}}` : ''}`,
+      expression,
+      blocking,
+      ...(scope ? { scope } : {}),
+      absolute,
+      relative,
+    };
   }
   const stat = cmp.stat ?? 'p(95)';
   const parsed = parseExpression(`${stat}<1`);
-  const q = 'problem' in parsed ? undefined : parsed.aggregation.name === 'med' ? 0.5 : parsed.aggregation.name === 'p' ? (parsed.aggregation.p as number) / 100 : undefined;
+  const q =
+    'problem' in parsed
+      ? undefined
+      : parsed.aggregation.name === 'med'
+        ? 0.5
+        : parsed.aggregation.name === 'p'
+          ? (parsed.aggregation.p as number) / 100
+          : undefined;
   if (q === undefined || !(q > 0 && q < 1)) {
     problems.push({ path: `${at}.stat`, message: `"${stat}" is not a percentile the gate can compare (use med or p(N) with N < 100)` });
     return undefined;
   }
-  if (cmp.maxIncreasePoints !== undefined) problems.push({ path: `${at}.maxIncreasePoints`, message: 'latency comparisons are relative: use maxIncrease (0.2 = 20%)' });
+  if (cmp.maxIncreasePoints !== undefined)
+    problems.push({ path: `${at}.maxIncreasePoints`, message: 'latency comparisons are relative: use maxIncrease (0.2 = 20%)' });
   if (cmp.maxIncrease === undefined) {
     problems.push({ path: `${at}.maxIncrease`, message: 'is required for a latency comparison (e.g. 0.2 for "at most 20% above baseline")' });
     return undefined;
@@ -200,7 +273,12 @@ function toComparison(cmp: ComparisonInput, at: string, problems: Diagnostic[]):
 }
 
 /** `http_req_failed{tenant:*}` -> one key per declared tenant. */
-function expandWildcards(section: Record<string, ThresholdInput[]>, tags: Record<string, string[]>, at: string, problems: Diagnostic[]): Record<string, ThresholdInput[]> {
+function expandWildcards(
+  section: Record<string, ThresholdInput[]>,
+  tags: Record<string, string[]>,
+  at: string,
+  problems: Diagnostic[],
+): Record<string, ThresholdInput[]> {
   const out: Record<string, ThresholdInput[]> = {};
   for (const [key, list] of Object.entries(section)) {
     const m = /^([A-Za-z_][A-Za-z0-9_]*)\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*:\s*\*\s*\}$/.exec(key.trim());
@@ -210,7 +288,10 @@ function expandWildcards(section: Record<string, ThresholdInput[]>, tags: Record
     }
     const values = tags[m[2] as string];
     if (!values?.length) {
-      problems.push({ path: `${at}[${JSON.stringify(key)}]`, message: `"${key}" needs the values of tag "${m[2]}" listed under "tags" (so the number of gates is fixed before any data)` });
+      problems.push({
+        path: `${at}[${JSON.stringify(key)}]`,
+        message: `"${key}" needs the values of tag "${m[2]}" listed under "tags" (so the number of gates is fixed before any data)`,
+      });
       continue;
     }
     for (const v of values) out[metricKeyOf(m[1] as string, [[m[2] as string, v]])] = list;
@@ -220,5 +301,10 @@ function expandWildcards(section: Record<string, ThresholdInput[]>, tags: Record
 
 function invalid(file: string, diagnostics: Diagnostic[]): RevgateError {
   const sorted = [...diagnostics].sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }));
-  return new RevgateError(ErrorCodes.ConfigInvalid, `${file} has ${sorted.length} problem${sorted.length === 1 ? '' : 's'}`, sorted.map((d) => ({ ...d, file })), { schema: 'schemas/canary-criteria.schema.json' });
+  return new RevgateError(
+    ErrorCodes.ConfigInvalid,
+    `${file} has ${sorted.length} problem${sorted.length === 1 ? '' : 's'}`,
+    sorted.map((d) => ({ ...d, file })),
+    { schema: 'schemas/canary-criteria.schema.json' },
+  );
 }

@@ -1,5 +1,14 @@
 import { compare } from '../thresholds/index.js';
-import { bonferroniAlpha, compareProportions, compareQuantiles, decideProportion, decideQuantileThreshold, quantileInterval, type DecisionStatus, type ProportionDecision } from '../stats/index.js';
+import {
+  bonferroniAlpha,
+  compareProportions,
+  compareQuantiles,
+  decideProportion,
+  decideQuantileThreshold,
+  quantileInterval,
+  type DecisionStatus,
+  type ProportionDecision,
+} from '../stats/index.js';
 import type { GateResult, GateStatus } from '../verdict/types.js';
 import type { CanaryCriteria, GateSpec } from './criteria.js';
 import type { ArmRecorder, ArmView } from './observations.js';
@@ -55,7 +64,12 @@ export function shouldStop(results: readonly CanaryGateResult[]): boolean {
 
 function evaluateGate(g: GateSpec, arms: Arms, alpha: number, confidence: number, options: EvaluateOptions): CanaryGateResult {
   const canary = arms.canary.view(g.scope);
-  const base = { id: g.id, expression: g.expression, blocking: g.blocking, role: g.kind === 'proportion' || g.kind === 'quantile' || g.kind === 'count' ? g.role : 'gate' } as const;
+  const base = {
+    id: g.id,
+    expression: g.expression,
+    blocking: g.blocking,
+    role: g.kind === 'proportion' || g.kind === 'quantile' || g.kind === 'count' ? g.role : 'gate',
+  } as const;
   const where = g.scope ? ` for ${g.scope}` : '';
   const n = canary.requests;
   const pct = `${Math.round(confidence * 100)}%`;
@@ -71,7 +85,13 @@ function evaluateGate(g: GateSpec, arms: Arms, alpha: number, confidence: number
     }
     case 'quantile': {
       if (n === 0) return { ...base, metric: 'http_req_duration', status: 'inconclusive', samples: 0, settled: false, reason: `no requests${where} yet` };
-      const d = decideQuantileThreshold({ exceedances: canary.slowerThan(g.valueMs), trials: n, quantile: g.quantile, comparator: g.operator as '<' | '<=' | '>' | '>=', alpha });
+      const d = decideQuantileThreshold({
+        exceedances: canary.slowerThan(g.valueMs),
+        trials: n,
+        quantile: g.quantile,
+        comparator: g.operator as '<' | '<=' | '>' | '>=',
+        alpha,
+      });
       const qi = quantileInterval(canary.latency, g.quantile, alpha);
       const label = g.quantile === 0.5 ? 'median' : `p${round(g.quantile * 100)}`;
       const sentence = `${label}${where} ${fmtMs(qi.estimate)}, ${pct} interval [${fmtMs(qi.lower)}, ${fmtMs(qi.upper)}]`;
@@ -84,44 +104,111 @@ function evaluateGate(g: GateSpec, arms: Arms, alpha: number, confidence: number
     case 'compare-rate': {
       const b = arms.baseline?.view(g.scope);
       if (!b) return { ...base, metric: 'http_req_failed', status: 'error', settled: true, reason: 'comparative gate without a baseline' };
-      if (n === 0 || b.requests === 0) return { ...base, metric: 'http_req_failed', status: 'inconclusive', samples: n, settled: false, reason: 'waiting for requests on both revisions' };
-      const r = compareProportions({ canary: { failures: canary.failures, trials: n }, baseline: { failures: b.failures, trials: b.requests }, margin: { absolute: g.absolute, relative: g.relative }, alpha });
+      if (n === 0 || b.requests === 0)
+        return { ...base, metric: 'http_req_failed', status: 'inconclusive', samples: n, settled: false, reason: 'waiting for requests on both revisions' };
+      const r = compareProportions({
+        canary: { failures: canary.failures, trials: n },
+        baseline: { failures: b.failures, trials: b.requests },
+        margin: { absolute: g.absolute, relative: g.relative },
+        alpha,
+      });
       const status = STATUS[r.status];
       // The interval is for c = canary - (1 + relative) x baseline; the gate passes when all of it is below `absolute`.
       const diff = `canary - ${g.relative ? `${round(1 + g.relative, 2)} x ` : ''}baseline`;
       const reason = `error rate${where} canary ${fmtPct(r.canaryRate ?? 0)} vs baseline ${fmtPct(r.baselineRate ?? 0)}; ${diff} in [${fmtPts(r.lower)}, ${fmtPts(r.upper)}] (${pct}), allowed up to ${fmtPts(g.absolute)}, after ${n.toLocaleString('en-US')} + ${b.requests.toLocaleString('en-US')} requests${status === 'inconclusive' ? ': not yet decided' : ''}`;
-      return { ...base, metric: 'http_req_failed', status, settled: status !== 'inconclusive', samples: n, ...(r.observed !== null ? { observed: round(r.observed, 6) } : {}), interval: [round(r.lower, 6), round(r.upper, 6)], reason };
+      return {
+        ...base,
+        metric: 'http_req_failed',
+        status,
+        settled: status !== 'inconclusive',
+        samples: n,
+        ...(r.observed !== null ? { observed: round(r.observed, 6) } : {}),
+        interval: [round(r.lower, 6), round(r.upper, 6)],
+        reason,
+      };
     }
     case 'compare-quantile': {
       const b = arms.baseline?.view(g.scope);
       if (!b) return { ...base, metric: 'http_req_duration', status: 'error', settled: true, reason: 'comparative gate without a baseline' };
-      if (n === 0 || b.requests === 0) return { ...base, metric: 'http_req_duration', status: 'inconclusive', samples: n, settled: false, reason: 'waiting for requests on both revisions' };
+      if (n === 0 || b.requests === 0)
+        return { ...base, metric: 'http_req_duration', status: 'inconclusive', samples: n, settled: false, reason: 'waiting for requests on both revisions' };
       const r = compareQuantiles({ canary: canary.latency, baseline: b.latency, quantile: g.quantile, maxRelativeIncrease: g.maxIncrease, alpha });
       const status = STATUS[r.status];
       const label = `p${round(g.quantile * 100)}`;
       const reason = `${label}${where} canary ${fmtMs(r.canary.estimate)} vs baseline ${fmtMs(r.baseline.estimate)}; ratio in [${round(r.lowerRatio, 2)}, ${round(r.upperRatio, 2)}] (${pct}), allowed up to ${round(1 + g.maxIncrease, 2)} after ${n.toLocaleString('en-US')} + ${b.requests.toLocaleString('en-US')} requests${status === 'inconclusive' ? ': not yet decided' : ''}`;
-      return { ...base, metric: 'http_req_duration', status, settled: status !== 'inconclusive', samples: n, ...(r.canary.estimate !== null ? { observed: round(r.canary.estimate) } : {}), interval: [finite(r.lowerRatio), finite(r.upperRatio)], reason };
+      return {
+        ...base,
+        metric: 'http_req_duration',
+        status,
+        settled: status !== 'inconclusive',
+        samples: n,
+        ...(r.canary.estimate !== null ? { observed: round(r.canary.estimate) } : {}),
+        interval: [finite(r.lowerRatio), finite(r.upperRatio)],
+        reason,
+      };
     }
   }
 }
 
-function withDecision(base: { id: string; expression: string; blocking: boolean }, metric: string, d: ProportionDecision, sentence: string, side: string, n: number, options: EvaluateOptions, role: 'gate' | 'trigger'): CanaryGateResult {
+function withDecision(
+  base: { id: string; expression: string; blocking: boolean },
+  metric: string,
+  d: ProportionDecision,
+  sentence: string,
+  side: string,
+  n: number,
+  options: EvaluateOptions,
+  role: 'gate' | 'trigger',
+): CanaryGateResult {
   const requests = `${n.toLocaleString('en-US')} requests`;
   const interval: [number, number] = [round(d.lower, 6), round(d.upper, 6)];
   const observed = d.observed === null ? {} : { observed: round(d.observed, 6) };
   if (role === 'trigger') {
     // A trigger fires when its condition is shown true; otherwise it never holds the verdict.
     const fired = d.status === 'pass';
-    return { ...base, metric, role, failOnly: true, status: fired ? 'failed' : 'passed', settled: fired || options.final, samples: n, ...observed, interval, reason: fired ? `rollback trigger fired: ${sentence}, ${side} after ${requests}` : `not triggered: ${sentence} after ${requests}` };
+    return {
+      ...base,
+      metric,
+      role,
+      failOnly: true,
+      status: fired ? 'failed' : 'passed',
+      settled: fired || options.final,
+      samples: n,
+      ...observed,
+      interval,
+      reason: fired ? `rollback trigger fired: ${sentence}, ${side} after ${requests}` : `not triggered: ${sentence} after ${requests}`,
+    };
   }
   const status = STATUS[d.status];
   const needed = d.samplesNeeded !== undefined ? n + Math.ceil(d.samplesNeeded) : undefined;
   const verdictWords = status === 'passed' ? side : status === 'failed' ? `not ${side}` : `undecided on ${side}`;
-  const more = status === 'inconclusive' ? (needed !== undefined ? `; about ${needed.toLocaleString('en-US')} requests in all would decide it if the rate holds` : '; the observed value sits on the limit') : '';
-  return { ...base, metric, role, status, settled: status !== 'inconclusive', samples: n, ...observed, interval, ...(needed !== undefined ? { samplesNeeded: needed } : {}), reason: `${sentence} ${verdictWords} after ${requests}${more}` };
+  const more =
+    status === 'inconclusive'
+      ? needed !== undefined
+        ? `; about ${needed.toLocaleString('en-US')} requests in all would decide it if the rate holds`
+        : '; the observed value sits on the limit'
+      : '';
+  return {
+    ...base,
+    metric,
+    role,
+    status,
+    settled: status !== 'inconclusive',
+    samples: n,
+    ...observed,
+    interval,
+    ...(needed !== undefined ? { samplesNeeded: needed } : {}),
+    reason: `${sentence} ${verdictWords} after ${requests}${more}`,
+  };
 }
 
-function countGate(g: Extract<GateSpec, { kind: 'count' }>, v: ArmView, base: { id: string; expression: string; blocking: boolean }, where: string, options: EvaluateOptions): CanaryGateResult {
+function countGate(
+  g: Extract<GateSpec, { kind: 'count' }>,
+  v: ArmView,
+  base: { id: string; expression: string; blocking: boolean },
+  where: string,
+  options: EvaluateOptions,
+): CanaryGateResult {
   const observed = g.metric === 'http_5xx' ? v.status5xx : v.requests;
   const holds = compare(observed, g.operator, g.value);
   // Counts only grow: an upper limit once broken stays broken, a lower limit once met stays met.
@@ -129,7 +216,17 @@ function countGate(g: Extract<GateSpec, { kind: 'count' }>, v: ArmView, base: { 
   const settled = options.final || (upper ? !holds : holds);
   const what = g.metric === 'http_5xx' ? '5xx responses' : 'requests';
   const status: GateStatus = holds ? (settled || upper ? 'passed' : 'inconclusive') : settled ? 'failed' : 'inconclusive';
-  return { ...base, metric: g.metric, role: g.role, failOnly: upper, status, settled, samples: v.requests, observed, reason: `${observed.toLocaleString('en-US')} ${what}${where} in ${v.requests.toLocaleString('en-US')} requests (${g.expression.split(' ').pop()})${holds ? '' : ': limit broken'}` };
+  return {
+    ...base,
+    metric: g.metric,
+    role: g.role,
+    failOnly: upper,
+    status,
+    settled,
+    samples: v.requests,
+    observed,
+    reason: `${observed.toLocaleString('en-US')} ${what}${where} in ${v.requests.toLocaleString('en-US')} requests (${g.expression.split(' ').pop()})${holds ? '' : ': limit broken'}`,
+  };
 }
 
 const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits;

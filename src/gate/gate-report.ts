@@ -33,7 +33,8 @@ export function toVerdictGates(results: readonly CanaryGateResult[], canary: Arm
   const errors = canary ? describeErrors(canary) : '';
   return results.map((r) => {
     const { settled: _s, role: _r, failOnly: _f, ...gate } = r;
-    if (errors && gate.status !== 'passed' && ERROR_METRICS.has(gate.metric)) return { ...gate, reason: `${gate.reason}; canary requests without a response: ${errors}` };
+    if (errors && gate.status !== 'passed' && ERROR_METRICS.has(gate.metric))
+      return { ...gate, reason: `${gate.reason}; canary requests without a response: ${errors}` };
     return gate;
   });
 }
@@ -156,7 +157,11 @@ export function progressLine(elapsedMs: number, results: readonly CanaryGateResu
   const blocking = results.filter((r) => r.blocking && !r.failOnly);
   const open = blocking.filter((r) => !r.settled).map((r) => r.id);
   const failed = results.filter((r) => r.blocking && r.status === 'failed').map((r) => r.id);
-  const tail = failed.length ? `, failed: ${failed.join(', ')}` : open.length ? `, open: ${open.slice(0, 3).join(', ')}${open.length > 3 ? `, +${open.length - 3} more` : ''}` : '';
+  const tail = failed.length
+    ? `, failed: ${failed.join(', ')}`
+    : open.length
+      ? `, open: ${open.slice(0, 3).join(', ')}${open.length > 3 ? `, +${open.length - 3} more` : ''}`
+      : '';
   return `revgate: ${(elapsedMs / 1000).toFixed(1)} s  ${arm('canary', canary)}${baseline ? `  ${arm('baseline', baseline)}` : ''}  gates decided ${blocking.length - open.length}/${blocking.length}${tail}\n`;
 }
 
@@ -192,8 +197,19 @@ export function gateVerdict(i: GateVerdictInput): Verdict {
   const b = i.baseline;
   return {
     ...verdict,
-    summary: gateSummary({ verdict, canaryUrl: i.target.baseUrl, stopReason, ...(budget ? { budget } : {}), ratePerSecond: i.ratePerSecond, canaryRequests: i.canary.completed, ...(b ? { baselineRequests: b.completed } : {}) }),
-    reasons: [...verdict.reasons, ...(stopReason === 'interrupted' ? ['the run was interrupted (SIGINT): the verdict rests on the traffic sent until then'] : [])],
+    summary: gateSummary({
+      verdict,
+      canaryUrl: i.target.baseUrl,
+      stopReason,
+      ...(budget ? { budget } : {}),
+      ratePerSecond: i.ratePerSecond,
+      canaryRequests: i.canary.completed,
+      ...(b ? { baselineRequests: b.completed } : {}),
+    }),
+    reasons: [
+      ...verdict.reasons,
+      ...(stopReason === 'interrupted' ? ['the run was interrupted (SIGINT): the verdict rests on the traffic sent until then'] : []),
+    ],
     ...(stopReason === 'interrupted' ? { partial: true } : {}),
     canary: {
       ...(i.baselineUrl ? { baselineUrl: i.baselineUrl } : {}),

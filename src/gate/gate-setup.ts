@@ -67,29 +67,41 @@ export function prepareGate(o: GateOptions, env: Record<string, string | undefin
   const add = (p: string, message: string): void => void problems.push({ path: p, message });
 
   if (o.sandbox && (o.canary || o.baseline)) add('--sandbox', 'starts its own canary and baseline: drop --canary/--baseline, or drop --sandbox');
-  if (!o.sandbox && !o.canary) add('--canary', 'is required (the new revision\'s URL), unless --sandbox');
+  if (!o.sandbox && !o.canary) add('--canary', "is required (the new revision's URL), unless --sandbox");
   if (!o.sandbox && o.faults.length) add('--fault', 'only applies with --sandbox');
-  if (o.rate !== undefined && !(Number.isFinite(o.rate) && o.rate > 0 && o.rate <= 10_000)) add('--rate', `must be requests per second per revision, more than 0 and at most 10000, got ${o.rate}`);
-  if (o.maxRequests !== undefined && !(Number.isInteger(o.maxRequests) && o.maxRequests >= 1)) add('--max-requests', `must be a whole number of requests per revision, at least 1, got ${o.maxRequests}`);
-  if (o.maxInFlight !== undefined && !(Number.isInteger(o.maxInFlight) && o.maxInFlight >= 1 && o.maxInFlight <= 10_000)) add('--max-in-flight', `must be a whole number from 1 to 10000, got ${o.maxInFlight}`);
-  if (o.confidence !== undefined && !(o.confidence > 0 && o.confidence < 1)) add('--confidence', `must be strictly between 0 and 1 (e.g. 0.95), got ${o.confidence}`);
+  if (o.rate !== undefined && !(Number.isFinite(o.rate) && o.rate > 0 && o.rate <= 10_000))
+    add('--rate', `must be requests per second per revision, more than 0 and at most 10000, got ${o.rate}`);
+  if (o.maxRequests !== undefined && !(Number.isInteger(o.maxRequests) && o.maxRequests >= 1))
+    add('--max-requests', `must be a whole number of requests per revision, at least 1, got ${o.maxRequests}`);
+  if (o.maxInFlight !== undefined && !(Number.isInteger(o.maxInFlight) && o.maxInFlight >= 1 && o.maxInFlight <= 10_000))
+    add('--max-in-flight', `must be a whole number from 1 to 10000, got ${o.maxInFlight}`);
+  if (o.confidence !== undefined && !(o.confidence > 0 && o.confidence < 1))
+    add('--confidence', `must be strictly between 0 and 1 (e.g. 0.95), got ${o.confidence}`);
   let maxDurationMs: number | undefined;
   if (o.maxDuration !== undefined) {
     maxDurationMs = parseDurationMs(o.maxDuration);
-    if (maxDurationMs === undefined || maxDurationMs <= 0 || maxDurationMs > MAX_DURATION_LIMIT_MS) add('--max-duration', `"${o.maxDuration}" is not a duration from 1ms to 24h like 10m, 90s or 500ms`);
+    if (maxDurationMs === undefined || maxDurationMs <= 0 || maxDurationMs > MAX_DURATION_LIMIT_MS)
+      add('--max-duration', `"${o.maxDuration}" is not a duration from 1ms to 24h like 10m, 90s or 500ms`);
   }
   if (o.sandbox) {
     try {
       normalizeFaults(o.faults);
     } catch (err) {
       if (!(err instanceof RevgateError)) throw err;
-      problems.push(...(err.diagnostics.length ? err.diagnostics.map((d) => ({ ...d, path: `--fault ${d.path.replace(/^\$\.faults/, '')}` })) : [{ path: '--fault', message: err.message }]));
+      problems.push(
+        ...(err.diagnostics.length
+          ? err.diagnostics.map((d) => ({ ...d, path: `--fault ${d.path.replace(/^\$\.faults/, '')}` }))
+          : [{ path: '--fault', message: err.message }]),
+      );
     }
   }
 
   const { criteria, comparisons } = readCriteria(o.criteria, problems);
   if (comparisons.length && !o.sandbox && !o.baseline) {
-    add('--baseline', `the criteria compare the canary with a baseline (${comparisons.join(', ')}): give --baseline URL (the revision in service), or remove the "compare" entries`);
+    add(
+      '--baseline',
+      `the criteria compare the canary with a baseline (${comparisons.join(', ')}): give --baseline URL (the revision in service), or remove the "compare" entries`,
+    );
   }
 
   // Both sandbox revisions accept one token, made here so the mix (and a profile's ${REVGATE_TOKEN}) can use it.
@@ -99,13 +111,22 @@ export function prepareGate(o: GateOptions, env: Record<string, string | undefin
   if (criteria && mix) problems.push(...checkScopes(mix, criteria.scopes));
 
   const allowedHosts = [...(mix?.allowedHosts ?? []), ...o.allowHosts];
-  for (const [flag, url] of [['--canary', o.canary], ['--baseline', o.baseline]] as const) {
+  for (const [flag, url] of [
+    ['--canary', o.canary],
+    ['--baseline', o.baseline],
+  ] as const) {
     if (!url) continue;
     for (const p of checkTarget({ baseUrl: url, allowedHosts, production: false, allowProduction: true })) {
-      add(flag, p.path === '$.allowedHosts' ? `${p.message.replace("add it (or a *.domain pattern) to the profile's allowedHosts", 'pass --allow-host HOST (or *.domain), or list it in the profile\'s allowedHosts')}` : p.message);
+      add(
+        flag,
+        p.path === '$.allowedHosts'
+          ? `${p.message.replace("add it (or a *.domain pattern) to the profile's allowedHosts", "pass --allow-host HOST (or *.domain), or list it in the profile's allowedHosts")}`
+          : p.message,
+      );
     }
   }
-  if (o.canary && o.baseline && sameOrigin(o.canary, o.baseline)) add('--baseline', 'is the same URL as --canary: a revision compared with itself proves nothing');
+  if (o.canary && o.baseline && sameOrigin(o.canary, o.baseline))
+    add('--baseline', 'is the same URL as --canary: a revision compared with itself proves nothing');
 
   let ca: string | undefined;
   if (o.caFile) {
@@ -117,7 +138,12 @@ export function prepareGate(o: GateOptions, env: Record<string, string | undefin
   }
 
   if (problems.length || !criteria || !mix) {
-    throw new RevgateError(ErrorCodes.Usage, `revgate gate: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the options or criteria; nothing was sent:`, problems, { schema: 'schemas/canary-criteria.schema.json' });
+    throw new RevgateError(
+      ErrorCodes.Usage,
+      `revgate gate: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the options or criteria; nothing was sent:`,
+      problems,
+      { schema: 'schemas/canary-criteria.schema.json' },
+    );
   }
   return {
     criteria: o.confidence !== undefined ? { ...criteria, confidence: o.confidence } : criteria,
@@ -133,7 +159,12 @@ export function prepareGate(o: GateOptions, env: Record<string, string | undefin
 }
 
 /** The traffic: the config's checks and/or a profile's requests, else the built-in mix. Problems are added, never thrown. */
-function readMix(o: GateOptions, env: Record<string, string | undefined>, sandboxOrEnvToken: string | undefined, problems: Diagnostic[]): RequestMix | undefined {
+function readMix(
+  o: GateOptions,
+  env: Record<string, string | undefined>,
+  sandboxOrEnvToken: string | undefined,
+  problems: Diagnostic[],
+): RequestMix | undefined {
   if (!o.config && !o.profile) return builtinMix({ ...(sandboxOrEnvToken ? { token: sandboxOrEnvToken } : {}), userAgent: USER_AGENT });
   const mixes: RequestMix[] = [];
   const attempt = (flag: string, read: () => RequestMix): void => {
@@ -147,14 +178,25 @@ function readMix(o: GateOptions, env: Record<string, string | undefined>, sandbo
   if (o.config) {
     attempt('--config', () => {
       // The targets are --canary/--baseline: the environment's baseUrl is not used (nor need its variables be set).
-      const resolved = loadConfig({ configPath: o.config as string, ...(o.env ? { env: o.env } : {}), baseUrl: o.canary ?? 'http://127.0.0.1', processEnv: env });
+      const resolved = loadConfig({
+        configPath: o.config as string,
+        ...(o.env ? { env: o.env } : {}),
+        baseUrl: o.canary ?? 'http://127.0.0.1',
+        processEnv: env,
+      });
       const token = o.sandbox ? sandboxOrEnvToken : env[resolved.config.auth?.tokenEnv ?? DEFAULT_TOKEN_ENV] || undefined;
       const mix = mixFromConfig(resolved, { ...(token ? { token } : {}), userAgent: USER_AGENT });
       if (!mix.requests.length) throw new RevgateError(ErrorCodes.Usage, `none of its checks can be sent as gate traffic: ${mix.leftOut.join('; ')}`);
       return mix;
     });
   }
-  if (o.profile) attempt('--profile', () => mixFromProfile(loadProfile(path.resolve(o.profile as string), { ...env, ...(sandboxOrEnvToken ? { REVGATE_TOKEN: sandboxOrEnvToken } : {}) }), USER_AGENT));
+  if (o.profile)
+    attempt('--profile', () =>
+      mixFromProfile(
+        loadProfile(path.resolve(o.profile as string), { ...env, ...(sandboxOrEnvToken ? { REVGATE_TOKEN: sandboxOrEnvToken } : {}) }),
+        USER_AGENT,
+      ),
+    );
   return mixes.length === (o.config ? 1 : 0) + (o.profile ? 1 : 0) ? combineMixes(mixes) : undefined;
 }
 

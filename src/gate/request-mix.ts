@@ -91,11 +91,22 @@ export function mixFromProfile(loaded: LoadedProfile, userAgent: string): Reques
       let body: string | undefined;
       if (r.body !== undefined) {
         body = typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
-        if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = typeof r.body === 'string' ? 'text/plain' : 'application/json';
+        if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
+          headers['content-type'] = typeof r.body === 'string' ? 'text/plain' : 'application/json';
       }
       const tags = requestTags(scenario, r);
       const tenant = headerValue(headers, 'x-tenant-id');
-      entries.push({ request: { name: tags.name as string, method: tags.method as string, path: r.path, headers, ...(body !== undefined ? { body } : {}), tags: { ...(tenant ? { tenant } : {}), ...tags } }, weight: r.weight ?? 1 });
+      entries.push({
+        request: {
+          name: tags.name as string,
+          method: tags.method as string,
+          path: r.path,
+          headers,
+          ...(body !== undefined ? { body } : {}),
+          tags: { ...(tenant ? { tenant } : {}), ...tags },
+        },
+        weight: r.weight ?? 1,
+      });
       for (const [name, value] of Object.entries(headers)) {
         if (!SECRET_HEADER_NAMES.includes(name.toLowerCase())) continue;
         secrets.push({ value, label: `header ${name}` });
@@ -107,7 +118,14 @@ export function mixFromProfile(loaded: LoadedProfile, userAgent: string): Reques
   return finish(entries, loaded.timeoutMs, profile.allowedHosts ?? [], secrets, `profile ${loaded.profile.name}`);
 }
 
-export function finish(entries: Entry[], timeoutMs: number, allowedHosts: string[], secrets: RequestMix['secrets'], source: string, leftOut: string[] = []): RequestMix {
+export function finish(
+  entries: Entry[],
+  timeoutMs: number,
+  allowedHosts: string[],
+  secrets: RequestMix['secrets'],
+  source: string,
+  leftOut: string[] = [],
+): RequestMix {
   const weights = entries.map((e) => e.weight);
   return { requests: entries.map((e) => e.request), weights, cycle: weightedCycle(weights), timeoutMs, allowedHosts, secrets, source, leftOut };
 }
@@ -142,8 +160,19 @@ export function checkScopes(mix: RequestMix, scopes: readonly string[]): Diagnos
     const at = scope.indexOf(':');
     const [k, v] = [scope.slice(0, at), scope.slice(at + 1)];
     if (mix.requests.some((r) => r.tags[k] === v)) continue;
-    const available = [...new Set(mix.requests.flatMap((r) => Object.entries(r.tags).filter(([t]) => t !== 'method').map(([t, val]) => `${t}:${val}`)))];
-    problems.push({ path: '--criteria', message: `no request of the ${mix.source} carries ${scope}, so that gate could never be decided; tags in the mix: ${available.slice(0, 20).join(', ')}${available.length > 20 ? ', ...' : ''}` });
+    const available = [
+      ...new Set(
+        mix.requests.flatMap((r) =>
+          Object.entries(r.tags)
+            .filter(([t]) => t !== 'method')
+            .map(([t, val]) => `${t}:${val}`),
+        ),
+      ),
+    ];
+    problems.push({
+      path: '--criteria',
+      message: `no request of the ${mix.source} carries ${scope}, so that gate could never be decided; tags in the mix: ${available.slice(0, 20).join(', ')}${available.length > 20 ? ', ...' : ''}`,
+    });
   }
   return problems;
 }

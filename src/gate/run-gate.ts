@@ -60,17 +60,28 @@ export async function runGate(opts: GateOptions, io: Io): Promise<number> {
       canaryUrl = canary.url;
       baselineUrl = baseline.url;
       revision = canary.revision;
-      io.err(`revgate: sandbox baseline ${baseline.revision} at ${baseline.url}, canary ${canary.revision} at ${canary.url}${opts.faults.length ? ` with faults: ${opts.faults.join(' ')}` : ''} (both answer in ${SANDBOX_SERVICE_TIME.slice('latency='.length)} ms)\n`);
+      io.err(
+        `revgate: sandbox baseline ${baseline.revision} at ${baseline.url}, canary ${canary.revision} at ${canary.url}${opts.faults.length ? ` with faults: ${opts.faults.join(' ')}` : ''} (both answer in ${SANDBOX_SERVICE_TIME.slice('latency='.length)} ms)\n`,
+      );
     }
     const startedAt = new Date();
     const { criteria } = setup;
     const canary = new ArmRecorder(criteria.latencyThresholdsMs, criteria.scopes);
     const baseline = baselineUrl ? new ArmRecorder(criteria.latencyThresholdsMs, criteria.scopes) : undefined;
     const arms: Arms = { canary, ...(baseline ? { baseline } : {}) };
-    const targets: ArmTarget[] = [{ name: 'canary', baseUrl: canaryUrl, recorder: canary }, ...(baseline && baselineUrl ? [{ name: 'baseline' as const, baseUrl: baselineUrl, recorder: baseline }] : [])];
+    const targets: ArmTarget[] = [
+      { name: 'canary', baseUrl: canaryUrl, recorder: canary },
+      ...(baseline && baselineUrl ? [{ name: 'baseline' as const, baseUrl: baselineUrl, recorder: baseline }] : []),
+    ];
     io.err(describeStart(setup, canaryUrl, baselineUrl));
 
-    driver = new TrafficDriver(setup.mix, targets, { ratePerSecond: setup.ratePerSecond, maxRequests: setup.maxRequests, maxDurationMs: setup.maxDurationMs, maxInFlight: setup.maxInFlight, ...(setup.ca ? { ca: setup.ca } : {}) });
+    driver = new TrafficDriver(setup.mix, targets, {
+      ratePerSecond: setup.ratePerSecond,
+      maxRequests: setup.maxRequests,
+      maxDurationMs: setup.maxDurationMs,
+      maxInFlight: setup.maxInFlight,
+      ...(setup.ca ? { ca: setup.ca } : {}),
+    });
     if (interrupted) driver.stop();
     const d = driver;
     const evaluateAll = (final: boolean): CanaryGateResult[] => [...evaluateCanary(criteria, arms, { final }), ...baselineReachability(d.stats('baseline'))];
@@ -88,7 +99,16 @@ export async function runGate(opts: GateOptions, io: Io): Promise<number> {
       if (decided || elapsed - lastProgress >= PROGRESS_EVERY_MS) {
         lastProgress = elapsed;
         const b = d.stats('baseline');
-        io.err(redactor.mask(progressLine(elapsed, results, { stats: d.stats('canary') as ArmStats, ...p95Of(canary) }, b && baseline ? { stats: b, ...p95Of(baseline) } : undefined)));
+        io.err(
+          redactor.mask(
+            progressLine(
+              elapsed,
+              results,
+              { stats: d.stats('canary') as ArmStats, ...p95Of(canary) },
+              b && baseline ? { stats: b, ...p95Of(baseline) } : undefined,
+            ),
+          ),
+        );
       }
     }, EVALUATE_EVERY_MS);
     const loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -134,8 +154,14 @@ function p95Of(recorder: ArmRecorder): { p95Ms?: number } {
 function describeStart(setup: GateSetup, canaryUrl: string, baselineUrl: string | undefined): string {
   const c = setup.criteria;
   const blocking = c.gates.filter((g) => g.blocking).length;
-  const budget = [`${(setup.maxDurationMs / 1000).toLocaleString('en-US')} s`, ...(setup.maxRequests < Number.MAX_SAFE_INTEGER ? [`${setup.maxRequests.toLocaleString('en-US')} requests per revision`] : [])].join(' or ');
-  const noProjects = setup.mix.source === 'built-in mix' && !setup.mix.requests.some((r) => r.name === 'projects') ? ' (no REVGATE_TOKEN: the authenticated projects request is left out)' : '';
+  const budget = [
+    `${(setup.maxDurationMs / 1000).toLocaleString('en-US')} s`,
+    ...(setup.maxRequests < Number.MAX_SAFE_INTEGER ? [`${setup.maxRequests.toLocaleString('en-US')} requests per revision`] : []),
+  ].join(' or ');
+  const noProjects =
+    setup.mix.source === 'built-in mix' && !setup.mix.requests.some((r) => r.name === 'projects')
+      ? ' (no REVGATE_TOKEN: the authenticated projects request is left out)'
+      : '';
   return (
     `revgate: gate ${canaryUrl}${baselineUrl ? ` against baseline ${baselineUrl}` : ''}: ${c.gates.length} gates (${blocking} blocking) from ${setup.criteriaFile}, ` +
     `confidence ${c.confidence} (alpha ${alphaPerGate(c).toPrecision(2)} per gate); ${setup.mix.source}${noProjects} (${setup.mix.requests.length} requests) at ${setup.ratePerSecond} req/s per revision; budget ${budget}\n` +

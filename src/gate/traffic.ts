@@ -102,18 +102,22 @@ export class TrafficDriver {
         connect: { timeout: mix.timeoutMs, ...(options.ca ? { ca: options.ca } : {}) },
       });
       // One options object per request, built once; undici does not modify it.
-      const requestOptions = mix.requests.map(
-        (r): Dispatcher.RequestOptions => ({
-          method: r.method as Dispatcher.HttpMethod,
-          path: basePath + r.path,
-          headers: r.headers,
-          ...(r.body !== undefined ? { body: r.body } : {}),
-          signal: this.#abort.signal,
-          headersTimeout: mix.timeoutMs,
-          bodyTimeout: mix.timeoutMs,
-        }),
-      );
-      return { target, pool, basePath, options: requestOptions, stats: { completed: 0, dropped: 0, inFlight: 0, statusClasses: {}, errorsByKind: {}, errorSamples: {} } };
+      const requestOptions = mix.requests.map((r): Dispatcher.RequestOptions => ({
+        method: r.method,
+        path: basePath + r.path,
+        headers: r.headers,
+        ...(r.body !== undefined ? { body: r.body } : {}),
+        signal: this.#abort.signal,
+        headersTimeout: mix.timeoutMs,
+        bodyTimeout: mix.timeoutMs,
+      }));
+      return {
+        target,
+        pool,
+        basePath,
+        options: requestOptions,
+        stats: { completed: 0, dropped: 0, inFlight: 0, statusClasses: {}, errorsByKind: {}, errorSamples: {} },
+      };
     });
   }
 
@@ -135,7 +139,14 @@ export class TrafficDriver {
    * revision's. Fixed before any data is seen, so leaving them out does not bias the tests.
    */
   async #warmUp(): Promise<void> {
-    const all = this.#arms.flatMap((a) => a.options.map((o) => a.pool.request(o).then((res) => res.body.dump({ limit: 1 << 20 })).catch(() => undefined)));
+    const all = this.#arms.flatMap((a) =>
+      a.options.map((o) =>
+        a.pool
+          .request(o)
+          .then((res) => res.body.dump({ limit: 1 << 20 }))
+          .catch(() => undefined),
+      ),
+    );
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all(all), new Promise((r) => (timer = setTimeout(r, WARM_UP_MAX_MS)))]);
     clearTimeout(timer);

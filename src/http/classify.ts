@@ -22,5 +22,10 @@ export function classifyNetError(err: unknown): { kind: NetErrorKind; code?: str
 
 function firstLine(s: string): string {
   // Playwright prefixes "apiRequestContext.fetch: " and appends call logs; the first line is the cause.
-  return s.replace(/^apiRequestContext\.\w+:\s*/, '').split('\n')[0]?.trim() ?? s;
+  return (
+    s
+      .replace(/^apiRequestContext\.\w+:\s*/, '')
+      .split('\n')[0]
+      ?.trim() ?? s
+  );
 }

@@ -43,7 +43,8 @@ export function toCurl(req: CurlRequest, opts: CurlOptions = {}): string {
   const parts = ['curl', '-sS'];
 
   const method = req.method.toUpperCase();
-  if (method === 'HEAD') parts.push('--head'); // `-X HEAD` makes curl wait for a body that never comes
+  if (method === 'HEAD')
+    parts.push('--head'); // `-X HEAD` makes curl wait for a body that never comes
   // Without -X, curl turns a request with a body into a POST, so a GET with a body keeps its -X.
   else if (method !== 'GET' || req.body !== undefined || req.multipart !== undefined) parts.push('-X', /^[A-Z]+$/.test(method) ? method : shellQuote(method));
   parts.push(shellQuote(mask(req.url)));

@@ -95,12 +95,20 @@ export function loadBaseline(file: string): { baseline: Baseline; sample: RunSam
   const blocks = baseline.blocks.map((b) => ({ histogram: decode(b.histogram), requests: b.requests, failed: b.failed }));
   return {
     baseline,
-    sample: { whole: decode(baseline.histogram), blocks, requests: blocks.reduce((n, b) => n + b.requests, 0), failed: blocks.reduce((n, b) => n + b.failed, 0) },
+    sample: {
+      whole: decode(baseline.histogram),
+      blocks,
+      requests: blocks.reduce((n, b) => n + b.requests, 0),
+      failed: blocks.reduce((n, b) => n + b.failed, 0),
+    },
   };
 }
 
 /** Two-sided 97.5% Student-t quantiles by degrees of freedom (1..30); normal beyond. */
-const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+const T975 = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069,
+  2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+];
 const t975 = (df: number): number => (df < 1 ? Infinity : df <= 30 ? (T975[df - 1] as number) : 1.96);
 
 /** Value of a latency stat in ms (avg, med, p(N)); with `lateness`, the lowest the target itself could have caused. */
@@ -141,7 +149,11 @@ export function compareWithBaseline(current: RunSample, base: RunSample, criteri
     const was = latencyStat(base.whole, stat);
     const common = { id, metric: 'http_req_duration', expression, blocking: true, samples: current.whole.totalCount };
     if (cur === undefined || was === undefined || was <= 0) {
-      gates.push({ ...common, status: 'error', reason: `${stat} cannot be compared: ${cur === undefined ? 'this run' : 'the baseline'} has no latency samples` });
+      gates.push({
+        ...common,
+        status: 'error',
+        reason: `${stat} cannot be compared: ${cur === undefined ? 'this run' : 'the baseline'} has no latency samples`,
+      });
       continue;
     }
     const ratio = cur / was;
@@ -156,7 +168,9 @@ export function compareWithBaseline(current: RunSample, base: RunSample, criteri
     const beyondNoise = interval ? interval[0] > 1 : undefined;
     const over = ratio > 1 + maxIncreasePct / 100;
     const bigEnough = cur - was >= c.minDeltaMs;
-    const noise = interval ? `95% interval of the ratio [${interval[0].toFixed(3)}, ${interval[1].toFixed(3)}]: ${beyondNoise ? 'beyond' : 'within'} the baseline's run-to-run noise` : 'too few samples per block to estimate run-to-run noise';
+    const noise = interval
+      ? `95% interval of the ratio [${interval[0].toFixed(3)}, ${interval[1].toFixed(3)}]: ${beyondNoise ? 'beyond' : 'within'} the baseline's run-to-run noise`
+      : 'too few samples per block to estimate run-to-run noise';
     const what = `${stat} ${fmtMs(cur)} vs baseline ${fmtMs(was)} (${pct(ratio - 1)}, allowed +${maxIncreasePct}%); ${noise}`;
     let status: GateResult['status'] = 'passed';
     let reason = what;

@@ -173,7 +173,18 @@ export class LoadEngine {
     this.#isHead = plan.requests.map((r) => r.method === 'HEAD');
     this.#retryable = plan.requests.map((r) => isIdempotent(r.method));
     this.#scenarios = plan.scenarios.map((p) => {
-      const state: ScenarioState = { plan: p, endpoint: endpointOf(p.origin), slots: [], free: new Int32Array(p.slots), freeTop: p.slots, inFlight: 0, issued: 0, nextDue: 0, started: false, done: false };
+      const state: ScenarioState = {
+        plan: p,
+        endpoint: endpointOf(p.origin),
+        slots: [],
+        free: new Int32Array(p.slots),
+        freeTop: p.slots,
+        inFlight: 0,
+        issued: 0,
+        nextDue: 0,
+        started: false,
+        done: false,
+      };
       for (let i = 0; i < p.slots; i++) {
         state.slots.push(new Slot(this, state, i));
         state.free[i] = p.slots - 1 - i;

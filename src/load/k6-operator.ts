@@ -16,13 +16,29 @@ export interface OperatorManifests {
 
 /** DNS-1123 name from a profile name. */
 export function k8sName(name: string): string {
-  const n = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 50);
+  const n = name
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 50);
   return `revgate-${n || 'load'}`;
 }
 
-export function buildOperatorManifests(input: { profileName: string; profileJson: string; script: string; baseUrl: string; parallelism: number; namespace?: string; secretEnv?: string[] }): OperatorManifests {
+export function buildOperatorManifests(input: {
+  profileName: string;
+  profileJson: string;
+  script: string;
+  baseUrl: string;
+  parallelism: number;
+  namespace?: string;
+  secretEnv?: string[];
+}): OperatorManifests {
   const name = k8sName(input.profileName);
-  const metadata = { name, ...(input.namespace ? { namespace: input.namespace } : {}), labels: { 'app.kubernetes.io/managed-by': 'revgate', 'revgate.dev/profile': name } };
+  const metadata = {
+    name,
+    ...(input.namespace ? { namespace: input.namespace } : {}),
+    labels: { 'app.kubernetes.io/managed-by': 'revgate', 'revgate.dev/profile': name },
+  };
   return {
     configMap: { apiVersion: 'v1', kind: 'ConfigMap', metadata, data: { 'profile.ts': input.script, 'profile.json': input.profileJson } },
     testRun: {
@@ -70,13 +86,19 @@ export function toYaml(value: unknown, indent = 0): string {
 function scalar(v: unknown, indent: number): string {
   if (typeof v === 'string' && v.includes('\n')) {
     const pad = ' '.repeat(indent);
-    return `|-\n${v.split('\n').map((l) => (l ? pad + l : '')).join('\n')}`;
+    return `|-\n${v
+      .split('\n')
+      .map((l) => (l ? pad + l : ''))
+      .join('\n')}`;
   }
   return typeof v === 'string' ? JSON.stringify(v) : String(v);
 }
 
 /** Writes configmap.yaml and testrun.yaml under `dir`; returns their paths. */
-export function emitOperatorManifests(dir: string, input: { profileName: string; profileFile: string; baseUrl: string; parallelism: number; namespace?: string; secretEnv?: string[] }): { configMap: string; testRun: string } {
+export function emitOperatorManifests(
+  dir: string,
+  input: { profileName: string; profileFile: string; baseUrl: string; parallelism: number; namespace?: string; secretEnv?: string[] },
+): { configMap: string; testRun: string } {
   const m = buildOperatorManifests({ ...input, profileJson: readFileSync(input.profileFile, 'utf8'), script: readFileSync(K6_SCRIPT, 'utf8') });
   mkdirSync(dir, { recursive: true });
   const configMap = path.join(dir, 'configmap.yaml');

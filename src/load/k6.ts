@@ -23,7 +23,12 @@ const INSTALL_HINT =
 
 /** K6_PATH, else the first `k6` on PATH. */
 export function findK6(env: Record<string, string | undefined>): string | undefined {
-  const candidates = env.K6_PATH ? [env.K6_PATH] : (env.PATH ?? '').split(path.delimiter).filter(Boolean).map((d) => path.join(d, process.platform === 'win32' ? 'k6.exe' : 'k6'));
+  const candidates = env.K6_PATH
+    ? [env.K6_PATH]
+    : (env.PATH ?? '')
+        .split(path.delimiter)
+        .filter(Boolean)
+        .map((d) => path.join(d, process.platform === 'win32' ? 'k6.exe' : 'k6'));
   for (const c of candidates) {
     try {
       accessSync(c, constants.X_OK);
@@ -47,12 +52,36 @@ export interface K6Run {
   summary?: { metrics: Record<string, K6MetricSummary>; state?: { testRunDurationMs?: number } };
 }
 
-export function runK6(k6: string, args: { profile: string; baseUrl: string; summaryFile: string; env: Record<string, string | undefined>; onLine: (line: string) => void; signal?: AbortSignal }): Promise<K6Run> {
+export function runK6(
+  k6: string,
+  args: {
+    profile: string;
+    baseUrl: string;
+    summaryFile: string;
+    env: Record<string, string | undefined>;
+    onLine: (line: string) => void;
+    signal?: AbortSignal;
+  },
+): Promise<K6Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(k6, ['run', '--no-color', '-e', `REVGATE_PROFILE=${path.resolve(args.profile)}`, '-e', `REVGATE_BASE_URL=${args.baseUrl}`, '-e', `REVGATE_SUMMARY=${args.summaryFile}`, K6_SCRIPT], {
-      env: args.env as NodeJS.ProcessEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      k6,
+      [
+        'run',
+        '--no-color',
+        '-e',
+        `REVGATE_PROFILE=${path.resolve(args.profile)}`,
+        '-e',
+        `REVGATE_BASE_URL=${args.baseUrl}`,
+        '-e',
+        `REVGATE_SUMMARY=${args.summaryFile}`,
+        K6_SCRIPT,
+      ],
+      {
+        env: args.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const forward = (d: Buffer): void => d.toString().split('\n').filter(Boolean).forEach(args.onLine);
     child.stdout.on('data', forward);
     child.stderr.on('data', forward);

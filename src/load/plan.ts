@@ -67,11 +67,17 @@ export function buildPlan(loaded: LoadedProfile, options: PlanOptions): EnginePl
     const indices: number[] = [];
     for (const r of s.requests) {
       const tags = requestTags(name, r);
-      const headers: Record<string, string> = { 'user-agent': options.userAgent ?? 'revgate-load', ...(profile.headers ?? {}), ...(r.headers ?? {}), ...(options.headers?.(r, name) ?? {}) };
+      const headers: Record<string, string> = {
+        'user-agent': options.userAgent ?? 'revgate-load',
+        ...(profile.headers ?? {}),
+        ...(r.headers ?? {}),
+        ...(options.headers?.(r, name) ?? {}),
+      };
       let body: string | undefined;
       if (r.body !== undefined) {
         body = typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
-        if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = typeof r.body === 'string' ? 'text/plain' : 'application/json';
+        if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
+          headers['content-type'] = typeof r.body === 'string' ? 'text/plain' : 'application/json';
       }
       const groups = groupFilters.flatMap((f, g) => (f.every(([k, v]) => tags[k] === v) ? [g] : []));
       const method = tags.method as string;
@@ -79,7 +85,11 @@ export function buildPlan(loaded: LoadedProfile, options: PlanOptions): EnginePl
       const problems = headProblems({ method, path, headers });
       if (problems.length) {
         const at = `${childPath(childPath('$.scenarios', name), 'requests')}[${s.requests.indexOf(r)}]`;
-        throw new RevgateError(ErrorCodes.LoadProfileInvalid, `load request ${tags.name} cannot be sent`, problems.map((p) => ({ path: `${at}.${p.at}`, message: p.message })));
+        throw new RevgateError(
+          ErrorCodes.LoadProfileInvalid,
+          `load request ${tags.name} cannot be sent`,
+          problems.map((p) => ({ path: `${at}.${p.at}`, message: p.message })),
+        );
       }
       const wire = encodeRequest({ method, path, headers }, host, body !== undefined ? Buffer.from(body) : undefined);
       indices.push(requests.length);
@@ -95,10 +105,22 @@ export function buildPlan(loaded: LoadedProfile, options: PlanOptions): EnginePl
       scenarios.push({ ...common, executor: s.executor, durationMs: parseDurationMs(s.duration as string) as number, slots: s.vus as number });
     } else if (s.executor === 'constant-arrival-rate') {
       const durationMs = parseDurationMs(s.duration as string) as number;
-      scenarios.push({ ...common, executor: s.executor, durationMs, slots: s.maxInFlight ?? 100, schedule: constantRate(s.rate as number, timeUnitMs, durationMs) });
+      scenarios.push({
+        ...common,
+        executor: s.executor,
+        durationMs,
+        slots: s.maxInFlight ?? 100,
+        schedule: constantRate(s.rate as number, timeUnitMs, durationMs),
+      });
     } else {
       const stages = (s.stages ?? []).map((st) => ({ durationMs: parseDurationMs(st.duration) as number, target: st.target }));
-      scenarios.push({ ...common, executor: s.executor, durationMs: stages.reduce((n, st) => n + st.durationMs, 0), slots: s.maxInFlight ?? 100, schedule: rampingRate(s.startRate ?? 0, timeUnitMs, stages) });
+      scenarios.push({
+        ...common,
+        executor: s.executor,
+        durationMs: stages.reduce((n, st) => n + st.durationMs, 0),
+        slots: s.maxInFlight ?? 100,
+        schedule: rampingRate(s.startRate ?? 0, timeUnitMs, stages),
+      });
     }
   }
   return { timeoutMs: loaded.timeoutMs, groups: groupKeys, requests, scenarios, ...(options.ca ? { ca: options.ca } : {}) };
@@ -109,7 +131,12 @@ export function peakRatePerSecond(loaded: LoadedProfile): number {
   let peak = 0;
   for (const s of Object.values(loaded.profile.scenarios)) {
     const unit = (parseDurationMs(s.timeUnit ?? '1s') as number) / 1000;
-    const rates = s.executor === 'constant-arrival-rate' ? [s.rate ?? 0] : s.executor === 'ramping-arrival-rate' ? [s.startRate ?? 0, ...(s.stages ?? []).map((st) => st.target)] : [];
+    const rates =
+      s.executor === 'constant-arrival-rate'
+        ? [s.rate ?? 0]
+        : s.executor === 'ramping-arrival-rate'
+          ? [s.startRate ?? 0, ...(s.stages ?? []).map((st) => st.target)]
+          : [];
     for (const r of rates) peak = Math.max(peak, r / unit);
   }
   return peak;

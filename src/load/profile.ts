@@ -130,7 +130,8 @@ function checkRequestHeads(profile: LoadProfile, problems: Diagnostic[]): void {
   for (const [name, s] of Object.entries(profile.scenarios)) {
     s.requests.forEach((r, i) => {
       const at = `${childPath(childPath('$.scenarios', name), 'requests')}[${i}]`;
-      for (const p of headProblems({ method: requestTags(name, r).method as string, path: r.path, headers: r.headers ?? {} })) problems.push({ path: `${at}.${p.at}`, message: p.message });
+      for (const p of headProblems({ method: requestTags(name, r).method as string, path: r.path, headers: r.headers ?? {} }))
+        problems.push({ path: `${at}.${p.at}`, message: p.message });
     });
   }
 }
@@ -138,7 +139,12 @@ function checkRequestHeads(profile: LoadProfile, problems: Diagnostic[]): void {
 export function validateProfile(raw: unknown, env: Record<string, string | undefined>, display = 'profile'): LoadedProfile {
   validator ??= compileDocumentSchema(JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as object);
   const fail = (problems: Diagnostic[]): never => {
-    throw new RevgateError(ErrorCodes.LoadProfileInvalid, `load profile ${display} has ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems.map((p) => ({ ...p, file: display })), { schema: 'schemas/load-profile.schema.json' });
+    throw new RevgateError(
+      ErrorCodes.LoadProfileInvalid,
+      `load profile ${display} has ${problems.length} problem${problems.length === 1 ? '' : 's'}`,
+      problems.map((p) => ({ ...p, file: display })),
+      { schema: 'schemas/load-profile.schema.json' },
+    );
   };
   if (!validator(raw)) fail(toDiagnostics(validator.errors));
   const parsed = raw as LoadProfile;
@@ -157,7 +163,12 @@ export function validateProfile(raw: unknown, env: Record<string, string | undef
     scenarios: Object.fromEntries(
       Object.entries(parsed.scenarios).map(([name, s]) => [
         name,
-        { ...s, requests: s.requests.map((r, i) => (r.headers ? { ...r, headers: sub(r.headers, `${childPath(childPath('$.scenarios', name), 'requests')}[${i}].headers`) } : r)) },
+        {
+          ...s,
+          requests: s.requests.map((r, i) =>
+            r.headers ? { ...r, headers: sub(r.headers, `${childPath(childPath('$.scenarios', name), 'requests')}[${i}].headers`) } : r,
+          ),
+        },
       ]),
     ),
   };
@@ -170,7 +181,8 @@ export function validateProfile(raw: unknown, env: Record<string, string | undef
   problems.push(...thresholdProblems);
   checkTagFilters(profile, thresholds, problems);
   checkRequestHeads(profile, problems);
-  if (thresholds.length === 0 && thresholdProblems.length === 0) problems.push({ path: '$.thresholds', message: 'declare at least one threshold: a load run without criteria cannot pass or fail' });
+  if (thresholds.length === 0 && thresholdProblems.length === 0)
+    problems.push({ path: '$.thresholds', message: 'declare at least one threshold: a load run without criteria cannot pass or fail' });
   if (problems.length) fail(problems);
   return { file: display, profile, thresholds, timeoutMs, referencedEnv: [...new Set(referenced)] };
 }
@@ -207,7 +219,8 @@ function checkScenario(s: ScenarioSpec, at: string, problems: Diagnostic[]): voi
       need('stages', 'the ramps');
       notFor(['rate', 'duration', 'vus']);
       (s.stages ?? []).forEach((st, i) => (length += checkDuration(st.duration, `${childPath(at, 'stages')}[${i}].duration`, problems) ?? 0));
-      if (s.stages && s.stages.every((st) => st.target === 0) && !s.startRate) problems.push({ path: childPath(at, 'stages'), message: 'every stage targets 0 arrivals and startRate is 0: the scenario would send nothing' });
+      if (s.stages && s.stages.every((st) => st.target === 0) && !s.startRate)
+        problems.push({ path: childPath(at, 'stages'), message: 'every stage targets 0 arrivals and startRate is 0: the scenario would send nothing' });
       break;
     case 'constant-vus':
       need('vus', 'concurrent virtual users');
@@ -216,7 +229,8 @@ function checkScenario(s: ScenarioSpec, at: string, problems: Diagnostic[]): voi
       length = checkDuration(s.duration, childPath(at, 'duration'), problems) ?? 0;
       break;
   }
-  if (start + length > LIMITS.maxDurationMs) problems.push({ path: at, message: `startTime + duration is ${(start + length) / 1000}s; a load run is bounded to ${LIMITS.maxDurationMs / 1000}s` });
+  if (start + length > LIMITS.maxDurationMs)
+    problems.push({ path: at, message: `startTime + duration is ${(start + length) / 1000}s; a load run is bounded to ${LIMITS.maxDurationMs / 1000}s` });
 }
 
 /** Tags a request carries statically: name, method, scenario and its own tags. */
@@ -238,7 +252,10 @@ function checkTagFilters(profile: LoadProfile, thresholds: Threshold[], problems
     const er = t.tags.find(([k]) => k === 'expected_response');
     if (er && er[1] !== 'true' && er[1] !== 'false') problems.push({ path: at, message: 'expected_response must be true or false' });
     if (staticTags.length && !all.some((tags) => staticTags.every(([k, v]) => tags[k] === v))) {
-      problems.push({ path: at, message: `no request matches {${staticTags.map(([k, v]) => `${k}:${v}`).join(',')}}; tags available: name, method, scenario${collectTagNames(all)}` });
+      problems.push({
+        path: at,
+        message: `no request matches {${staticTags.map(([k, v]) => `${k}:${v}`).join(',')}}; tags available: name, method, scenario${collectTagNames(all)}`,
+      });
     }
   }
 }

@@ -66,7 +66,14 @@ export class Recorder {
   constructor(groupKeys: readonly string[], seconds: number) {
     this.groups = groupKeys.map((k) => new SeriesGroup(k));
     const n = Math.max(1, Math.ceil(seconds));
-    this.perSecond = { requests: new Uint32Array(n), failed: new Uint32Array(n), dropped: new Uint32Array(n), p50: new Float64Array(n), p95: new Float64Array(n), p99: new Float64Array(n) };
+    this.perSecond = {
+      requests: new Uint32Array(n),
+      failed: new Uint32Array(n),
+      dropped: new Uint32Array(n),
+      p50: new Float64Array(n),
+      p95: new Float64Array(n),
+      p99: new Float64Array(n),
+    };
   }
 
   /** Hot path: one completed request. `groups` are the sub-metrics it belongs to (0 = all). */

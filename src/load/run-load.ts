@@ -48,10 +48,12 @@ const usage = (m: string): RevgateError => new RevgateError(ErrorCodes.Usage, m)
 function checkUsage(o: LoadOptions): void {
   if (o.sandbox && o.baseUrl) throw usage('use either --sandbox or --base-url, not both');
   if (!o.sandbox && o.faults?.length) throw usage('--fault only applies with --sandbox');
-  if (o.emit && (o.parallelism === undefined || !Number.isInteger(o.parallelism) || o.parallelism < 1 || o.parallelism > 1000)) throw usage('--emit k6-operator needs --parallelism N (a whole number from 1 to 1000)');
+  if (o.emit && (o.parallelism === undefined || !Number.isInteger(o.parallelism) || o.parallelism < 1 || o.parallelism > 1000))
+    throw usage('--emit k6-operator needs --parallelism N (a whole number from 1 to 1000)');
   if (!o.emit && o.parallelism !== undefined) throw usage('--parallelism only applies with --emit k6-operator');
   if (o.emit && o.sandbox) throw usage('--emit k6-operator writes manifests for a cluster; give --base-url, not --sandbox');
-  if (o.engine === 'k6' && (o.baseline || o.saveBaseline)) throw usage('baselines need the embedded engine (k6 summaries carry no histograms to compare): drop --engine k6');
+  if (o.engine === 'k6' && (o.baseline || o.saveBaseline))
+    throw usage('baselines need the embedded engine (k6 summaries carry no histograms to compare): drop --engine k6');
 }
 
 /** Secrets in the profile's headers (Authorization-like names) and any env var it references. */
@@ -66,7 +68,7 @@ function redactorFor(loaded: LoadedProfile, env: Record<string, string | undefin
       if (bearer?.[1]) r.add(bearer[1], `header ${name}`);
     }
   }
-  for (const name of loaded.referencedEnv) if (env[name]) r.add(env[name] as string, `env ${name}`);
+  for (const name of loaded.referencedEnv) if (env[name]) r.add(env[name], `env ${name}`);
   return r;
 }
 
@@ -74,10 +76,12 @@ function describeRun(result: EngineResult, summary: LoadSummary): string {
   const m = summary.metrics;
   const reqs = m.http_reqs?.values.count ?? 0;
   const d = m.http_req_duration?.values ?? {};
-  const errs = Object.entries(summary.revgate.errorsByKind).map(([k, n]) => `${k}=${n}`).join(' ');
+  const errs = Object.entries(summary.revgate.errorsByKind)
+    .map(([k, n]) => `${k}=${n}`)
+    .join(' ');
   return (
     `revgate: ${reqs} requests in ${(result.durationMs / 1000).toFixed(1)} s (${(reqs / Math.max(0.001, result.durationMs / 1000)).toFixed(1)}/s), ` +
-    `p50 ${d.med ?? '-'} ms, p95 ${d['p(95)'] ?? '-'} ms, p99 ${d['p(99)'] ?? '-'} ms, failed ${(((m.http_req_failed?.values.rate ?? 0) as number) * 100).toFixed(2)}%, ` +
+    `p50 ${d.med ?? '-'} ms, p95 ${d['p(95)'] ?? '-'} ms, p99 ${d['p(99)'] ?? '-'} ms, failed ${((m.http_req_failed?.values.rate ?? 0) * 100).toFixed(2)}%, ` +
     `dropped ${m.dropped_iterations?.values.count ?? 0}, late starts ${m.revgate_late_starts?.values.count ?? 0}${errs ? `, errors: ${errs}` : ''}\n`
   );
 }
@@ -93,7 +97,12 @@ export async function runLoad(opts: LoadOptions, io: Io): Promise<number> {
   let baseUrl = opts.baseUrl;
   let environment: string | undefined;
   if (opts.env) {
-    const resolved = loadConfig({ ...(opts.config ? { configPath: opts.config } : {}), env: opts.env, ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}), processEnv: io.env });
+    const resolved = loadConfig({
+      ...(opts.config ? { configPath: opts.config } : {}),
+      env: opts.env,
+      ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}),
+      processEnv: io.env,
+    });
     production = resolved.target.production === true;
     baseUrl ??= resolved.target.baseUrl;
     environment = resolved.environment;
@@ -107,7 +116,13 @@ export async function runLoad(opts: LoadOptions, io: Io): Promise<number> {
 
   if (opts.emit === 'k6-operator') {
     const out = path.resolve(opts.out);
-    const files = emitOperatorManifests(path.join(out, 'k6-operator'), { profileName: loaded.profile.name, profileFile: path.resolve(opts.profile), baseUrl: baseUrl as string, parallelism: opts.parallelism as number, secretEnv: loaded.referencedEnv });
+    const files = emitOperatorManifests(path.join(out, 'k6-operator'), {
+      profileName: loaded.profile.name,
+      profileFile: path.resolve(opts.profile),
+      baseUrl: baseUrl as string,
+      parallelism: opts.parallelism as number,
+      secretEnv: loaded.referencedEnv,
+    });
     io.out(
       `wrote ${path.relative(process.cwd(), files.configMap)} and ${path.relative(process.cwd(), files.testRun)} (parallelism ${opts.parallelism})\n` +
         `apply: kubectl apply -f ${path.relative(process.cwd(), files.configMap)} -f ${path.relative(process.cwd(), files.testRun)}\n` +
@@ -136,9 +151,13 @@ export async function runLoad(opts: LoadOptions, io: Io): Promise<number> {
     const redactor = redactorFor(loaded, io.env);
     const out = path.resolve(opts.out);
     prepareOutputDir(out);
-    const names = Object.entries(loaded.profile.scenarios).map(([n, s]) => `${n} (${s.executor})`).join(', ');
+    const names = Object.entries(loaded.profile.scenarios)
+      .map(([n, s]) => `${n} (${s.executor})`)
+      .join(', ');
     const peak = peakRatePerSecond(loaded);
-    io.err(`revgate: load ${loaded.profile.name} -> ${target.baseUrl} with ${opts.engine === 'k6' ? 'k6' : 'the embedded engine'}: ${names}${peak ? `, at most ${peak.toFixed(1)} req/s` : ''}\n`);
+    io.err(
+      `revgate: load ${loaded.profile.name} -> ${target.baseUrl} with ${opts.engine === 'k6' ? 'k6' : 'the embedded engine'}: ${names}${peak ? `, at most ${peak.toFixed(1)} req/s` : ''}\n`,
+    );
 
     let gates: GateResult[];
     let summary: LoadSummary | Record<string, unknown>;
@@ -149,7 +168,14 @@ export async function runLoad(opts: LoadOptions, io: Io): Promise<number> {
       const k6 = requireK6(io.env);
       const tmp = mkdtempSync(path.join(os.tmpdir(), 'revgate-k6-'));
       try {
-        const run = await runK6(k6, { profile: opts.profile, baseUrl: target.baseUrl, summaryFile: path.join(tmp, 'summary.json'), env: io.env, onLine: (l) => io.err(`${redactor.mask(l)}\n`), signal: controller.signal });
+        const run = await runK6(k6, {
+          profile: opts.profile,
+          baseUrl: target.baseUrl,
+          summaryFile: path.join(tmp, 'summary.json'),
+          env: io.env,
+          onLine: (l) => io.err(`${redactor.mask(l)}\n`),
+          signal: controller.signal,
+        });
         partial = controller.signal.aborted || run.signal !== null;
         if (!run.summary) {
           gates = [];
@@ -167,7 +193,15 @@ export async function runLoad(opts: LoadOptions, io: Io): Promise<number> {
       const plan = buildPlan(loaded, { baseUrl: target.baseUrl, userAgent: `revgate/${VERSION}`, ...(ca ? { ca } : {}) });
       engine = new LoadEngine(plan, {
         onSecond: (elapsed, recorder) => {
-          const failing = abortingThresholds(loaded.thresholds, recorderLookup(recorder, elapsed, plan.scenarios.reduce((n, s) => n + s.slots, 0)), elapsed);
+          const failing = abortingThresholds(
+            loaded.thresholds,
+            recorderLookup(
+              recorder,
+              elapsed,
+              plan.scenarios.reduce((n, s) => n + s.slots, 0),
+            ),
+            elapsed,
+          );
           return failing.length ? `abortOnFail threshold breached: ${failing.map((t) => `${t.metricKey} ${t.expression}`).join(', ')}` : undefined;
         },
       });
@@ -191,13 +225,27 @@ export async function runLoad(opts: LoadOptions, io: Io): Promise<number> {
       if (opts.saveBaseline) {
         if (partial) io.err('revgate: not saving a baseline from an interrupted run\n');
         else {
-          saveBaseline(path.resolve(opts.saveBaseline), sample, s, { profile: loaded.profile.name, baseUrl: target.baseUrl, ...(target.revision ? { revision: target.revision } : {}) });
+          saveBaseline(path.resolve(opts.saveBaseline), sample, s, {
+            profile: loaded.profile.name,
+            baseUrl: target.baseUrl,
+            ...(target.revision ? { revision: target.revision } : {}),
+          });
           io.err(`revgate: baseline saved to ${opts.saveBaseline}\n`);
         }
       }
     }
     writeFileSync(path.join(out, 'summary.json'), `${redactor.mask(JSON.stringify(summary, null, 2))}\n`);
-    const verdict = decide({ kind: 'load', target, startedAt, finishedAt: new Date(), checks: [], gates, partial, ...(harnessError ? { harnessError } : {}), version: VERSION });
+    const verdict = decide({
+      kind: 'load',
+      target,
+      startedAt,
+      finishedAt: new Date(),
+      checks: [],
+      gates,
+      partial,
+      ...(harnessError ? { harnessError } : {}),
+      version: VERSION,
+    });
     const final = await publishVerdict(verdict, { out, redactor, io, artifacts: { summary: 'summary.json' } });
     return final.exitCode;
   } finally {
@@ -230,8 +278,16 @@ export function judgeLatencyOnSaturatedRun(gates: GateResult[], lowerBounds: Gat
     const latency = g.metric.startsWith('http_req_duration') || g.id.startsWith('baseline http_req_duration');
     if (!latency || g.status !== 'failed' || !g.blocking) return g;
     const bound = lowerBounds.find((b) => b.id === g.id);
-    if (bound?.status === 'failed') return { ...g, reason: `${g.reason}; ${saturation}, but even allowing for its late starts the gate fails: ${bound.reason.replace(/^(threshold breached|regression): /, '').replace(' = ', ' is at least ')}` };
-    return { ...g, status: 'inconclusive', reason: `${g.reason}; not trusted: ${saturation} and its late starts could account for the breach; rerun with a lower rate or on a less busy machine` };
+    if (bound?.status === 'failed')
+      return {
+        ...g,
+        reason: `${g.reason}; ${saturation}, but even allowing for its late starts the gate fails: ${bound.reason.replace(/^(threshold breached|regression): /, '').replace(' = ', ' is at least ')}`,
+      };
+    return {
+      ...g,
+      status: 'inconclusive',
+      reason: `${g.reason}; not trusted: ${saturation} and its late starts could account for the breach; rerun with a lower rate or on a less busy machine`,
+    };
   });
 }
 

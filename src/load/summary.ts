@@ -117,7 +117,15 @@ export function recorderLookup(recorder: Recorder, elapsedMs: number, slots: num
   };
 }
 
-const TREND_STATS: Aggregation[] = [{ name: 'avg' }, { name: 'min' }, { name: 'med' }, { name: 'max' }, { name: 'p', p: 90 }, { name: 'p', p: 95 }, { name: 'p', p: 99 }];
+const TREND_STATS: Aggregation[] = [
+  { name: 'avg' },
+  { name: 'min' },
+  { name: 'med' },
+  { name: 'max' },
+  { name: 'p', p: 90 },
+  { name: 'p', p: 95 },
+  { name: 'p', p: 99 },
+];
 
 function valuesOf(view: MetricView, extra: Aggregation[]): Record<string, number> {
   const values: Record<string, number> = {};
@@ -150,7 +158,18 @@ function valuesOf(view: MetricView, extra: Aggregation[]): Record<string, number
 }
 
 const CONTAINS: Record<string, K6MetricSummary['contains']> = { http_req_duration: 'time', data_received: 'data', data_sent: 'data' };
-const BASE_METRICS = ['http_req_duration', 'http_req_failed', 'http_reqs', 'iterations', 'dropped_iterations', 'data_received', 'data_sent', 'vus', 'vus_max', 'revgate_late_starts'];
+const BASE_METRICS = [
+  'http_req_duration',
+  'http_req_failed',
+  'http_reqs',
+  'iterations',
+  'dropped_iterations',
+  'data_received',
+  'data_sent',
+  'vus',
+  'vus_max',
+  'revgate_late_starts',
+];
 
 /** The k6-shaped summary, with each threshold's outcome under its metric (as k6 writes it). */
 export function buildSummary(result: EngineResult, thresholds: readonly Threshold[], partial: boolean): LoadSummary {
@@ -182,10 +201,24 @@ export function buildSummary(result: EngineResult, thresholds: readonly Threshol
       partial,
       stopReason: result.stopReason,
       ...(result.stopDetail ? { stopDetail: result.stopDetail } : {}),
-      statusClasses: { none: r.statusClasses[0] ?? 0, '1xx': r.statusClasses[1] ?? 0, '2xx': r.statusClasses[2] ?? 0, '3xx': r.statusClasses[3] ?? 0, '4xx': r.statusClasses[4] ?? 0, '5xx': r.statusClasses[5] ?? 0 },
+      statusClasses: {
+        none: r.statusClasses[0] ?? 0,
+        '1xx': r.statusClasses[1] ?? 0,
+        '2xx': r.statusClasses[2] ?? 0,
+        '3xx': r.statusClasses[3] ?? 0,
+        '4xx': r.statusClasses[4] ?? 0,
+        '5xx': r.statusClasses[5] ?? 0,
+      },
       errorsByKind,
-      errorSamples: { ...r.errorSamples } as Record<string, string>,
-      perSecond: { requests: arr(r.perSecond.requests), failed: arr(r.perSecond.failed), dropped: arr(r.perSecond.dropped), p50Ms: arr(r.perSecond.p50), p95Ms: arr(r.perSecond.p95), p99Ms: arr(r.perSecond.p99) },
+      errorSamples: { ...r.errorSamples },
+      perSecond: {
+        requests: arr(r.perSecond.requests),
+        failed: arr(r.perSecond.failed),
+        dropped: arr(r.perSecond.dropped),
+        p50Ms: arr(r.perSecond.p50),
+        p95Ms: arr(r.perSecond.p95),
+        p99Ms: arr(r.perSecond.p99),
+      },
     },
   };
 }

@@ -53,7 +53,14 @@ export function computeBlastRadius(checks: readonly CheckResult[], cells: Readon
 
   const byCell = [...cellTenants]
     .filter(([, b]) => b.failing.size > 0 || b.error.size > 0)
-    .map(([cell, b]) => ({ cell, ...(cells[cell]?.type ? { type: cells[cell]?.type } : {}), ...(cells[cell]?.region ? { region: cells[cell]?.region } : {}), tenants: b.all.size, failing: b.failing.size, error: b.error.size }))
+    .map(([cell, b]) => ({
+      cell,
+      ...(cells[cell]?.type ? { type: cells[cell]?.type } : {}),
+      ...(cells[cell]?.region ? { region: cells[cell]?.region } : {}),
+      tenants: b.all.size,
+      failing: b.failing.size,
+      error: b.error.size,
+    }))
     .sort((a, b) => b.failing - a.failing || b.error - a.error || a.cell.localeCompare(b.cell));
   const byRegion = [...regionTenants]
     .map(([region, b]) => ({ region, tenants: b.all.size, failing: b.failing.size, error: b.error.size }))
@@ -67,12 +74,16 @@ export function computeBlastRadius(checks: readonly CheckResult[], cells: Readon
     line = `0/${total} tenants failing across ${plural(regionTenants.size, 'region')} and ${plural(cellTenants.size, 'cell')}`;
   } else {
     line = `${failing.size}/${total} tenants failing`;
-    const share = (c: { failing: number; tenants: number }): string => (c.failing === c.tenants ? (c.tenants === 1 ? '' : ` (all ${c.tenants} of its tenants)`) : ` (${c.failing} of its ${c.tenants} tenants)`);
+    const share = (c: { failing: number; tenants: number }): string =>
+      c.failing === c.tenants ? (c.tenants === 1 ? '' : ` (all ${c.tenants} of its tenants)`) : ` (${c.failing} of its ${c.tenants} tenants)`;
     const only = failCells.length === 1 ? failCells[0] : undefined;
     if (only) {
       line += `, all on ${only.type ? `${only.type} ` : ''}cell ${only.cell}${share(only)}`;
     } else {
-      const where = failRegions.length === 1 ? `, all in region ${failRegions[0]?.region}` : ` across ${plural(failCells.length, 'cell')} in ${plural(failRegions.length, 'region')}`;
+      const where =
+        failRegions.length === 1
+          ? `, all in region ${failRegions[0]?.region}`
+          : ` across ${plural(failCells.length, 'cell')} in ${plural(failRegions.length, 'region')}`;
       // Name the worst cells: a whole cell down next to one odd tenant reads differently from a scatter.
       const top = failCells.slice(0, 3).map((c) => `${c.failing} on ${c.cell}${share(c)}`);
       line += `${where}: ${top.join(', ')}${failCells.length > 3 ? `, +${plural(failCells.length - 3, 'more cell')}` : ''}`;

@@ -34,7 +34,10 @@ export const DEFAULT_ENDPOINT: CatalogEndpoint = {
 let validator: ReturnType<typeof compileDocumentSchema> | undefined;
 function validate(doc: unknown): Diagnostic[] {
   if (!validator) {
-    const schema = JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as { definitions: Record<string, unknown>; properties: Record<string, any> };
+    const schema = JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as {
+      definitions: Record<string, unknown>;
+      properties: { endpoints: { items: { properties: Record<string, unknown> } } };
+    };
     // Endpoint expectations are exactly the smoke checks' `expect`: reuse that definition instead of copying it.
     const config = JSON.parse(readFileSync(CONFIG_SCHEMA_URL, 'utf8')) as { definitions: Record<string, unknown> };
     schema.definitions.expect = config.definitions.expect;
@@ -60,16 +63,21 @@ export async function readCatalogDocument(src: CatalogSource, env: Record<string
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new RevgateError(ErrorCodes.ConfigNotFound, `cannot read the tenant catalog ${src.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new RevgateError(
+        ErrorCodes.ConfigNotFound,
+        `cannot read the tenant catalog ${src.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
     return { doc: parseJson(text, src.file), source: src.file, dir: path.dirname(file) };
   }
   if (src.command !== undefined) {
     const stdout = await new Promise<string>((resolve, reject) => {
-      execFile('/bin/sh', ['-c', src.command as string], { env: env as NodeJS.ProcessEnv, timeout: 60_000, maxBuffer: 256 * 1024 * 1024 }, (err, out, errOut) => {
+      execFile('/bin/sh', ['-c', src.command as string], { env: env, timeout: 60_000, maxBuffer: 256 * 1024 * 1024 }, (err, out, errOut) => {
         if (err) {
           const why = (errOut || err.message).trim().split('\n').slice(0, 5).join('\n  ');
-          reject(new RevgateError(ErrorCodes.ConfigInvalid, `--tenants-cmd failed (${err.killed ? 'timed out after 60 s' : `exit ${String(err.code)}`}): ${why}`));
+          reject(
+            new RevgateError(ErrorCodes.ConfigInvalid, `--tenants-cmd failed (${err.killed ? 'timed out after 60 s' : `exit ${String(err.code)}`}): ${why}`),
+          );
         } else resolve(out);
       });
     });
@@ -82,7 +90,9 @@ function parseJson(text: string, what: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new RevgateError(ErrorCodes.ConfigInvalid, `the tenant catalog (${what}) is not valid JSON: ${(err as Error).message}`, [{ path: '$', message: 'not valid JSON', file: what }]);
+    throw new RevgateError(ErrorCodes.ConfigInvalid, `the tenant catalog (${what}) is not valid JSON: ${(err as Error).message}`, [
+      { path: '$', message: 'not valid JSON', file: what },
+    ]);
   }
 }
 
@@ -137,7 +147,9 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 /** Enough structure for the cross-reference rules; entries of the wrong shape are skipped (the schema reported them). */
 function hasShape(doc: unknown): doc is RawCatalog {
-  return isObject(doc) && isObject(doc.regions) && isObject(doc.cells) && Array.isArray(doc.tenants) && (doc.endpoints === undefined || Array.isArray(doc.endpoints));
+  return (
+    isObject(doc) && isObject(doc.regions) && isObject(doc.cells) && Array.isArray(doc.tenants) && (doc.endpoints === undefined || Array.isArray(doc.endpoints))
+  );
 }
 
 const cellOf = (t: RawTenant, region: string): string | undefined => (typeof t.cell === 'string' ? t.cell : t.cell[region]);
@@ -166,7 +178,8 @@ export function semanticProblems(c: RawCatalog): Diagnostic[] {
   }
   for (const [name, cell] of Object.entries(c.cells)) {
     if (!isObject(cell)) continue;
-    if (cell.region !== undefined && !c.regions[cell.region]) out.push({ path: `${childPath('$.cells', name)}.region`, message: `unknown region "${cell.region}" (${known})` });
+    if (cell.region !== undefined && !c.regions[cell.region])
+      out.push({ path: `${childPath('$.cells', name)}.region`, message: `unknown region "${cell.region}" (${known})` });
   }
   for (const tier of TIERS) {
     const l = isObject(c.tiers) && isObject(c.tiers[tier]) ? c.tiers[tier]?.latency : undefined;
@@ -202,7 +215,9 @@ export function semanticProblems(c: RawCatalog): Diagnostic[] {
       if (typeof r === 'string' && !Object.hasOwn(c.regions, r)) out.push({ path: `${p}.regions[${j}]`, message: `unknown region "${r}" (${known})` });
     });
     if (typeof t.cell !== 'string') {
-      for (const r of Object.keys(t.cell)) if (!t.regions.includes(r)) out.push({ path: childPath(`${p}.cell`, r), message: `region "${r}" is not one of this tenant's regions (${t.regions.join(', ')})` });
+      for (const r of Object.keys(t.cell))
+        if (!t.regions.includes(r))
+          out.push({ path: childPath(`${p}.cell`, r), message: `region "${r}" is not one of this tenant's regions (${t.regions.join(', ')})` });
     }
     for (const r of t.regions) {
       if (typeof r !== 'string') continue;
@@ -217,14 +232,16 @@ export function semanticProblems(c: RawCatalog): Diagnostic[] {
         out.push({ path: cp, message: `unknown cell "${cellName}" (declare it under $.cells)` });
         continue;
       }
-      if (cell.region !== undefined && c.regions[r] && cell.region !== r) out.push({ path: cp, message: `cell "${cellName}" runs in ${cell.region}, so region ${r}'s gateway cannot route to it` });
+      if (cell.region !== undefined && c.regions[r] && cell.region !== r)
+        out.push({ path: cp, message: `cell "${cellName}" runs in ${cell.region}, so region ${r}'s gateway cannot route to it` });
       if (cell.type === 'dedicated') {
         const owner = dedicatedOwner.get(cellName);
         if (owner !== undefined && owner !== t.id) out.push({ path: cp, message: `cell "${cellName}" is dedicated and already hosts tenant "${owner}"` });
         else dedicatedOwner.set(cellName, t.id);
       }
     }
-    if (!t.key && !(isObject(c.defaults) && c.defaults.key)) out.push({ path: `${p}.key`, message: 'no subscription key reference: give {"env": "VAR"} (or {"file": ...}) here or in $.defaults.key' });
+    if (!t.key && !(isObject(c.defaults) && c.defaults.key))
+      out.push({ path: `${p}.key`, message: 'no subscription key reference: give {"env": "VAR"} (or {"file": ...}) here or in $.defaults.key' });
     for (const [r, url] of Object.entries(isObject(t.gatewayUrls) ? t.gatewayUrls : {})) {
       if (typeof url !== 'string') continue;
       const gp = childPath(`${p}.gatewayUrls`, r);
@@ -257,7 +274,12 @@ function normalize(c: RawCatalog, ctx: { source: string; dir: string }): TenantC
     regions: Object.fromEntries(Object.entries(c.regions).map(([r, v]) => [r, { gatewayUrl: trimSlash(v.gatewayUrl) }])),
     cells: c.cells,
     tiers,
-    endpoints: (c.endpoints ?? [DEFAULT_ENDPOINT]).map((e) => ({ id: e.id, method: e.method ?? 'GET', path: e.path, expect: e.expect ?? DEFAULT_ENDPOINT.expect })),
+    endpoints: (c.endpoints ?? [DEFAULT_ENDPOINT]).map((e) => ({
+      id: e.id,
+      method: e.method ?? 'GET',
+      path: e.path,
+      expect: e.expect ?? DEFAULT_ENDPOINT.expect,
+    })),
     isolation: { enabled: c.isolation?.enabled ?? true, refusedStatus: c.isolation?.refusedStatus ?? [401, 403] },
     probeBudget: c.probeBudget ?? 0.01,
     timeoutMs: c.defaults?.timeoutMs ?? 10_000,

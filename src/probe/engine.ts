@@ -95,10 +95,14 @@ export async function runProbes(probes: readonly Probe[], options: EngineOptions
     if (first.response?.status !== 429) return { measurement: first };
     const retryAfterMs = parseRetryAfter(first.response.headers['retry-after']);
     if (retryAfterMs === undefined || retryAfterMs > options.maxRetryWaitMs) {
-      const why = retryAfterMs === undefined ? 'no usable Retry-After' : `Retry-After ${Math.ceil(retryAfterMs / 1000)} s is longer than the ${Math.round(options.maxRetryWaitMs / 1000)} s revgate waits`;
+      const why =
+        retryAfterMs === undefined
+          ? 'no usable Retry-After'
+          : `Retry-After ${Math.ceil(retryAfterMs / 1000)} s is longer than the ${Math.round(options.maxRetryWaitMs / 1000)} s revgate waits`;
       return { measurement: first, rateLimited: { ...(retryAfterMs !== undefined ? { retryAfterMs } : {}), retried: false, why } };
     }
-    if (request.key === 'own' && !spend(request.keyTenant)) return { measurement: first, rateLimited: { retryAfterMs, retried: false, why: 'the probe budget of this tenant is spent' } };
+    if (request.key === 'own' && !spend(request.keyTenant))
+      return { measurement: first, rateLimited: { retryAfterMs, retried: false, why: 'the probe budget of this tenant is spent' } };
     await sleep(retryAfterMs);
     return { measurement: await send(agent, request, secret, options.timeoutMs, maxBody), rateLimited: { retryAfterMs, retried: true } };
   };
@@ -156,9 +160,14 @@ async function send(agent: Agent, r: ProbeRequest, key: string | undefined, time
       chunks.push(chunk);
     }
     const flat: Record<string, string> = {};
-    for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    for (const [name, value] of Object.entries(res.headers))
+      if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
     const body = Buffer.concat(chunks);
-    return { ...base, durationMs: performance.now() - started, response: { status: res.statusCode, headers: flat, bodyText: body.toString('utf8'), bodyBytes: body.length } };
+    return {
+      ...base,
+      durationMs: performance.now() - started,
+      response: { status: res.statusCode, headers: flat, bodyText: body.toString('utf8'), bodyBytes: body.length },
+    };
   } catch (err) {
     const durationMs = performance.now() - started;
     if ((err as Error)?.name === 'TimeoutError') return { ...base, durationMs, error: { kind: 'timeout', message: `no response within ${timeoutMs} ms` } };

@@ -56,7 +56,14 @@ export interface EvaluateContext {
 }
 
 export function evaluateHealth(p: HealthProbe, o: ProbeOutcome, ctx: EvaluateContext): CheckResult {
-  const base = { id: p.id, title: `${p.endpoint} of tenant ${p.tenant} in ${p.region} (cell ${p.cell}, ${p.tier})`, blocking: true, severity: 'major' as const, attempts: 1, labels: labelsOf(p) };
+  const base = {
+    id: p.id,
+    title: `${p.endpoint} of tenant ${p.tenant} in ${p.region} (cell ${p.cell}, ${p.tier})`,
+    blocking: true,
+    severity: 'major' as const,
+    attempts: 1,
+    labels: labelsOf(p),
+  };
   const repro = reproduce(p.request, ctx.envRefs.get(p.tenant));
   if (o.keyProblem || !o.main) {
     const message = o.keyProblem ?? o.notSent ?? 'the probe was not sent';
@@ -72,7 +79,14 @@ export function evaluateHealth(p: HealthProbe, o: ProbeOutcome, ctx: EvaluateCon
     status,
     durationMs: o.main.measurement.durationMs,
     attempts: o.main.rateLimited?.retried ? 2 : 1,
-    ...(problem ? { error: { message: problem, ...(limited?.phase === 'error' ? { kind: 'rate-limited' } : o.main.measurement.error ? { kind: o.main.measurement.error.kind } : {}) } } : {}),
+    ...(problem
+      ? {
+          error: {
+            message: problem,
+            ...(limited?.phase === 'error' ? { kind: 'rate-limited' } : o.main.measurement.error ? { kind: o.main.measurement.error.kind } : {}),
+          },
+        }
+      : {}),
     // Passing probes keep their labels and duration but not every assertion: at 1,000 tenants x 3 regions the
     // assertions of passes would be most of verdict.json, junit.xml and report.html, and say nothing new.
     ...(status === 'passed' ? {} : { assertions: results, reproduce: repro }),
@@ -90,7 +104,13 @@ export function foreignTenantIds(text: string, known: ReadonlySet<string>, allow
   return [...found];
 }
 
-function refusal(name: string, x: Exchange | undefined, refused: readonly number[], notSent: string | undefined, accepted: (status: number) => string): AssertionResult {
+function refusal(
+  name: string,
+  x: Exchange | undefined,
+  refused: readonly number[],
+  notSent: string | undefined,
+  accepted: (status: number) => string,
+): AssertionResult {
   if (!x) return { name, phase: 'error', message: notSent ?? 'not sent' };
   const limited = rateLimitAssertion(x);
   if (limited?.phase === 'error') return { ...limited, name };
@@ -109,15 +129,26 @@ function refusal(name: string, x: Exchange | undefined, refused: readonly number
  */
 export function evaluateIsolation(p: IsolationProbe, o: ProbeOutcome, ownResponses: readonly string[], ctx: EvaluateContext): CheckResult {
   const results: AssertionResult[] = [
-    refusal('isolation:cross-tenant-key', o.cross, p.refusedStatus, o.keyProblem ? `not sent: ${o.keyProblem}` : o.notSent, (s) =>
-      `ISOLATION BREACH: ${p.tenant}'s subscription key was accepted for tenant ${p.partner} (status ${s}, expected ${p.refusedStatus.join(' or ')})`),
-    refusal('isolation:no-key', o.anonymous, p.refusedStatus, o.notSent, (s) =>
-      `ISOLATION BREACH: a request for ${p.tenant} without a subscription key was accepted (status ${s}, expected ${p.refusedStatus.join(' or ')})`),
+    refusal(
+      'isolation:cross-tenant-key',
+      o.cross,
+      p.refusedStatus,
+      o.keyProblem ? `not sent: ${o.keyProblem}` : o.notSent,
+      (s) => `ISOLATION BREACH: ${p.tenant}'s subscription key was accepted for tenant ${p.partner} (status ${s}, expected ${p.refusedStatus.join(' or ')})`,
+    ),
+    refusal(
+      'isolation:no-key',
+      o.anonymous,
+      p.refusedStatus,
+      o.notSent,
+      (s) => `ISOLATION BREACH: a request for ${p.tenant} without a subscription key was accepted (status ${s}, expected ${p.refusedStatus.join(' or ')})`,
+    ),
   ];
   const leaks = new Set<string>();
   for (const body of ownResponses) for (const id of foreignTenantIds(body, ctx.tenantIds, [p.tenant])) leaks.add(id);
   // The cross probe sent the partner's id, so a refusal that echoes it back is not a leak.
-  if (o.cross?.measurement.response) for (const id of foreignTenantIds(o.cross.measurement.response.bodyText, ctx.tenantIds, [p.tenant, p.partner])) leaks.add(id);
+  if (o.cross?.measurement.response)
+    for (const id of foreignTenantIds(o.cross.measurement.response.bodyText, ctx.tenantIds, [p.tenant, p.partner])) leaks.add(id);
   if (o.anonymous?.measurement.response) for (const id of foreignTenantIds(o.anonymous.measurement.response.bodyText, ctx.tenantIds, [p.tenant])) leaks.add(id);
   const shown = [...leaks].slice(0, 5);
   results.push(
@@ -143,7 +174,9 @@ export function evaluateIsolation(p: IsolationProbe, o: ProbeOutcome, ownRespons
     durationMs: (o.cross?.measurement.durationMs ?? 0) + (o.anonymous?.measurement.durationMs ?? 0),
     attempts: 1,
     labels: labelsOf(p),
-    ...(problem ? { error: { message: problem, ...(breach ? { kind: 'isolation-breach' } : o.keyProblem ? { code: KEY_MISSING_CODE, kind: 'key' } : {}) } } : {}),
+    ...(problem
+      ? { error: { message: problem, ...(breach ? { kind: 'isolation-breach' } : o.keyProblem ? { code: KEY_MISSING_CODE, kind: 'key' } : {}) } }
+      : {}),
     ...(status === 'passed' ? {} : { assertions: results, reproduce: repro }),
   };
 }

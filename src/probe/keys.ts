@@ -25,7 +25,12 @@ export function vaultRefsOf(catalog: TenantCatalog, tenants: ReadonlySet<string>
 }
 
 /** `vault`: what fetchVaultSecrets got for the catalog's Key Vault references. */
-export function resolveKeys(catalog: TenantCatalog, env: Record<string, string | undefined>, redactor: Redactor, vault: ReadonlyMap<string, VaultSecret> = new Map()): Map<string, KeyResolution> {
+export function resolveKeys(
+  catalog: TenantCatalog,
+  env: Record<string, string | undefined>,
+  redactor: Redactor,
+  vault: ReadonlyMap<string, VaultSecret> = new Map(),
+): Map<string, KeyResolution> {
   const files = new Map<string, FileMap>();
   const readMap = (file: string): FileMap => {
     const abs = path.resolve(catalog.dir, file);
@@ -33,9 +38,10 @@ export function resolveKeys(catalog: TenantCatalog, env: Record<string, string |
     if (!entry) {
       try {
         const value = JSON.parse(readFileSync(abs, 'utf8')) as unknown;
-        entry = typeof value === 'object' && value !== null && !Array.isArray(value)
-          ? { ok: true, map: value as Record<string, unknown> }
-          : { ok: false, reason: `keys file ${file} is not a JSON object of name -> key` };
+        entry =
+          typeof value === 'object' && value !== null && !Array.isArray(value)
+            ? { ok: true, map: value as Record<string, unknown> }
+            : { ok: false, reason: `keys file ${file} is not a JSON object of name -> key` };
       } catch (err) {
         // The parse error message may quote file content (a key): only the kind of failure is kept.
         const code = (err as NodeJS.ErrnoException).code;
@@ -52,9 +58,10 @@ export function resolveKeys(catalog: TenantCatalog, env: Record<string, string |
     let r: KeyResolution;
     if ('env' in ref) {
       const value = env[ref.env];
-      r = value !== undefined && value.trim() !== ''
-        ? { ok: true, key: value.trim(), envRef: ref.env }
-        : { ok: false, reason: `subscription key env var ${ref.env} is not set, so no probe of tenant ${t.id} was sent` };
+      r =
+        value !== undefined && value.trim() !== ''
+          ? { ok: true, key: value.trim(), envRef: ref.env }
+          : { ok: false, reason: `subscription key env var ${ref.env} is not set, so no probe of tenant ${t.id} was sent` };
     } else if ('file' in ref) {
       const map = readMap(ref.file);
       const field = ref.field ?? t.id;
@@ -76,6 +83,7 @@ export function resolveKeys(catalog: TenantCatalog, env: Record<string, string |
     out.set(t.id, r);
   }
   // Everything in a keys file is a secret, including entries of tenants not probed in this run.
-  for (const f of files.values()) if (f.ok) for (const v of Object.values(f.map)) if (typeof v === 'string' && v.trim()) redactor.add(v.trim(), 'keys file entry');
+  for (const f of files.values())
+    if (f.ok) for (const v of Object.values(f.map)) if (typeof v === 'string' && v.trim()) redactor.add(v.trim(), 'keys file entry');
   return out;
 }

@@ -28,13 +28,16 @@ export interface ProbePlan {
 export const CANARY_TENANT = 'revgate-isolation-canary';
 
 function fill(template: string, vars: Record<string, string>, encode: boolean): string {
-  return template.replace(/\{\{\s*(tenantId|region|cell|tier)\s*\}\}/g, (_, name: string) => (encode ? encodeURIComponent(vars[name] ?? '') : (vars[name] ?? '')));
+  return template.replace(/\{\{\s*(tenantId|region|cell|tier)\s*\}\}/g, (_, name: string) =>
+    encode ? encodeURIComponent(vars[name] ?? '') : (vars[name] ?? ''),
+  );
 }
 
 function fillDeep<T>(value: T, vars: Record<string, string>): T {
   if (typeof value === 'string') return fill(value, vars, false) as T;
   if (Array.isArray(value)) return value.map((v) => fillDeep(v, vars)) as T;
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [fill(k, vars, false), fillDeep(v, vars)])) as T;
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [fill(k, vars, false), fillDeep(v, vars)])) as T;
   return value;
 }
 
@@ -43,7 +46,10 @@ export function buildPlan(catalog: TenantCatalog, options: PlanOptions = {}): Pr
   const unknown = (options.regions ?? []).filter((r) => !catalog.regions[r]);
   const badUrls = Object.keys(options.regionUrls ?? {}).filter((r) => !catalog.regions[r]);
   if (unknown.length || badUrls.length) {
-    throw new RevgateError(ErrorCodes.Usage, `unknown region ${[...unknown, ...badUrls].map((r) => `"${r}"`).join(', ')} (the catalog declares: ${all.join(', ')})`);
+    throw new RevgateError(
+      ErrorCodes.Usage,
+      `unknown region ${[...unknown, ...badUrls].map((r) => `"${r}"`).join(', ')} (the catalog declares: ${all.join(', ')})`,
+    );
   }
   const regions = options.regions?.length ? all.filter((r) => options.regions?.includes(r)) : all;
   const isolation = (options.isolation ?? true) && catalog.isolation.enabled;
@@ -63,7 +69,10 @@ export function buildPlan(catalog: TenantCatalog, options: PlanOptions = {}): Pr
     }
     inRegion.forEach((t, index) => {
       const cell = t.cells[region] as string;
-      const gateway = (options.regionUrls?.[region] ?? options.baseUrl ?? t.gatewayUrls[region] ?? catalog.regions[region]?.gatewayUrl ?? '').replace(/\/+$/, '');
+      const gateway = (options.regionUrls?.[region] ?? options.baseUrl ?? t.gatewayUrls[region] ?? catalog.regions[region]?.gatewayUrl ?? '').replace(
+        /\/+$/,
+        '',
+      );
       const vars = { tenantId: t.id, region, cell, tier: t.tier };
       const base = { tenant: t.id, tier: t.tier, region, cell };
       for (const e of catalog.endpoints) {
@@ -77,12 +86,21 @@ export function buildPlan(catalog: TenantCatalog, options: PlanOptions = {}): Pr
       if (!isolation) return;
       // A neighbour on the same shared cell is where a leak is likeliest; a dedicated cell's tenant gets the next tenant in the region.
       const mates = byCell.get(cell) ?? [];
-      const partner = mates.length > 1 ? mates[(mates.indexOf(t) + 1) % mates.length] : inRegion.length > 1 ? inRegion[(index + 1) % inRegion.length] : undefined;
+      const partner =
+        mates.length > 1 ? mates[(mates.indexOf(t) + 1) % mates.length] : inRegion.length > 1 ? inRegion[(index + 1) % inRegion.length] : undefined;
       const first = catalog.endpoints[0];
       const path = first ? fill(first.path, vars, true) : '/tenant/health';
       const cross: ProbeRequest = { key: 'own', keyTenant: t.id, tenantHeader: partner?.id ?? CANARY_TENANT, url: `${gateway}${path}`, method: 'GET' };
       const anonymous: ProbeRequest = { key: 'none', keyTenant: t.id, tenantHeader: t.id, url: `${gateway}${path}`, method: 'GET' };
-      const probe: IsolationProbe = { kind: 'isolation', id: `${t.id}/${region}/isolation`, ...base, partner: cross.tenantHeader, cross, anonymous, refusedStatus: catalog.isolation.refusedStatus };
+      const probe: IsolationProbe = {
+        kind: 'isolation',
+        id: `${t.id}/${region}/isolation`,
+        ...base,
+        partner: cross.tenantHeader,
+        cross,
+        anonymous,
+        refusedStatus: catalog.isolation.refusedStatus,
+      };
       probes.push(probe);
       count(cross);
     });

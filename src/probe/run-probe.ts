@@ -65,12 +65,22 @@ export async function runProbe(opts: ProbeOptions, io: Io): Promise<number> {
   try {
     let catalog: TenantCatalog;
     if (opts.sandbox) {
-      sandbox = await startSandboxEstate({ tenants: opts.sandboxTenants ?? 120, ...(opts.sandboxRegions?.length ? { regions: opts.sandboxRegions } : {}), faults: opts.gatewayFaults ?? [] });
+      sandbox = await startSandboxEstate({
+        tenants: opts.sandboxTenants ?? 120,
+        ...(opts.sandboxRegions?.length ? { regions: opts.sandboxRegions } : {}),
+        faults: opts.gatewayFaults ?? [],
+      });
       catalog = parseCatalog(sandbox.catalog, { source: 'sandbox', dir: sandbox.dir, env: io.env });
       const faults = opts.gatewayFaults?.length ? ` with faults: ${opts.gatewayFaults.join(' ')}` : '';
-      io.err(`revgate: sandbox gateway, ${sandbox.estate.tenants.length} tenants on ${Object.keys(sandbox.estate.cells).length} cells in ${Object.entries(sandbox.gateway.urls).map(([r, u]) => `${r} ${u}`).join(', ')}${faults}\n`);
+      io.err(
+        `revgate: sandbox gateway, ${sandbox.estate.tenants.length} tenants on ${Object.keys(sandbox.estate.cells).length} cells in ${Object.entries(
+          sandbox.gateway.urls,
+        )
+          .map(([r, u]) => `${r} ${u}`)
+          .join(', ')}${faults}\n`,
+      );
     } else {
-      catalog = await loadCatalog(opts.tenants !== undefined ? { file: opts.tenants } : { command: opts.tenantsCmd as string }, io.env);
+      catalog = await loadCatalog(opts.tenants !== undefined ? { file: opts.tenants } : { command: opts.tenantsCmd }, io.env);
     }
     const plan = buildPlan(catalog, {
       ...(opts.regions?.length ? { regions: opts.regions } : {}),
@@ -79,15 +89,23 @@ export async function runProbe(opts: ProbeOptions, io: Io): Promise<number> {
       isolation: opts.isolation ?? true,
     });
     const budget = budgetProblems(catalog, plan);
-    if (budget.length) throw new RevgateError(ErrorCodes.ConfigInvalid, 'these probes would not stay under the tenants\' rate limits', budget.map((d) => ({ ...d, file: catalog.source })));
-    if (plan.probes.length === 0) throw new RevgateError(ErrorCodes.NoChecksSelected, `no tenant is served in the selected region(s) ${plan.regions.join(', ')}`);
+    if (budget.length)
+      throw new RevgateError(
+        ErrorCodes.ConfigInvalid,
+        "these probes would not stay under the tenants' rate limits",
+        budget.map((d) => ({ ...d, file: catalog.source })),
+      );
+    if (plan.probes.length === 0)
+      throw new RevgateError(ErrorCodes.NoChecksSelected, `no tenant is served in the selected region(s) ${plan.regions.join(', ')}`);
 
     const redactor = new Redactor();
     const vaultRefs = vaultRefsOf(catalog, new Set(plan.probes.map((p) => p.tenant)));
     let vault: Map<string, VaultSecret> | undefined;
     if (vaultRefs.length) {
       const vaults = new Set(vaultRefs.map((r) => new URL(r.vaultUrl).origin)).size;
-      io.err(`revgate: reading ${vaultRefs.length} subscription key${vaultRefs.length === 1 ? '' : 's'} from Key Vault (${vaults} vault${vaults === 1 ? '' : 's'}) with DefaultAzureCredential\n`);
+      io.err(
+        `revgate: reading ${vaultRefs.length} subscription key${vaultRefs.length === 1 ? '' : 's'} from Key Vault (${vaults} vault${vaults === 1 ? '' : 's'}) with DefaultAzureCredential\n`,
+      );
       vault = await fetchVaultSecrets(vaultRefs);
     }
     const keys = resolveKeys(catalog, io.env, redactor, vault);
@@ -144,7 +162,10 @@ export function withBlastRadius(v: Verdict, catalog: Pick<TenantCatalog, 'cells'
   const blastRadius = computeBlastRadius(v.checks, catalog.cells);
   const head = v.summary.split(':')[0] ?? v.verdict.toUpperCase();
   const seconds = `${(v.durationMs / 1000).toFixed(1)} s`;
-  const reasons = v.reasons.length > MAX_REASONS ? [...v.reasons.slice(0, MAX_REASONS), `… and ${v.reasons.length - MAX_REASONS} more (every probe is in verdict.json)`] : v.reasons;
+  const reasons =
+    v.reasons.length > MAX_REASONS
+      ? [...v.reasons.slice(0, MAX_REASONS), `… and ${v.reasons.length - MAX_REASONS} more (every probe is in verdict.json)`]
+      : v.reasons;
   return {
     ...v,
     summary: `${head}: ${blastRadius.line} - probe of ${v.target.service ?? v.target.baseUrl}, ${v.checks.length} probes in ${regions} region${regions === 1 ? '' : 's'} in ${seconds}`,

@@ -61,19 +61,32 @@ export function renderAllure(v: Verdict, uuid: () => string = randomUUID): Allur
       fullName,
       name: c.title || c.id,
       status: STATUS[c.status],
-      statusDetails: { ...(message ? { message } : {}), ...(c.reproduce ? { trace: `reproduce: ${c.reproduce}` } : {}), ...(c.status === 'flaky' ? { flaky: true } : {}), ...(c.status === 'degraded' ? { known: true } : {}) },
+      statusDetails: {
+        ...(message ? { message } : {}),
+        ...(c.reproduce ? { trace: `reproduce: ${c.reproduce}` } : {}),
+        ...(c.status === 'flaky' ? { flaky: true } : {}),
+        ...(c.status === 'degraded' ? { known: true } : {}),
+      },
       stage: 'finished',
       start,
       stop: start + Math.round(c.durationMs),
       labels,
       parameters: [{ name: 'attempts', value: String(c.attempts) }],
-      steps: (c.steps ?? []).map((s) => ({ name: s.name, status: STATUS[s.status], stage: 'finished' as const, start, stop: start + Math.round(s.durationMs), ...(s.message ? { statusDetails: { message: s.message } } : {}) })),
+      steps: (c.steps ?? []).map((s) => ({
+        name: s.name,
+        status: STATUS[s.status],
+        stage: 'finished' as const,
+        start,
+        stop: start + Math.round(s.durationMs),
+        ...(s.message ? { statusDetails: { message: s.message } } : {}),
+      })),
       attachments: [],
     };
   };
   const gateResult = (g: GateResult): AllureResult => {
     const fullName = `${v.kind}:${v.target.service ?? ''}:gate:${g.id}`;
-    const status: AllureResult['status'] = g.status === 'passed' ? 'passed' : g.status === 'failed' ? (g.blocking ? 'failed' : 'passed') : g.status === 'error' ? 'broken' : 'skipped';
+    const status: AllureResult['status'] =
+      g.status === 'passed' ? 'passed' : g.status === 'failed' ? (g.blocking ? 'failed' : 'passed') : g.status === 'error' ? 'broken' : 'skipped';
     return {
       uuid: uuid(),
       historyId: md5(fullName),
@@ -108,10 +121,12 @@ export function renderAllureEnvironment(v: Verdict): string {
     revision: v.target.revision,
     'revgate.version': v.tool.version,
   };
-  return Object.entries(props)
-    .filter(([, val]) => val !== undefined)
-    .map(([k, val]) => `${k}=${String(val).replace(/\\/g, '\\\\').replace(/\n/g, ' ')}`)
-    .join('\n') + '\n';
+  return (
+    Object.entries(props)
+      .filter(([, val]) => val !== undefined)
+      .map(([k, val]) => `${k}=${String(val).replace(/\\/g, '\\\\').replace(/\n/g, ' ')}`)
+      .join('\n') + '\n'
+  );
 }
 
 /** Writes allure-results/ under `out`, every file passed through `mask`. */

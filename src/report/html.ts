@@ -25,9 +25,16 @@ const ms = (n: number): string => (n < 1000 ? `${Math.round(n)} ms` : `${(n / 10
 const badge = (status: string): string => `<span class="badge" style="background:${STATUS_COLOR[status as CheckStatus] ?? '#6e7781'}">${esc(status)}</span>`;
 
 function checkRow(c: CheckResult): string {
-  const labels = Object.entries(c.labels ?? {}).map(([k, v]) => `<span class="label">${esc(k)}: ${esc(v)}</span>`).join(' ');
-  const problems = (c.assertions ?? []).filter((a) => a.phase !== 'passed').map((a) => `<li><code>${esc(a.name)}</code> ${esc(a.message)}</li>`).join('');
-  const steps = (c.steps ?? []).map((s) => `<li>${badge(s.status)} ${esc(s.name)} <span class="muted">${ms(s.durationMs)}</span>${s.message ? ` - ${esc(s.message)}` : ''}</li>`).join('');
+  const labels = Object.entries(c.labels ?? {})
+    .map(([k, v]) => `<span class="label">${esc(k)}: ${esc(v)}</span>`)
+    .join(' ');
+  const problems = (c.assertions ?? [])
+    .filter((a) => a.phase !== 'passed')
+    .map((a) => `<li><code>${esc(a.name)}</code> ${esc(a.message)}</li>`)
+    .join('');
+  const steps = (c.steps ?? [])
+    .map((s) => `<li>${badge(s.status)} ${esc(s.name)} <span class="muted">${ms(s.durationMs)}</span>${s.message ? ` - ${esc(s.message)}` : ''}</li>`)
+    .join('');
   const details = [
     c.error?.message ? `<p>${esc(c.error.message)}</p>` : '',
     problems ? `<ul>${problems}</ul>` : '',
@@ -64,12 +71,23 @@ th{background:#f6f8fa} .badge{color:#fff;border-radius:3px;padding:0 .4rem;font-
 <table><tr><th>Target</th><th>Environment</th><th>Service</th><th>Revision</th><th>Started</th><th>Duration</th></tr>
 <tr><td>${esc(v.target.baseUrl)}</td><td>${esc(v.target.environment ?? '-')}</td><td>${esc(v.target.service ?? '-')}</td><td>${esc(v.target.revision ?? '-')}</td><td>${esc(v.startedAt)}</td><td>${ms(v.durationMs)}</td></tr></table>
 ${v.partial ? '<p><strong>The run was interrupted: these results are partial.</strong></p>' : ''}
-${v.reasons.length ? `<h2>Why</h2><ul>${v.reasons.slice(0, 50).map((r) => `<li>${esc(r)}</li>`).join('')}</ul>` : ''}
+${
+  v.reasons.length
+    ? `<h2>Why</h2><ul>${v.reasons
+        .slice(0, 50)
+        .map((r) => `<li>${esc(r)}</li>`)
+        .join('')}</ul>`
+    : ''
+}
 ${v.gates.length ? `<h2>Gates</h2><table><tr><th></th><th>Gate</th><th>Expression</th><th>Observed</th><th>Interval</th><th>Samples</th><th>Reason</th></tr>${v.gates.map(gateRow).join('')}</table>` : ''}
-${v.checks.length ? `<h2>Checks</h2><p class="counts"><span>${c.passed} passed</span><span>${c.failed} failed</span><span>${c.degraded} degraded</span><span>${c.flaky} flaky</span><span>${c.skipped} skipped</span><span>${c.error} error</span></p>
+${
+  v.checks.length
+    ? `<h2>Checks</h2><p class="counts"><span>${c.passed} passed</span><span>${c.failed} failed</span><span>${c.degraded} degraded</span><span>${c.flaky} flaky</span><span>${c.skipped} skipped</span><span>${c.error} error</span></p>
 <p><input id="filter" placeholder="filter by id, status or label" aria-label="filter checks"></p>
 <table id="checks"><tr><th></th><th>Check</th><th>Time</th><th>Attempts</th></tr>${checks.map(checkRow).join('\n')}</table>
-<script>document.getElementById('filter').addEventListener('input',function(e){var q=e.target.value.toLowerCase();document.querySelectorAll('#checks tr[data-text]').forEach(function(r){r.style.display=r.getAttribute('data-text').indexOf(q)>=0?'':'none'})})</script>` : ''}
+<script>document.getElementById('filter').addEventListener('input',function(e){var q=e.target.value.toLowerCase();document.querySelectorAll('#checks tr[data-text]').forEach(function(r){r.style.display=r.getAttribute('data-text').indexOf(q)>=0?'':'none'})})</script>`
+    : ''
+}
 <p class="muted">revgate ${esc(v.tool.version)} - verdict.json is the machine-readable form of this page.</p>
 </body></html>
 `;

@@ -20,7 +20,11 @@ function checkCase(v: Verdict, c: CheckResult): string {
     ...Object.entries(c.labels ?? {}).map(([k, val]): [string, string] => [k, val]),
   ]);
   const message = c.error?.message ?? '';
-  const detail = [message, c.reproduce ? `reproduce: ${c.reproduce}` : '', ...(c.assertions ?? []).filter((a) => a.phase !== 'passed').map((a) => `${a.name}: ${a.message}`)]
+  const detail = [
+    message,
+    c.reproduce ? `reproduce: ${c.reproduce}` : '',
+    ...(c.assertions ?? []).filter((a) => a.phase !== 'passed').map((a) => `${a.name}: ${a.message}`),
+  ]
     .filter(Boolean)
     .join('\n');
   let body = '';
@@ -65,7 +69,8 @@ function gateCase(v: Verdict, g: GateResult): string {
 }
 
 export function renderJunit(v: Verdict): string {
-  const blockingFailures = v.checks.filter((c) => c.status === 'failed' && c.blocking).length + v.gates.filter((g) => g.status === 'failed' && g.blocking).length;
+  const blockingFailures =
+    v.checks.filter((c) => c.status === 'failed' && c.blocking).length + v.gates.filter((g) => g.status === 'failed' && g.blocking).length;
   const errors = v.checks.filter((c) => c.status === 'error').length + v.gates.filter((g) => g.status === 'error').length;
   const skipped = v.checks.filter((c) => c.status === 'skipped').length;
   const tests = v.checks.length + v.gates.length;

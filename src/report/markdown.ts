@@ -36,7 +36,10 @@ export function renderMarkdown(v: Verdict): string {
   lines.push(`## revgate ${v.kind}: ${HEADLINE[v.verdict]}`, '');
   lines.push(`**${cell(v.summary, 1000)}**`, '');
   lines.push('| Target | Environment | Service | Verdict | Decision | Exit | Duration |', '|---|---|---|---|---|---|---|');
-  lines.push(`| ${cell(v.target.baseUrl)} | ${cell(v.target.environment) || '-'} | ${cell(v.target.service) || '-'} | ${v.verdict} | ${v.decision} | ${v.exitCode} | ${ms(v.durationMs)} |`, '');
+  lines.push(
+    `| ${cell(v.target.baseUrl)} | ${cell(v.target.environment) || '-'} | ${cell(v.target.service) || '-'} | ${v.verdict} | ${v.decision} | ${v.exitCode} | ${ms(v.durationMs)} |`,
+    '',
+  );
   if (v.partial) lines.push('> ⚠️ The run was interrupted: these results are partial.', '');
 
   if (v.reasons.length) {
@@ -50,7 +53,9 @@ export function renderMarkdown(v: Verdict): string {
     lines.push('### Gates', '', '| | Gate | Expression | Observed | Interval | Samples | Status | Reason |', '|---|---|---|---|---|---|---|---|');
     for (const g of v.gates) {
       const interval = g.interval ? `[${g.interval[0]}, ${g.interval[1]}]` : '';
-      lines.push(`| ${GATE_ICON[g.status]} | ${cell(g.id)}${g.blocking ? '' : ' (advisory)'} | \`${cell(g.expression)}\` | ${g.observed ?? ''} | ${interval} | ${g.samples ?? ''} | ${g.status} | ${cell(g.reason)} |`);
+      lines.push(
+        `| ${GATE_ICON[g.status]} | ${cell(g.id)}${g.blocking ? '' : ' (advisory)'} | \`${cell(g.expression)}\` | ${g.observed ?? ''} | ${interval} | ${g.samples ?? ''} | ${g.status} | ${cell(g.reason)} |`,
+      );
     }
     lines.push('');
   }
@@ -69,9 +74,12 @@ export function renderMarkdown(v: Verdict): string {
     if (capped) sorted = sorted.slice(0, 200);
     for (const check of sorted) {
       const blocking = check.blocking ? '' : ' _(non-blocking)_';
-      lines.push(`| ${ICON[check.status]} | \`${cell(check.id)}\` ${cell(check.title)}${blocking} | ${check.status} | ${ms(check.durationMs)} | ${cell(detail(check))} |`);
+      lines.push(
+        `| ${ICON[check.status]} | \`${cell(check.id)}\` ${cell(check.title)}${blocking} | ${check.status} | ${ms(check.durationMs)} | ${cell(detail(check))} |`,
+      );
     }
-    if (capped || hidden) lines.push('', `${capped ? `… ${capped} more that did not pass, and ` : ''}${hidden} passed (not listed; verdict.json has every check).`);
+    if (capped || hidden)
+      lines.push('', `${capped ? `… ${capped} more that did not pass, and ` : ''}${hidden} passed (not listed; verdict.json has every check).`);
     lines.push('');
   }
 
@@ -82,7 +90,12 @@ export function renderMarkdown(v: Verdict): string {
     lines.push('```', '', '</details>', '');
   }
   if (v.artifacts && Object.keys(v.artifacts).length) {
-    lines.push(`Reports: ${Object.entries(v.artifacts).map(([k, p]) => `${k} \`${p}\``).join(', ')}`, '');
+    lines.push(
+      `Reports: ${Object.entries(v.artifacts)
+        .map(([k, p]) => `${k} \`${p}\``)
+        .join(', ')}`,
+      '',
+    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -12,7 +12,10 @@ export function prepareOutputDir(dir: string): void {
   if (existsSync(dir)) {
     const entries = readdirSync(dir);
     if (entries.length > 0 && !entries.includes(MARKER)) {
-      throw new RevgateError(ErrorCodes.Usage, `refusing to use ${dir} as the output folder: it is not empty and was not written by revgate (choose another --out)`);
+      throw new RevgateError(
+        ErrorCodes.Usage,
+        `refusing to use ${dir} as the output folder: it is not empty and was not written by revgate (choose another --out)`,
+      );
     }
     rmSync(dir, { recursive: true, force: true });
   }

@@ -18,7 +18,12 @@ export function renderProbeMatrix(v: Verdict): string[] {
   for (const r of b.byRegion) lines.push(`| ${cell(r.region)} | ${r.tenants} | ${r.failing} | ${r.error} |`);
   lines.push('');
   if (b.byCell.length) {
-    lines.push(`Affected cells (${b.cells.affected} failing of ${b.cells.total}):`, '', '| Cell | Type | Region | Tenants | Failing | Could not probe |', '|---|---|---|---|---|---|');
+    lines.push(
+      `Affected cells (${b.cells.affected} failing of ${b.cells.total}):`,
+      '',
+      '| Cell | Type | Region | Tenants | Failing | Could not probe |',
+      '|---|---|---|---|---|---|',
+    );
     for (const c of b.byCell.slice(0, 50)) lines.push(`| ${cell(c.cell)} | ${c.type ?? ''} | ${c.region ?? ''} | ${c.tenants} | ${c.failing} | ${c.error} |`);
     if (b.byCell.length > 50) lines.push(`| … ${b.byCell.length - 50} more | | | | | |`);
     lines.push('');

@@ -28,7 +28,6 @@ export interface PublishOptions {
   verbose?: boolean;
 }
 
-
 /**
  * The end of every command: write the reports, scrub every file under OUT, verify with an
  * independent scan (a surviving secret deletes the file and turns the verdict into an error: fail

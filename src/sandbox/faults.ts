@@ -144,7 +144,9 @@ function checkField(type: FieldType, value: unknown): string | undefined {
     case 'days':
       return isNum && value >= -3650 && value <= 3650 ? undefined : 'must be days between -3650 and 3650';
     case 'tenant':
-      return typeof value === 'string' && /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(value) ? undefined : 'must be a tenant id (letters, digits, ".", "_", "-"), as sent in X-Tenant-ID';
+      return typeof value === 'string' && /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(value)
+        ? undefined
+        : 'must be a tenant id (letters, digits, ".", "_", "-"), as sent in X-Tenant-ID';
     case 'path':
       if (typeof value !== 'string' || !value.startsWith('/')) return 'must be a path glob starting with "/" (e.g. /api/*)';
       if (value.startsWith(CONTROL_PREFIX)) return `must not target the control API (${CONTROL_PREFIX}*), which is never faulted`;
@@ -307,7 +309,8 @@ export function normalizeFaults(input: ReadonlyArray<string | FaultSpec | unknow
   const slowCount = faults.filter((f) => f.kind === 'slow-start').length;
   if (slowCount > 1) problems.push({ path: '$.faults', message: 'at most one slow-start fault' });
   if (problems.length > 0) {
-    const message = problems.length === 1 ? problems[0]!.message : `${problems.length} invalid faults:\n${problems.map((p) => `  - ${p.path}: ${p.message}`).join('\n')}`;
+    const message =
+      problems.length === 1 ? problems[0]!.message : `${problems.length} invalid faults:\n${problems.map((p) => `  - ${p.path}: ${p.message}`).join('\n')}`;
     throw new RevgateError(ErrorCodes.Usage, message, problems);
   }
   return faults;

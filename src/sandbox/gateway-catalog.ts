@@ -50,9 +50,10 @@ export function generateEstate(options: { tenants: number; regions?: string[] })
     const nth = seen[tier]++;
     const tenantCells: Record<string, string> = {};
     for (const region of regions) {
-      const cell = tier === 'enterprise'
-        ? `dedicated-${id}-${region}`
-        : `shared-${tier === 'basic' ? 'smb' : 'premium'}-${region}-${pad(Math.floor(nth / SHARED_CELL_SIZE) + 1, 2)}`;
+      const cell =
+        tier === 'enterprise'
+          ? `dedicated-${id}-${region}`
+          : `shared-${tier === 'basic' ? 'smb' : 'premium'}-${region}-${pad(Math.floor(nth / SHARED_CELL_SIZE) + 1, 2)}`;
       cells[cell] ??= { type: tier === 'enterprise' ? 'dedicated' : 'shared', region };
       tenantCells[region] = cell;
     }

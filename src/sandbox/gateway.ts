@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { applyFaults } from './fault-pipeline.js';
 import type { FaultSpec } from './faults.js';
 import { isGatewayKind, parseGatewayFaults, scopeMatches, type GatewayFault, type RequestScope } from './gateway-faults.js';
-import type { GatewayCell, GatewayTenant, GatewayTier, StampsEstate } from './gateway-catalog.js';
+import type { GatewayTenant, GatewayTier, StampsEstate } from './gateway-catalog.js';
 import { handleGatewayControl } from './gateway-control.js';
 import { sendJson } from './http-util.js';
 import { assertLoopback, listen, type Listener } from './listener.js';
@@ -79,8 +79,18 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const cellTenants = new Map<string, string[]>();
   for (const t of estate.tenants) for (const c of Object.values(t.cells)) cellTenants.set(c, [...(cellTenants.get(c) ?? []), t.id]);
   const apps = new Map<string, RevisionApp>();
-  for (const [name] of Object.entries(estate.cells) as Array<[string, GatewayCell]>) {
-    apps.set(name, createRevisionApp({ revision: `${name}--rev1`, version: '1.0.0', token: randomBytes(16).toString('base64url'), random, ...(options.log ? { log: options.log } : {}), now }));
+  for (const name of Object.keys(estate.cells)) {
+    apps.set(
+      name,
+      createRevisionApp({
+        revision: `${name}--rev1`,
+        version: '1.0.0',
+        token: randomBytes(16).toString('base64url'),
+        random,
+        ...(options.log ? { log: options.log } : {}),
+        now,
+      }),
+    );
   }
 
   let active: GatewayFault[] = [];
@@ -100,9 +110,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const lifetime = new AbortController();
   const faultEnv = { random, signal: lifetime.signal, installedAt: now(), now };
-  const revisionFaults = (pred: (f: GatewayFault) => boolean): FaultSpec[] => active.filter((f) => !isGatewayKind(f.fault) && pred(f)).map((f) => f.fault as FaultSpec);
+  const revisionFaults = (pred: (f: GatewayFault) => boolean): FaultSpec[] =>
+    active.filter((f) => !isGatewayKind(f.fault) && pred(f)).map((f) => f.fault as FaultSpec);
   const gatewayFault = <K extends 'isolation-leak' | 'rate-limited'>(kind: K, at: RequestScope) =>
-    active.find((f) => f.fault.kind === kind && scopeMatches(f.scope, at)) as (GatewayFault & { fault: Extract<GatewayFault['fault'], { kind: K }> }) | undefined;
+    active.find((f) => f.fault.kind === kind && scopeMatches(f.scope, at)) as
+      (GatewayFault & { fault: Extract<GatewayFault['fault'], { kind: K }> }) | undefined;
 
   const handle = async (region: string, req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(`http://gateway.invalid${(req.url ?? '/').startsWith('/') ? req.url : '/'}`);
@@ -121,7 +133,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
     let subscriber: GatewayTenant | undefined;
     if (!key) {
-      if (!askedTenant || gatewayFault('isolation-leak', scopeOf(askedTenant))?.fault.mode !== 'anonymous') return sendJson(res, 401, { statusCode: 401, message: MISSING_KEY });
+      if (!askedTenant || gatewayFault('isolation-leak', scopeOf(askedTenant))?.fault.mode !== 'anonymous')
+        return sendJson(res, 401, { statusCode: 401, message: MISSING_KEY });
       subscriber = askedTenant;
     } else {
       subscriber = bySubscription.get(digest(key));
@@ -130,7 +143,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     let tenant = subscriber;
     if (asked && asked !== subscriber.id) {
       const leak = gatewayFault('isolation-leak', scopeOf(subscriber));
-      if (!(askedTenant && leak?.fault.mode === 'cross')) return sendJson(res, 403, { statusCode: 403, message: 'The subscription is not allowed to access the requested tenant.' });
+      if (!(askedTenant && leak?.fault.mode === 'cross'))
+        return sendJson(res, 403, { statusCode: 403, message: 'The subscription is not allowed to access the requested tenant.' });
       tenant = askedTenant;
     }
     const cell = tenant.cells[region];
@@ -175,7 +189,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     tenants: estate.tenants.length,
     cells: apps.size,
     faults: active.map((f) => f.text),
-    requests: { total: counts.total, rateLimited: counts.rateLimited, byStatus: Object.fromEntries(counts.byStatus), byRegion: Object.fromEntries(counts.byRegion) },
+    requests: {
+      total: counts.total,
+      rateLimited: counts.rateLimited,
+      byStatus: Object.fromEntries(counts.byStatus),
+      byRegion: Object.fromEntries(counts.byRegion),
+    },
   });
 
   const urls: Record<string, string> = {};

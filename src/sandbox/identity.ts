@@ -53,8 +53,17 @@ export function handleIdentity(req: IncomingMessage, res: ServerResponse, id: Id
   }
   const resource = (url.searchParams.get('resource') ?? '').replace(/\/\.default$/, '').replace(/\/$/, '');
   if (resource !== id.audience) {
-    sendJson(res, 400, { error: 'invalid_resource', error_description: `AADSTS500011: the resource principal named ${resource || '(none)'} was not found; the sandbox issues tokens for ${id.audience}` });
+    sendJson(res, 400, {
+      error: 'invalid_resource',
+      error_description: `AADSTS500011: the resource principal named ${resource || '(none)'} was not found; the sandbox issues tokens for ${id.audience}`,
+    });
     return;
   }
-  sendJson(res, 200, { access_token: id.token, expires_on: String(Math.floor(Date.now() / 1000) + TOKEN_LIFETIME_S), resource: id.audience, token_type: 'Bearer', client_id: '00000000-0000-0000-0000-00000000a11e' });
+  sendJson(res, 200, {
+    access_token: id.token,
+    expires_on: String(Math.floor(Date.now() / 1000) + TOKEN_LIFETIME_S),
+    resource: id.audience,
+    token_type: 'Bearer',
+    client_id: '00000000-0000-0000-0000-00000000a11e',
+  });
 }

@@ -47,7 +47,12 @@ export async function startKeyVault(options: { secrets: Record<string, string>; 
       const auth = req.headers.authorization;
       if (!auth) {
         requests.challenged++;
-        return sendJson(res, 401, { error: { code: 'Unauthorized', message: 'AKV10000: Request is missing a Bearer or PoP token.' } }, { 'www-authenticate': `Bearer authorization="https://login.microsoftonline.com/${TENANT}", resource="${identity?.audience}"` });
+        return sendJson(
+          res,
+          401,
+          { error: { code: 'Unauthorized', message: 'AKV10000: Request is missing a Bearer or PoP token.' } },
+          { 'www-authenticate': `Bearer authorization="https://login.microsoftonline.com/${TENANT}", resource="${identity?.audience}"` },
+        );
       }
       if (auth !== `Bearer ${identity?.token}`) {
         requests.refused++;
@@ -61,7 +66,11 @@ export async function startKeyVault(options: { secrets: Record<string, string>; 
       }
       requests.served++;
       const now = Math.floor(Date.now() / 1000);
-      return sendJson(res, 200, { value, id: `${base}/secrets/${name}/${'0'.repeat(32)}`, attributes: { enabled: true, created: now, updated: now, recoveryLevel: 'Recoverable+Purgeable' } });
+      return sendJson(res, 200, {
+        value,
+        id: `${base}/secrets/${name}/${'0'.repeat(32)}`,
+        attributes: { enabled: true, created: now, updated: now, recoveryLevel: 'Recoverable+Purgeable' },
+      });
     },
     { host: options.host ?? '127.0.0.1', port: 0, tls: { certPem: certs.certPem, keyPem: certs.keyPem } },
   );

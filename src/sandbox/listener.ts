@@ -45,9 +45,7 @@ export async function listen(handler: RequestHandler, options: ListenerOptions):
   const bare = options.host.replace(/^\[|\]$/g, '');
   // "localhost" may resolve to ::1 or 127.0.0.1 depending on the resolver; bind one, explicitly.
   const bindHost = bare === 'localhost' ? '127.0.0.1' : bare;
-  const server = options.tls
-    ? https.createServer({ cert: options.tls.certPem, key: options.tls.keyPem }, handler)
-    : http.createServer(handler);
+  const server = options.tls ? https.createServer({ cert: options.tls.certPem, key: options.tls.keyPem }, handler) : http.createServer(handler);
   const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);

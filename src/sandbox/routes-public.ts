@@ -55,7 +55,8 @@ export function validatePrediction(body: unknown): { features: number[] } | { er
   for (const name of WINE_FEATURES) {
     const value = record[name];
     if (value === undefined || value === null) errors.push({ loc: ['body', name], msg: 'Field required', type: 'missing' });
-    else if (typeof value !== 'number' || !Number.isFinite(value)) errors.push({ loc: ['body', name], msg: 'Input should be a valid number', type: 'float_type' });
+    else if (typeof value !== 'number' || !Number.isFinite(value))
+      errors.push({ loc: ['body', name], msg: 'Input should be a valid number', type: 'float_type' });
     else if (value < 0) errors.push({ loc: ['body', name], msg: 'Input should be greater than or equal to 0', type: 'greater_than_equal' });
     else features.push(value);
   }

@@ -48,9 +48,14 @@ function checkString(body: Record<string, unknown>, field: string, max: number, 
 function checkNumber(body: Record<string, unknown>, field: string, positive: boolean, errors: ValidationItem[]): void {
   const value = body[field];
   if (value === undefined || value === null) errors.push({ loc: ['body', field], msg: 'Field required', type: 'missing' });
-  else if (typeof value !== 'number' || !Number.isFinite(value)) errors.push({ loc: ['body', field], msg: 'Input should be a valid number', type: 'float_type' });
+  else if (typeof value !== 'number' || !Number.isFinite(value))
+    errors.push({ loc: ['body', field], msg: 'Input should be a valid number', type: 'float_type' });
   else if (positive ? value <= 0 : value < 0) {
-    errors.push({ loc: ['body', field], msg: `Input should be greater than ${positive ? '' : 'or equal to '}0`, type: positive ? 'greater_than' : 'greater_than_equal' });
+    errors.push({
+      loc: ['body', field],
+      msg: `Input should be greater than ${positive ? '' : 'or equal to '}0`,
+      type: positive ? 'greater_than' : 'greater_than_equal',
+    });
   }
 }
 

@@ -53,7 +53,10 @@ export function variantsOf(secret: string): Variant[] {
   add('raw', secret);
   const url = tryEncode(encodeURIComponent, secret);
   add('url', url);
-  add('url-lower', url?.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()));
+  add(
+    'url-lower',
+    url?.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()),
+  );
   add('uri', tryEncode(encodeURI, secret));
   // application/x-www-form-urlencoded: spaces as '+', and a few more characters escaped than encodeURIComponent.
   add('form', new URLSearchParams([['k', secret]]).toString().slice(2));
@@ -95,7 +98,9 @@ export function byteVariantsOf(secret: string): ByteVariant[] {
 function alignedBase64(bytes: Buffer): string[] {
   const out: string[] = [];
   for (const k of [0, 1, 2]) {
-    const encoded = Buffer.concat([Buffer.alloc(k), bytes]).toString('base64').replace(/=+$/, '');
+    const encoded = Buffer.concat([Buffer.alloc(k), bytes])
+      .toString('base64')
+      .replace(/=+$/, '');
     const start = Math.ceil((8 * k) / 6);
     const end = Math.floor((8 * (k + bytes.length)) / 6);
     const stable = encoded.slice(start, end);

@@ -87,7 +87,7 @@ export function findDataUris(text: string): DataUri[] {
   for (const match of text.matchAll(DATA_URI)) {
     const payload = match[3]!;
     if (payload.length < MIN_DATA_URI_PAYLOAD) continue;
-    const start = match.index! + match[0].length - payload.length;
+    const start = match.index + match[0].length - payload.length;
     out.push({ mime: match[1] ?? '', start, end: start + payload.length, bytes: Buffer.from(payload, 'base64') });
   }
   return out;

@@ -68,9 +68,7 @@ export class Redactor {
 
   /** Every encoded form of every registered secret (raw, URL, base64/base64url, JSON-escaped, ...), longest first. */
   variants(): string[] {
-    this.#needles ??= [...new Set(this.#secrets.flatMap((s) => variantsOf(s.value).map((v) => v.text)))].sort(
-      (a, b) => b.length - a.length,
-    );
+    this.#needles ??= [...new Set(this.#secrets.flatMap((s) => variantsOf(s.value).map((v) => v.text)))].sort((a, b) => b.length - a.length);
     return [...this.#needles];
   }
 
@@ -168,13 +166,29 @@ export class Redactor {
 }
 
 /** Registered HTTP authentication schemes (IANA) and common vendor ones: safe to show in front of `***`. */
-const AUTH_SCHEMES = new Set(
-  [
-    'basic', 'bearer', 'concealed', 'digest', 'dpop', 'gnap', 'hoba', 'mutual', 'negotiate', 'ntlm', 'oauth',
-    'privatetoken', 'scram-sha-1', 'scram-sha-256', 'vapid', 'sharedkey', 'sharedkeylite', 'sharedaccesssignature',
-    'token', 'apikey', 'aws4-hmac-sha256',
-  ],
-);
+const AUTH_SCHEMES = new Set([
+  'basic',
+  'bearer',
+  'concealed',
+  'digest',
+  'dpop',
+  'gnap',
+  'hoba',
+  'mutual',
+  'negotiate',
+  'ntlm',
+  'oauth',
+  'privatetoken',
+  'scram-sha-1',
+  'scram-sha-256',
+  'vapid',
+  'sharedkey',
+  'sharedkeylite',
+  'sharedaccesssignature',
+  'token',
+  'apikey',
+  'aws4-hmac-sha256',
+]);
 
 /** `Bearer abc` -> `Bearer`; undefined when the value does not start with a known scheme. */
 export function authScheme(value: string): string | undefined {

@@ -75,9 +75,7 @@ export async function scanForLeaks(dir: string, secrets: string[]): Promise<Leak
     }
     if (entry.type !== 'file') continue;
     // Read synchronously: see walk() in files.ts.
-    await scanBytes(readFileSync(entry.abs), [], 0, needles, (where, variant, secretIndex) =>
-      record({ file: entry.rel, where, variant, secretIndex }),
-    );
+    await scanBytes(readFileSync(entry.abs), [], 0, needles, (where, variant, secretIndex) => record({ file: entry.rel, where, variant, secretIndex }));
   }
   return [...findings.values()];
 }
@@ -142,5 +140,7 @@ const latin1Lists = new WeakMap<Needle[], string[]>();
 function found(needles: Needle[], bytes: Buffer): Needle[] {
   let texts = latin1Lists.get(needles);
   if (!texts) latin1Lists.set(needles, (texts = needles.map((n) => n.latin1)));
-  return needleIndex(texts).matches(bytes.toString('latin1')).map((i) => needles[i] as Needle);
+  return needleIndex(texts)
+    .matches(bytes.toString('latin1'))
+    .map((i) => needles[i] as Needle);
 }

@@ -47,8 +47,7 @@ export async function scrubDirectory(dir: string, redactor: Redactor): Promise<S
     return report;
   }
   const variants = redactor.variants();
-  const maskName = (rel: string): string =>
-    path.join(dir, ...rel.split('/').map((part) => replaceSpans(part, variants, NAME_MASK).text));
+  const maskName = (rel: string): string => path.join(dir, ...rel.split('/').map((part) => replaceSpans(part, variants, NAME_MASK).text));
   const toRename: string[] = [];
   const latin1Needles = variants.map((v) => Buffer.from(v, 'utf8').toString('latin1'));
 

@@ -20,7 +20,9 @@ export default class RevgateReporter implements Reporter {
     this.suite = suite;
     this.rootDir = config.rootDir;
     this.total = suite.allTests().length;
-    process.stdout.write(`revgate: running ${this.total} check${this.total === 1 ? '' : 's'} with ${config.workers} worker${config.workers === 1 ? '' : 's'}\n`);
+    process.stdout.write(
+      `revgate: running ${this.total} check${this.total === 1 ? '' : 's'} with ${config.workers} worker${config.workers === 1 ? '' : 's'}\n`,
+    );
   }
 
   onTestEnd(test: TestCase, result: TestResult): void {
@@ -61,7 +63,10 @@ export default class RevgateReporter implements Reporter {
 
   private toRaw(test: TestCase): RawTest {
     const last = test.results[test.results.length - 1];
-    const annotations = [...test.annotations, ...(last?.annotations ?? [])].map((a) => ({ type: a.type, ...(a.description !== undefined ? { description: a.description } : {}) }));
+    const annotations = [...test.annotations, ...(last?.annotations ?? [])].map((a) => ({
+      type: a.type,
+      ...(a.description !== undefined ? { description: a.description } : {}),
+    }));
     const outcomeAttachment = last ? readJsonAttachment(last, Attachment.outcome) : undefined;
     const cleanupAttachment = last ? readJsonAttachment(last, Attachment.cleanup) : undefined;
     return {

@@ -28,7 +28,8 @@ function toCheckResult(t: RawTest): CheckResult {
   const severity = ann(Annotation.severity) as Severity | undefined;
 
   const labels: Record<string, string> = {};
-  for (const a of t.annotations) if (a.type.startsWith(Annotation.labelPrefix) && a.description) labels[a.type.slice(Annotation.labelPrefix.length)] = a.description;
+  for (const a of t.annotations)
+    if (a.type.startsWith(Annotation.labelPrefix) && a.description) labels[a.type.slice(Annotation.labelPrefix.length)] = a.description;
   if (!declaredId) labels.spec = t.file;
   if (t.tags.length) labels.tags = t.tags.join(' ');
 
@@ -55,7 +56,10 @@ function toCheckResult(t: RawTest): CheckResult {
   else if (status === 'degraded') message = ann(Annotation.degraded);
   else if (status === 'flaky') message = `passed on attempt ${t.attempts} after failing: ${firstLine(declared?.message ?? errorMessage ?? 'failed')}`;
   else if (status === 'failed' || status === 'error') {
-    message = t.lastStatus === 'timedOut' ? `timed out after ${Math.round(t.durationMs / t.attempts)} ms${errorMessage ? `: ${firstLine(errorMessage)}` : ''}` : firstLine(declared?.message ?? errorMessage?.replace(/^Error:\s*/, '') ?? status);
+    message =
+      t.lastStatus === 'timedOut'
+        ? `timed out after ${Math.round(t.durationMs / t.attempts)} ms${errorMessage ? `: ${firstLine(errorMessage)}` : ''}`
+        : firstLine(declared?.message ?? errorMessage?.replace(/^Error:\s*/, '') ?? status);
   }
 
   const result: CheckResult = {
@@ -83,10 +87,19 @@ function toCheckResult(t: RawTest): CheckResult {
 /** Stable id for a hand-written test: `<spec name>/<title slug>`. */
 export function specCheckId(file: string, title: string): string {
   const base = path.basename(file).replace(/\.(browser\.)?spec\.[cm]?[jt]s$/, '');
-  const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+  const slug = title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 60);
   return `${base}/${slug || 'test'}`;
 }
 
 function firstLine(s: string): string {
-  return s.split('\n').find((l) => l.trim())?.trim() ?? s;
+  return (
+    s
+      .split('\n')
+      .find((l) => l.trim())
+      ?.trim() ?? s
+  );
 }

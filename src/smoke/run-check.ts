@@ -63,7 +63,7 @@ function reproduce(req: PreparedRequest, ctx: RunContext): string {
   const multipart = req.multipart
     ? Object.fromEntries(Object.entries(req.multipart).map(([k, v]) => [k, typeof v === 'string' ? v : { file: v.file, contentType: v.mimeType }]))
     : undefined;
-  const body = req.json !== undefined ? JSON.stringify(req.json) : req.body ?? (req.form ? new URLSearchParams(req.form).toString() : undefined);
+  const body = req.json !== undefined ? JSON.stringify(req.json) : (req.body ?? (req.form ? new URLSearchParams(req.form).toString() : undefined));
   return toCurl(
     { method: req.method, url: req.url, headers: req.headers, ...(body !== undefined ? { body } : {}), ...(multipart ? { multipart } : {}) },
     { secretEnvRefs: ctx.secretEnvRefs, redactor: ctx.redactor },
@@ -71,7 +71,8 @@ function reproduce(req: PreparedRequest, ctx: RunContext): string {
 }
 
 function firstProblem(assertions: AssertionResult[]): string | undefined {
-  return (assertions.find((a) => a.phase === 'failed') ?? assertions.find((a) => a.phase === 'error') ?? assertions.find((a) => a.phase === 'degraded'))?.message;
+  return (assertions.find((a) => a.phase === 'failed') ?? assertions.find((a) => a.phase === 'error') ?? assertions.find((a) => a.phase === 'degraded'))
+    ?.message;
 }
 
 async function runRequestCheck(spec: RequestSpec, expect: HttpExpectations, deps: CheckDeps, vars: Vars = builtinVars(deps.ctx.runId)): Promise<CheckOutcome> {
@@ -93,7 +94,12 @@ async function runTlsCheck(check: CheckConfig, deps: CheckDeps): Promise<CheckOu
   const phase = foldPhases(assertions);
   const message = firstProblem(assertions);
   const host = new URL(deps.ctx.baseUrl).host;
-  return { phase, assertions, reproduce: `openssl s_client -connect ${host} -servername ${host.split(':')[0]} </dev/null 2>/dev/null | openssl x509 -noout -enddate`, ...(message ? { message } : {}) };
+  return {
+    phase,
+    assertions,
+    reproduce: `openssl s_client -connect ${host} -servername ${host.split(':')[0]} </dev/null 2>/dev/null | openssl x509 -noout -enddate`,
+    ...(message ? { message } : {}),
+  };
 }
 
 /**
@@ -125,7 +131,8 @@ async function runFlow(steps: StepConfig[], deps: CheckDeps): Promise<CheckOutco
     if (step.cleanup) registerCleanup(step, vars, deps, pctx);
   }
   if (failedAt !== undefined) {
-    for (const step of steps.slice(failedAt + 1)) results.push({ name: step.name, status: 'skipped', durationMs: 0, message: 'not run: an earlier step failed' });
+    for (const step of steps.slice(failedAt + 1))
+      results.push({ name: step.name, status: 'skipped', durationMs: 0, message: 'not run: an earlier step failed' });
   }
   const phase = foldPhases(assertions);
   const failing = failedAt !== undefined ? results[failedAt] : undefined;

@@ -69,7 +69,12 @@ export function buildRedactor(resolved: ResolvedConfig, token: string | undefine
 export function loadRunContext(env: Record<string, string | undefined> = process.env): RunContext {
   const configPath = env[RunEnv.config];
   if (!configPath) throw new Error(`${RunEnv.config} is not set: run the declared checks through "revgate smoke", not "playwright test" directly`);
-  const resolved = loadConfig({ configPath, ...(env[RunEnv.env] ? { env: env[RunEnv.env] } : {}), ...(env[RunEnv.baseUrl] ? { baseUrl: env[RunEnv.baseUrl] } : {}), processEnv: env });
+  const resolved = loadConfig({
+    configPath,
+    ...(env[RunEnv.env] ? { env: env[RunEnv.env] } : {}),
+    ...(env[RunEnv.baseUrl] ? { baseUrl: env[RunEnv.baseUrl] } : {}),
+    processEnv: env,
+  });
   const token = env[RunEnv.token] || undefined;
   const tokenEnv = resolved.config.auth?.tokenEnv ?? DEFAULT_TOKEN_ENV;
   const secretEnvRefs: Record<string, string> = { authorization: tokenEnv };

@@ -41,18 +41,30 @@ export type { Io };
 /** `revgate smoke`: config -> (sandbox) -> token -> Playwright -> verdict -> reports. Returns the exit code. */
 export async function runSmoke(opts: SmokeOptions, io: Io): Promise<number> {
   if (opts.sandbox && opts.baseUrl) throw new RevgateError(ErrorCodes.Usage, 'use either --sandbox or --base-url, not both');
-  if (!opts.sandbox && (opts.faults?.length || opts.sandboxTls)) throw new RevgateError(ErrorCodes.Usage, '--fault and --sandbox-tls only apply with --sandbox');
+  if (!opts.sandbox && (opts.faults?.length || opts.sandboxTls))
+    throw new RevgateError(ErrorCodes.Usage, '--fault and --sandbox-tls only apply with --sandbox');
 
   // Validate everything the user gave us before starting anything.
-  let resolved = loadConfig({ ...(opts.config ? { configPath: opts.config } : {}), ...(opts.env ? { env: opts.env } : {}), ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}), processEnv: io.env });
+  let resolved = loadConfig({
+    ...(opts.config ? { configPath: opts.config } : {}),
+    ...(opts.env ? { env: opts.env } : {}),
+    ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}),
+    processEnv: io.env,
+  });
   const specs = (resolved.config.specs ?? []).flatMap((s) => expandSpecGlob(resolved.dir, s));
   if (specs.some((s) => /\.browser\.spec\./.test(s)) && !findChromium(io.env)) {
-    throw new RevgateError(ErrorCodes.BrowserMissing, 'this suite has browser specs but no Chromium was found: install it (Debian/Ubuntu: apt-get install -y chromium) or set REVGATE_CHROMIUM to its path');
+    throw new RevgateError(
+      ErrorCodes.BrowserMissing,
+      'this suite has browser specs but no Chromium was found: install it (Debian/Ubuntu: apt-get install -y chromium) or set REVGATE_CHROMIUM to its path',
+    );
   }
   if (opts.caFile && !existsSync(opts.caFile)) throw new RevgateError(ErrorCodes.Usage, `--ca-file not found: ${opts.caFile}`);
 
   const startedAt = new Date();
-  const runId = `${startedAt.toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomUUID().slice(0, 8)}`;
+  const runId = `${startedAt
+    .toISOString()
+    .replace(/[-:.TZ]/g, '')
+    .slice(0, 14)}-${randomUUID().slice(0, 8)}`;
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'revgate-'));
   let sandbox: RunningSandbox | undefined;
   try {
@@ -84,11 +96,24 @@ export async function runSmoke(opts: SmokeOptions, io: Io): Promise<number> {
       ...(opts.allowDestructive ? { [RunEnv.allowDestructive]: '1' } : {}),
       FORCE_COLOR: '0',
     };
-    const extraCa = [sandbox?.caPem, opts.caFile ? readFileSync(opts.caFile, 'utf8') : undefined, resolved.target.caFile ? readFileSync(resolved.target.caFile, 'utf8') : undefined];
-    if (extraCa.some(Boolean)) childEnv.NODE_EXTRA_CA_CERTS = writeCaBundle(tmp, [io.env.NODE_EXTRA_CA_CERTS ? readFileSync(io.env.NODE_EXTRA_CA_CERTS, 'utf8') : undefined, ...extraCa]);
+    const extraCa = [
+      sandbox?.caPem,
+      opts.caFile ? readFileSync(opts.caFile, 'utf8') : undefined,
+      resolved.target.caFile ? readFileSync(resolved.target.caFile, 'utf8') : undefined,
+    ];
+    if (extraCa.some(Boolean))
+      childEnv.NODE_EXTRA_CA_CERTS = writeCaBundle(tmp, [
+        io.env.NODE_EXTRA_CA_CERTS ? readFileSync(io.env.NODE_EXTRA_CA_CERTS, 'utf8') : undefined,
+        ...extraCa,
+      ]);
 
     io.err(`revgate: smoke ${resolved.config.service.name} [${resolved.environment}] -> ${resolved.target.baseUrl}\n`);
-    const run = await runPlaywright({ env: childEnv, ...(opts.grep ? { grep: opts.grep } : {}), mask, onLine: (line, stream) => (stream === 'stdout' ? io.out : io.err)(`${line}\n`) });
+    const run = await runPlaywright({
+      env: childEnv,
+      ...(opts.grep ? { grep: opts.grep } : {}),
+      mask,
+      onLine: (line, stream) => (stream === 'stdout' ? io.out : io.err)(`${line}\n`),
+    });
 
     const raw = readResults(resultsFile);
     if (raw && raw.tests.length === 0 && raw.globalErrors.every((e) => /No tests found/i.test(e))) {
@@ -103,7 +128,12 @@ export async function runSmoke(opts: SmokeOptions, io: Io): Promise<number> {
 
     const verdict = decide({
       kind: 'smoke',
-      target: { baseUrl: resolved.target.baseUrl, environment: resolved.environment, service: resolved.config.service.name, ...(sandbox ? { revision: sandbox.revision } : {}) },
+      target: {
+        baseUrl: resolved.target.baseUrl,
+        environment: resolved.environment,
+        service: resolved.config.service.name,
+        ...(sandbox ? { revision: sandbox.revision } : {}),
+      },
       startedAt,
       finishedAt: new Date(),
       checks: redactor.maskDeep(toCheckResults(raw?.tests ?? [])),

@@ -29,7 +29,7 @@ export interface RunPlaywrightOptions {
 export function runPlaywright(options: RunPlaywrightOptions): Promise<PlaywrightRun> {
   const cli = require.resolve('@playwright/test/cli');
   const args = [cli, 'test', '--config', path.join(PACKAGE_ROOT, 'playwright.config.ts'), ...(options.grep ? ['--grep', options.grep] : [])];
-  const child = spawn(process.execPath, args, { cwd: PACKAGE_ROOT, env: options.env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd: PACKAGE_ROOT, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
 
   const relay = (stream: 'stdout' | 'stderr') => {
     let buffer = '';

@@ -125,12 +125,7 @@ export function logLikelihood(p: number, successes: number, trials: number): num
 }
 
 /** ln M_n(p): the log of the mixture martingale (the e-value against "the rate is p"). */
-export function logMixtureMartingale(
-  p: number,
-  successes: number,
-  trials: number,
-  prior: MixingPrior = JEFFREYS_PRIOR,
-): number {
+export function logMixtureMartingale(p: number, successes: number, trials: number, prior: MixingPrior = JEFFREYS_PRIOR): number {
   return logMarginalLikelihood(successes, trials, prior) - logLikelihood(p, successes, trials);
 }
 

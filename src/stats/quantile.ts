@@ -15,12 +15,7 @@
  * with binomial tail quantiles it is the classical fixed-n order-statistic interval.
  * Ties (e.g. histogram buckets) only make both constructions conservative.
  */
-import {
-  assertCounts,
-  logMixtureMartingale,
-  thresholdPrior,
-  type MixingPrior,
-} from './confidence-sequence.js';
+import { assertCounts, logMixtureMartingale, thresholdPrior, type MixingPrior } from './confidence-sequence.js';
 import { decideProportion, type ProportionDecision } from './sequential-test.js';
 import { binomialLowerTail, binomialUpperTail } from './special.js';
 
@@ -49,10 +44,7 @@ export type QuantileComparator = '<' | '<=' | '>' | '>=';
  * `p(q) < X` ⟺ P(T > X) < 1 - q ('below'); `p(q) > X` ⟺ P(T > X) > 1 - q ('above').
  * `<=` and `>=` map to the same questions (they differ only by ties at exactly X).
  */
-export function quantileThresholdAsProportion(
-  quantile: number,
-  comparator: QuantileComparator,
-): { threshold: number; direction: 'below' | 'above' } {
+export function quantileThresholdAsProportion(quantile: number, comparator: QuantileComparator): { threshold: number; direction: 'below' | 'above' } {
   assertQuantile(quantile);
   const threshold = 1 - quantile;
   return { threshold, direction: comparator === '<' || comparator === '<=' ? 'below' : 'above' };
@@ -127,7 +119,7 @@ export function quantileRankBounds(options: QuantileRankOptions): { lowerRank: n
     centre = Math.min(n, Math.max(0, Math.floor(n * q)));
     if (!accepted(centre)) return { lowerRank: 0, upperRank: n + 1 };
   }
-  let sLo = centre;
+  let sLo: number;
   if (accepted(0)) sLo = 0;
   else {
     let bad = 0;
@@ -139,7 +131,7 @@ export function quantileRankBounds(options: QuantileRankOptions): { lowerRank: n
     }
     sLo = good;
   }
-  let sHi = centre;
+  let sHi: number;
   if (accepted(n)) sHi = n;
   else {
     let good = centre;

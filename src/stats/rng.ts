@@ -82,8 +82,7 @@ export function createRng(seed: number): Rng {
     // any fixed enumeration order gives an exact sampler, and this one needs O(sd) steps.
     const q = 1 - p;
     const mode = Math.min(n, Math.floor((n + 1) * p));
-    const logPmfMode =
-      logGamma(n + 1) - logGamma(mode + 1) - logGamma(n - mode + 1) + mode * Math.log(p) + (n - mode) * Math.log(q);
+    const logPmfMode = logGamma(n + 1) - logGamma(mode + 1) - logGamma(n - mode + 1) + mode * Math.log(p) + (n - mode) * Math.log(q);
     const pmfMode = Math.exp(logPmfMode);
     let u = uniform() - pmfMode;
     if (u < 0) return mode;
@@ -103,7 +102,7 @@ export function createRng(seed: number): Rng {
         if (u < 0) return up;
       }
       if (canDown) {
-        pmfDown *= (down / (n - down + 1)) / ratio;
+        pmfDown *= down / (n - down + 1) / ratio;
         down--;
         u -= pmfDown;
         if (u < 0) return down;

@@ -8,13 +8,7 @@
  * at the first pass or fail gives a wrong verdict (false promote or false rollback, together)
  * with probability <= α.
  */
-import {
-  assertCounts,
-  bernoulliConfidenceSequence,
-  logMixtureMartingale,
-  thresholdPrior,
-  type MixingPrior,
-} from './confidence-sequence.js';
+import { assertCounts, bernoulliConfidenceSequence, logMixtureMartingale, thresholdPrior, type MixingPrior } from './confidence-sequence.js';
 
 /** Which side of the threshold is good: 'below' for error rates, 'above' for availability. */
 export type Direction = 'below' | 'above';
@@ -93,14 +87,7 @@ export function decideProportion(input: ProportionDecisionInput): ProportionDeci
  * observed rate held exactly), would exclude the threshold. An estimate for people ("~3,000
  * more requests would decide this"), not a guarantee: the real rate will wander.
  */
-export function projectedTrialsToDecide(
-  rate: number,
-  threshold: number,
-  alpha: number,
-  prior: MixingPrior,
-  from = 0,
-  maxSamples = 1e12,
-): number | undefined {
+export function projectedTrialsToDecide(rate: number, threshold: number, alpha: number, prior: MixingPrior, from = 0, maxSamples = 1e12): number | undefined {
   if (rate === threshold) return undefined;
   // The threshold leaves the CS exactly when the e-value against it reaches 1/α, so one
   // evaluation of M_n(threshold) per candidate n suffices (no interval solving).

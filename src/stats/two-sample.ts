@@ -146,11 +146,7 @@ function parseMargin(margin: Margin): { absolute: number; k: number } {
 
 /** ln Q_n - ln(1/α): the profile log-likelihood must stay above this for c to remain in the CS. */
 function csLevel(canary: ArmCounts, baseline: ArmCounts, alpha: number, prior: MixingPrior): number {
-  return (
-    logMarginalLikelihood(canary.failures, canary.trials, prior) +
-    logMarginalLikelihood(baseline.failures, baseline.trials, prior) -
-    Math.log(1 / alpha)
-  );
+  return logMarginalLikelihood(canary.failures, canary.trials, prior) + logMarginalLikelihood(baseline.failures, baseline.trials, prior) - Math.log(1 / alpha);
 }
 
 /**
@@ -159,10 +155,7 @@ function csLevel(canary: ArmCounts, baseline: ArmCounts, alpha: number, prior: M
  * <= α when the contrast is true. One profile evaluation: cheap enough to call after every batch
  * of a simulation.
  */
-export function contrastLogEValue(
-  contrast: number,
-  input: Omit<CompareProportionsInput, 'margin' | 'alpha'> & { relative?: number },
-): number {
+export function contrastLogEValue(contrast: number, input: Omit<CompareProportionsInput, 'margin' | 'alpha'> & { relative?: number }): number {
   const k = 1 + (input.relative ?? 0);
   const prior = input.prior ?? LOG_SCALE_PRIOR;
   const { canary, baseline } = input;
@@ -358,4 +351,3 @@ export function compareQuantiles(input: CompareQuantilesInput): CompareQuantiles
     upperRatio: ratio(c.upper, b.lower),
   };
 }
-

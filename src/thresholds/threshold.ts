@@ -58,7 +58,8 @@ export interface Threshold {
 export type MetricCatalog = Readonly<Record<string, MetricType>>;
 
 const METRIC_KEY = /^([A-Za-z_][A-Za-z0-9_]*)(?:\{([^{}]*)\})?$/;
-const EXPRESSION = /^(avg|min|max|med|count|rate|value|p\(\s*([0-9]+(?:\.[0-9]+)?)\s*\))\s*(<=|>=|===|==|!=|<|>)\s*(-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)$/;
+const EXPRESSION =
+  /^(avg|min|max|med|count|rate|value|p\(\s*([0-9]+(?:\.[0-9]+)?)\s*\))\s*(<=|>=|===|==|!=|<|>)\s*(-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)$/;
 const TAG_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
 
@@ -98,7 +99,9 @@ export function parseMetricKey(key: string): { metric: string; tags: Array<[stri
 export function parseExpression(text: string): { aggregation: Aggregation; operator: Operator; value: number } | { problem: string } {
   const m = EXPRESSION.exec(text.trim());
   if (!m) {
-    return { problem: `"${text}" is not a k6 threshold expression: expected <aggregation> <operator> <number>, e.g. p(95)<500, avg<=200, rate<0.01, count>100` };
+    return {
+      problem: `"${text}" is not a k6 threshold expression: expected <aggregation> <operator> <number>, e.g. p(95)<500, avg<=200, rate<0.01, count>100`,
+    };
   }
   let aggregation: Aggregation;
   if (m[2] !== undefined) {
@@ -115,7 +118,11 @@ export function parseExpression(text: string): { aggregation: Aggregation; opera
  * Parses a k6 `thresholds` object. Collects every problem (JSON paths under `at`) instead of
  * stopping at the first, so a profile with three mistakes gets three diagnostics.
  */
-export function parseThresholds(input: Record<string, readonly ThresholdInput[]>, catalog: MetricCatalog, at = '$.thresholds'): { thresholds: Threshold[]; problems: Diagnostic[] } {
+export function parseThresholds(
+  input: Record<string, readonly ThresholdInput[]>,
+  catalog: MetricCatalog,
+  at = '$.thresholds',
+): { thresholds: Threshold[]; problems: Diagnostic[] } {
   const thresholds: Threshold[] = [];
   const problems: Diagnostic[] = [];
   for (const [key, list] of Object.entries(input)) {
@@ -136,7 +143,8 @@ export function parseThresholds(input: Record<string, readonly ThresholdInput[]>
     }
     list.forEach((item, i) => {
       const itemPath = `${where}[${i}]`;
-      const def: ThresholdDefinition | undefined = typeof item === 'string' ? { threshold: item } : typeof item === 'object' && item !== null && typeof item.threshold === 'string' ? item : undefined;
+      const def: ThresholdDefinition | undefined =
+        typeof item === 'string' ? { threshold: item } : typeof item === 'object' && item !== null && typeof item.threshold === 'string' ? item : undefined;
       if (!def) {
         problems.push({ path: itemPath, message: 'must be an expression string or { "threshold": "...", "abortOnFail": true }' });
         return;
@@ -149,7 +157,10 @@ export function parseThresholds(input: Record<string, readonly ThresholdInput[]>
       const allowed = AGGREGATIONS_BY_TYPE[type];
       if (!allowed.includes(parsed.aggregation.name)) {
         const names = allowed.map((a) => (a === 'p' ? 'p(N)' : a)).join(', ');
-        problems.push({ path: itemPath, message: `"${formatAggregation(parsed.aggregation)}" does not apply to ${parsedKey.metric} (a ${type} metric); use ${names}` });
+        problems.push({
+          path: itemPath,
+          message: `"${formatAggregation(parsed.aggregation)}" does not apply to ${parsedKey.metric} (a ${type} metric); use ${names}`,
+        });
         return;
       }
       let delayAbortEvalMs = 0;

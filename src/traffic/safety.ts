@@ -44,6 +44,7 @@ export function checkTarget(t: TargetCheck): Diagnostic[] {
       message: `host "${host}" is not allowed: add it (or a *.domain pattern) to the profile's allowedHosts; loopback is always allowed${t.allowedHosts.length ? ` (allowed: ${t.allowedHosts.join(', ')})` : ''}`,
     });
   }
-  if (t.production && !t.allowProduction) problems.push({ path: '--env', message: 'the target is a production environment: pass --allow-production to send load to it' });
+  if (t.production && !t.allowProduction)
+    problems.push({ path: '--env', message: 'the target is a production environment: pass --allow-production to send load to it' });
   return problems;
 }

@@ -140,7 +140,11 @@ function summarize(verdict: VerdictValue, input: DecideInput, counts: VerdictCou
     const list = input.checks.filter((c) => c.blocking && pred(c)).map((c) => c.id);
     return list.length > 4 ? `${list.slice(0, 4).join(', ')}, +${list.length - 4} more` : list.join(', ');
   };
-  const gateIds = (status: string): string => input.gates.filter((g) => g.blocking && g.status === status).map((g) => g.id).join(', ');
+  const gateIds = (status: string): string =>
+    input.gates
+      .filter((g) => g.blocking && g.status === status)
+      .map((g) => g.id)
+      .join(', ');
   const extras: string[] = [];
   if (counts.degraded) extras.push(`${counts.degraded} degraded`);
   if (counts.flaky) extras.push(`${counts.flaky} flaky`);

@@ -40,7 +40,10 @@ describe('CLI help, version and validate', () => {
 describe('revgate sandbox', () => {
   it('prints its URL, serves, and stops cleanly on SIGTERM, removing its token file', async () => {
     const state = tempDir();
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'revgate.js'), 'sandbox', '--state-dir', state, '--fault', 'latency=10'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'revgate.js'), 'sandbox', '--state-dir', state, '--fault', 'latency=10'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     const url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no URL printed: ${stdout}`)), 15_000);

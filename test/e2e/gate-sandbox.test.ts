@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
@@ -32,14 +32,16 @@ const LATENCY = writeJson(path.join(dir, 'latency.json'), { thresholds: { http_r
  */
 const HEALTHY = writeJson(path.join(dir, 'healthy.json'), {
   thresholds: { http_req_failed: ['rate<0.01'], http_req_duration: ['p(95)<2000'], http_5xx: ['count==0'] },
-  compare: [{ metric: 'http_req_duration', stat: 'p(95)', maxIncrease: 0.5 }, { metric: 'http_req_failed', maxIncreasePoints: 1 }],
+  compare: [
+    { metric: 'http_req_duration', stat: 'p(95)', maxIncrease: 0.5 },
+    { metric: 'http_req_failed', maxIncreasePoints: 1 },
+  ],
   rollbackTriggers: { http_req_failed: ['rate>0.10'] },
 });
 
 function failedGates(v: Verdict): string[] {
   return v.gates.filter((g) => g.blocking && g.status === 'failed').map((g) => g.id);
 }
-
 
 async function gate(args: string[]): Promise<{ code: number | null; out: string; stdout: string; stderr: string }> {
   const out = path.join(tempDir(), 'out');
@@ -57,14 +59,17 @@ describe('revgate gate --sandbox', () => {
     assert.equal(verdictSchemaErrors(v), '');
     assert.equal(v.kind, 'gate');
     assert.equal(v.verdict, 'pass');
-    assert.deepEqual(v.gates.filter((g) => g.blocking).map((g) => [g.id, g.status]), [
-      ['http_req_failed:rate<0.01', 'passed'],
-      ['http_req_duration:p(95)<2000', 'passed'],
-      ['http_5xx:count==0', 'passed'],
-      ['trigger:http_req_failed:rate>0.10', 'passed'],
-      ['compare:http_req_duration:p(95)', 'passed'],
-      ['compare:http_req_failed', 'passed'],
-    ]);
+    assert.deepEqual(
+      v.gates.filter((g) => g.blocking).map((g) => [g.id, g.status]),
+      [
+        ['http_req_failed:rate<0.01', 'passed'],
+        ['http_req_duration:p(95)<2000', 'passed'],
+        ['http_5xx:count==0', 'passed'],
+        ['trigger:http_req_failed:rate>0.10', 'passed'],
+        ['compare:http_req_duration:p(95)', 'passed'],
+        ['compare:http_req_failed', 'passed'],
+      ],
+    );
     const errors = v.gates.find((g) => g.id === 'http_req_failed:rate<0.01');
     assert.ok((errors?.samples ?? 0) >= 400, 'claiming < 1% errors at 95% takes hundreds of clean requests');
     assert.ok(errors?.interval && errors.interval[1] < 0.01);
@@ -72,14 +77,37 @@ describe('revgate gate --sandbox', () => {
     assert.match(v.summary, /^PASS: all 6 blocking gates passed after [\d,]+ canary \+ [\d,]+ baseline requests - promote/);
     assert.equal(v.canary?.stopReason, 'decided');
     assert.ok(v.canary?.baselineUrl);
-    assert.match(r.stderr, /revgate: \d+\.\d s {2}canary [\d,]+ req \(0\.0% failed, p95 \d+ ms\) {2}baseline [\d,]+ req \(0\.0% failed, p95 \d+ ms\) {2}gates decided \d\/4/);
+    assert.match(
+      r.stderr,
+      /revgate: \d+\.\d s {2}canary [\d,]+ req \(0\.0% failed, p95 \d+ ms\) {2}baseline [\d,]+ req \(0\.0% failed, p95 \d+ ms\) {2}gates decided \d\/4/,
+    );
   });
 
   const faults: Array<[string, string[], string, RegExp]> = [
-    ['injected errors', ['--criteria', ERRORS, '--fault', 'errors=0.2'], 'http_req_failed:rate<0.01', /error rate [\d.]+%, 95% interval \[[\d.]+%, [\d.]+%\] not below 1\.0% after \d+ requests/],
-    ['injected latency (p95 over budget)', ['--criteria', LATENCY, '--fault', 'latency=600'], 'http_req_duration:p(95)<500', /p95 [\d,]+ ms, 95% interval \[[\d,]+ ms, .*\] not below 500 ms/],
-    ['5xx on one endpoint', ['--criteria', APEX, '--fault', 'errors=0.5,status=503,path=/api/v1/prediction/*'], 'http_5xx:count==0', /\d+ 5xx responses in \d+ requests \(count==0\): limit broken/],
-    ['one tenant broken', ['--criteria', ERRORS, '--fault', 'errors=1,tenant=contoso'], 'http_req_failed{tenant:contoso}:rate<0.05', /error rate for tenant:contoso 100\.0%/],
+    [
+      'injected errors',
+      ['--criteria', ERRORS, '--fault', 'errors=0.2'],
+      'http_req_failed:rate<0.01',
+      /error rate [\d.]+%, 95% interval \[[\d.]+%, [\d.]+%\] not below 1\.0% after \d+ requests/,
+    ],
+    [
+      'injected latency (p95 over budget)',
+      ['--criteria', LATENCY, '--fault', 'latency=600'],
+      'http_req_duration:p(95)<500',
+      /p95 [\d,]+ ms, 95% interval \[[\d,]+ ms, .*\] not below 500 ms/,
+    ],
+    [
+      '5xx on one endpoint',
+      ['--criteria', APEX, '--fault', 'errors=0.5,status=503,path=/api/v1/prediction/*'],
+      'http_5xx:count==0',
+      /\d+ 5xx responses in \d+ requests \(count==0\): limit broken/,
+    ],
+    [
+      'one tenant broken',
+      ['--criteria', ERRORS, '--fault', 'errors=1,tenant=contoso'],
+      'http_req_failed{tenant:contoso}:rate<0.05',
+      /error rate for tenant:contoso 100\.0%/,
+    ],
   ];
   for (const [name, args, gateId, reason] of faults) {
     it(`rolls back on ${name} (exit 1), naming ${gateId}`, async () => {
@@ -93,19 +121,22 @@ describe('revgate gate --sandbox', () => {
       assert.ok(v.summary.startsWith('FAIL: ') && v.summary.includes(gateId), v.summary);
       assert.ok(v.durationMs < 15_000, 'a clearly bad canary is rolled back within seconds');
       if (gateId.includes('tenant:contoso')) {
-        for (const healthy of ['fabrikam', 'northwind']) assert.notEqual(v.gates.find((g) => g.id === `http_req_failed{tenant:${healthy}}:rate<0.05`)?.status, 'failed');
+        for (const healthy of ['fabrikam', 'northwind'])
+          assert.notEqual(v.gates.find((g) => g.id === `http_req_failed{tenant:${healthy}}:rate<0.05`)?.status, 'failed');
       }
     });
   }
 
-  it('a load profile\'s tenant headers and token flow through: the broken tenant fails its own gate (exit 1)', async () => {
+  it("a load profile's tenant headers and token flow through: the broken tenant fails its own gate (exit 1)", async () => {
     const d = tempDir();
     const profile = writeJson(path.join(d, 'profile.json'), {
       name: 'tenants',
       headers: { Authorization: 'Bearer ${REVGATE_TOKEN}' },
       scenarios: {
         s: {
-          executor: 'constant-arrival-rate', rate: 1, duration: '1s',
+          executor: 'constant-arrival-rate',
+          rate: 1,
+          duration: '1s',
           requests: [
             { name: 'tenant acme', path: '/tenant/health', headers: { 'X-Tenant-ID': 'acme' } },
             { name: 'tenant globex', path: '/tenant/health', headers: { 'X-Tenant-ID': 'globex' } },
@@ -115,22 +146,44 @@ describe('revgate gate --sandbox', () => {
       },
       thresholds: { http_req_failed: ['rate<0.01'] },
     });
-    const criteria = writeJson(path.join(d, 'criteria.json'), { tags: { tenant: ['acme', 'globex'] }, thresholds: { 'http_req_failed{tenant:*}': ['rate<0.05'], 'http_req_failed{name:projects}': ['rate<0.05'] } });
+    const criteria = writeJson(path.join(d, 'criteria.json'), {
+      tags: { tenant: ['acme', 'globex'] },
+      thresholds: { 'http_req_failed{tenant:*}': ['rate<0.05'], 'http_req_failed{name:projects}': ['rate<0.05'] },
+    });
     const r = await gate(['--sandbox', '--rate', '100', '--profile', profile, '--criteria', criteria, '--fault', 'errors=1,status=503,tenant=globex']);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     const v = readVerdict(r.out);
     assert.deepEqual(failedGates(v), ['http_req_failed{tenant:globex}:rate<0.05']);
-    assert.notEqual(v.gates.find((g) => g.id === 'http_req_failed{name:projects}:rate<0.05')?.status, 'failed', 'the sandbox token reached the authenticated request');
+    assert.notEqual(
+      v.gates.find((g) => g.id === 'http_req_failed{name:projects}:rate<0.05')?.status,
+      'failed',
+      'the sandbox token reached the authenticated request',
+    );
     assert.match(r.stderr, /profile tenants \(3 requests\) at 100 req\/s per revision/);
   });
 
-  it('--config sends the smoke config\'s replayable checks as traffic, says which it left out, and names the gate a broken endpoint fails (exit 1)', async () => {
-    const criteria = writeJson(path.join(tempDir(), 'criteria.json'), { thresholds: { 'http_req_failed{check:metrics}': ['rate<0.05'], 'http_req_failed{check:health-ready}': ['rate<0.05'] } });
-    const r = await gate(['--sandbox', '--rate', '100', '--config', 'revgate.config.json', '--criteria', criteria, '--fault', 'errors=1,status=503,path=/metrics']);
+  it("--config sends the smoke config's replayable checks as traffic, says which it left out, and names the gate a broken endpoint fails (exit 1)", async () => {
+    const criteria = writeJson(path.join(tempDir(), 'criteria.json'), {
+      thresholds: { 'http_req_failed{check:metrics}': ['rate<0.05'], 'http_req_failed{check:health-ready}': ['rate<0.05'] },
+    });
+    const r = await gate([
+      '--sandbox',
+      '--rate',
+      '100',
+      '--config',
+      'revgate.config.json',
+      '--criteria',
+      criteria,
+      '--fault',
+      'errors=1,status=503,path=/metrics',
+    ]);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.deepEqual(failedGates(readVerdict(r.out)), ['http_req_failed{check:metrics}:rate<0.05']);
     assert.match(r.stderr, /checks of revgate\.config\.json \(smoke\) \(7 requests\) at 100 req\/s/);
-    assert.match(r.stderr, /not sent as traffic: auth-required \(expects status 401, 403, which the gate would count as a failed request\); project-crud \(a multi-step flow\)/);
+    assert.match(
+      r.stderr,
+      /not sent as traffic: auth-required \(expects status 401, 403, which the gate would count as a failed request\); project-crud \(a multi-step flow\)/,
+    );
   });
 
   it('a tiny traffic budget is inconclusive (exit 2), never pass, and says what would decide it', async () => {
@@ -144,12 +197,18 @@ describe('revgate gate --sandbox', () => {
     const open = v.gates.filter((g) => g.status === 'inconclusive').map((g) => g.id);
     assert.ok(open.includes('availability:rate>=0.999') && open.includes('http_req_failed:rate<0.01'), open.join(', '));
     assert.ok((v.gates.find((g) => g.id === 'availability:rate>=0.999')?.samplesNeeded ?? 0) > 1000);
-    assert.match(v.summary, /^INCONCLUSIVE: .*availability:rate>=0\.999.* undecided after 20 canary \+ 20 baseline requests \(request budget spent\); about [\d,]+ canary requests in all \(~\d+ s more at 300 req\/s\) would decide/);
+    assert.match(
+      v.summary,
+      /^INCONCLUSIVE: .*availability:rate>=0\.999.* undecided after 20 canary \+ 20 baseline requests \(request budget spent\); about [\d,]+ canary requests in all \(~\d+ s more at 300 req\/s\) would decide/,
+    );
   });
 
   it('SIGINT stops the traffic and writes a partial verdict: inconclusive, not pass (exit 2)', async () => {
     const out = path.join(tempDir(), 'out');
-    const r = await runCli(['gate', '--sandbox', '--criteria', APEX, '--rate', '100', '--out', out], { timeoutMs: 50_000, interruptOn: /revgate: \d+\.\d s {2}canary/ });
+    const r = await runCli(['gate', '--sandbox', '--criteria', APEX, '--rate', '100', '--out', out], {
+      timeoutMs: 50_000,
+      interruptOn: /revgate: \d+\.\d s {2}canary/,
+    });
     assert.equal(r.code, 2, r.stdout + r.stderr);
     const v = readVerdict(out);
     assert.equal(verdictSchemaErrors(v), '');
@@ -204,14 +263,31 @@ describe('revgate gate against given URLs', { concurrency: 2 }, () => {
       [],
       [/\$\.confidence: must be strictly between 0 and 1/, /unknown metric "http_req_latency"/, /"rate<<0\.01" is not a k6 threshold expression/],
     ],
-    ['comparative criteria without --baseline', { thresholds: { http_req_failed: ['rate<0.01'] }, compare: [{ metric: 'http_req_duration', stat: 'p(95)', maxIncrease: 0.2 }] }, [], [/--baseline: the criteria compare the canary with a baseline \(compare:http_req_duration:p\(95\)\)/]],
+    [
+      'comparative criteria without --baseline',
+      { thresholds: { http_req_failed: ['rate<0.01'] }, compare: [{ metric: 'http_req_duration', stat: 'p(95)', maxIncrease: 0.2 }] },
+      [],
+      [/--baseline: the criteria compare the canary with a baseline \(compare:http_req_duration:p\(95\)\)/],
+    ],
     [
       'a config none of whose checks can be sent as traffic',
       { thresholds: { http_req_failed: ['rate<0.01'] } },
-      ['--config', writeJson(path.join(dir, 'flows-only.json'), { service: { name: 'x' }, environments: { dev: { baseUrl: 'http://127.0.0.1:1' } }, checks: [{ id: 'tls', tls: { minDays: 7 } }] })],
+      [
+        '--config',
+        writeJson(path.join(dir, 'flows-only.json'), {
+          service: { name: 'x' },
+          environments: { dev: { baseUrl: 'http://127.0.0.1:1' } },
+          checks: [{ id: 'tls', tls: { minDays: 7 } }],
+        }),
+      ],
       [/--config: none of its checks can be sent as gate traffic: tls \(a TLS check\)/],
     ],
-    ['--confidence outside (0, 1) and a gate on a tag no request carries', { thresholds: { 'http_req_failed{tenant:nobody}': ['rate<0.01'] } }, ['--confidence', '1'], [/--confidence: must be strictly between 0 and 1/, /no request of the built-in mix carries tenant:nobody/]],
+    [
+      '--confidence outside (0, 1) and a gate on a tag no request carries',
+      { thresholds: { 'http_req_failed{tenant:nobody}': ['rate<0.01'] } },
+      ['--confidence', '1'],
+      [/--confidence: must be strictly between 0 and 1/, /no request of the built-in mix carries tenant:nobody/],
+    ],
   ];
   for (const [name, criteria, extra, expected] of bad) {
     it(`${name}: exit 3, every problem named, nothing sent`, async () => {

@@ -12,12 +12,20 @@ function profile(patch: Record<string, unknown> = {}, scenario: Record<string, u
   return writeJson(path.join(tempDir('revgate-load-'), 'profile.json'), {
     name: 'e2e',
     timeout: '3s',
-    scenarios: { s: { executor: 'constant-arrival-rate', rate: 50, duration: '2s', maxInFlight: 50, requests: [{ name: 'health', path: '/health', weight: 3, tags: { endpoint: 'health' } }, { path: '/api/v1/prediction/health' }], ...scenario } },
+    scenarios: {
+      s: {
+        executor: 'constant-arrival-rate',
+        rate: 50,
+        duration: '2s',
+        maxInFlight: 50,
+        requests: [{ name: 'health', path: '/health', weight: 3, tags: { endpoint: 'health' } }, { path: '/api/v1/prediction/health' }],
+        ...scenario,
+      },
+    },
     thresholds: { http_req_duration: ['p(95)<300'], http_req_failed: ['rate<0.01'], 'http_req_duration{endpoint:health}': ['p(99)<1000'] },
     ...patch,
   });
 }
-
 
 const summaryOf = (out: string): LoadSummary => JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8')) as LoadSummary;
 
@@ -37,7 +45,10 @@ describe('revgate load against the sandbox', { concurrency: true }, () => {
     assert.equal(s.metrics.http_reqs?.values.count, 100);
     assert.equal(typeof s.metrics.http_req_duration?.values['p(95)'], 'number');
     assert.deepEqual(s.metrics.http_req_duration?.thresholds, { 'p(95)<300': { ok: true } });
-    assert.equal(s.revgate.perSecond.requests.reduce((a, b) => a + b, 0), 100);
+    assert.equal(
+      s.revgate.perSecond.requests.reduce((a, b) => a + b, 0),
+      100,
+    );
   });
 
   it('fails on injected latency, naming the breached threshold', async () => {
@@ -49,7 +60,10 @@ describe('revgate load against the sandbox', { concurrency: true }, () => {
     const failed = v.gates.filter((g) => g.blocking && g.status === 'failed').map((g) => g.id);
     assert.ok(failed.includes('http_req_duration p(95)<300'), failed.join(', '));
     assert.ok(!failed.includes('http_req_failed rate<0.01'));
-    assert.ok(v.reasons.some((r) => /http_req_duration p\(95\)<300 failed: threshold breached: p\(95\) of http_req_duration = \d+\.\d ms \(threshold < 300 ms/.test(r)), v.reasons.join('\n'));
+    assert.ok(
+      v.reasons.some((r) => /http_req_duration p\(95\)<300 failed: threshold breached: p\(95\) of http_req_duration = \d+\.\d ms \(threshold < 300 ms/.test(r)),
+      v.reasons.join('\n'),
+    );
   });
 
   it('fails on injected errors, naming http_req_failed', async () => {
@@ -80,7 +94,10 @@ describe('interrupted runs', () => {
   it('SIGINT stops the load at once and still writes the partial results, marked as such (exit 4)', async () => {
     const out = tempDir();
     const started = Date.now();
-    const r = await runCli(['load', '--profile', profile({}, { duration: '60s' }), '--sandbox', '--out', out], { interruptOn: /revgate: load e2e ->/, timeoutMs: 30_000 });
+    const r = await runCli(['load', '--profile', profile({}, { duration: '60s' }), '--sandbox', '--out', out], {
+      interruptOn: /revgate: load e2e ->/,
+      timeoutMs: 30_000,
+    });
     assert.equal(r.code, 4, r.stdout + r.stderr);
     assert.ok(Date.now() - started < 20_000, 'stopped long before the 60 s duration');
     assert.match(r.stderr, /interrupted: stopping the load and writing partial results/);
@@ -115,7 +132,10 @@ describe('baselines', () => {
     assert.equal(verdictSchemaErrors(v), '');
     const g = v.gates.find((x) => x.id === 'baseline http_req_duration p(95)');
     assert.equal(g?.status, 'failed', g?.reason);
-    assert.match(g?.reason ?? '', /regression: p\(95\) .* \(\+[3-5]\d\.\d%, allowed \+20%\); 95% interval of the ratio \[.*\]: beyond the baseline's run-to-run noise/);
+    assert.match(
+      g?.reason ?? '',
+      /regression: p\(95\) .* \(\+[3-5]\d\.\d%, allowed \+20%\); 95% interval of the ratio \[.*\]: beyond the baseline's run-to-run noise/,
+    );
   });
 
   it('passes a rerun of the same revision', async () => {
@@ -123,14 +143,25 @@ describe('baselines', () => {
     const r = await runCli(['load', '--profile', p, '--sandbox', '--fault', 'latency=200', '--baseline', baseline, '--out', out]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const v = readVerdict(out);
-    assert.deepEqual(v.gates.filter((g) => g.id.startsWith('baseline')).map((g) => g.status), ['passed', 'passed']);
+    assert.deepEqual(
+      v.gates.filter((g) => g.id.startsWith('baseline')).map((g) => g.status),
+      ['passed', 'passed'],
+    );
   });
 });
 
 describe('bad input exits 3 with the problem named, before any load', { concurrency: true }, () => {
   const rows: Array<[string, string[], RegExp]> = [
-    ['unknown executor', ['--profile', profile({}, { executor: 'shared-iterations' }), '--sandbox'], /\$\.scenarios\.s\.executor: must be one of[^]*the schema is schemas\/load-profile\.schema\.json/],
-    ['malformed threshold', ['--profile', profile({ thresholds: { http_req_duration: ['p95 < 500'] } }), '--sandbox'], /"p95 < 500" is not a k6 threshold expression/],
+    [
+      'unknown executor',
+      ['--profile', profile({}, { executor: 'shared-iterations' }), '--sandbox'],
+      /\$\.scenarios\.s\.executor: must be one of[^]*the schema is schemas\/load-profile\.schema\.json/,
+    ],
+    [
+      'malformed threshold',
+      ['--profile', profile({ thresholds: { http_req_duration: ['p95 < 500'] } }), '--sandbox'],
+      /"p95 < 500" is not a k6 threshold expression/,
+    ],
     ['rate of 0', ['--profile', profile({}, { rate: 0 }), '--sandbox'], /\$\.scenarios\.s\.rate: must be > 0/],
     ['negative duration', ['--profile', profile({}, { duration: '-2s' }), '--sandbox'], /\$\.scenarios\.s\.duration: "-2s" is not a positive duration/],
     ['host not allowed', ['--profile', profile(), '--base-url', 'https://example.com'], /host "example\.com" is not allowed/],
@@ -149,7 +180,19 @@ describe('bad input exits 3 with the problem named, before any load', { concurre
 describe('k6 paths', { concurrency: true }, () => {
   it('--emit k6-operator writes a ConfigMap and a TestRun', async () => {
     const out = tempDir();
-    const r = await runCli(['load', '--profile', 'load/profiles/apex-canary.json', '--base-url', 'https://apex--rev2.example.azurecontainerapps.io', '--emit', 'k6-operator', '--parallelism', '3', '--out', out]);
+    const r = await runCli([
+      'load',
+      '--profile',
+      'load/profiles/apex-canary.json',
+      '--base-url',
+      'https://apex--rev2.example.azurecontainerapps.io',
+      '--emit',
+      'k6-operator',
+      '--parallelism',
+      '3',
+      '--out',
+      out,
+    ]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const testRun = readFileSync(path.join(out, 'k6-operator', 'testrun.yaml'), 'utf8');
     assert.match(testRun, /^apiVersion: "k6\.io\/v1alpha1"\nkind: "TestRun"/);
@@ -162,7 +205,9 @@ describe('k6 paths', { concurrency: true }, () => {
   });
 
   it('--engine k6 without k6 says how to install it (exit 4)', async () => {
-    const r = await runCli(['load', '--profile', profile(), '--sandbox', '--engine', 'k6', '--out', tempDir()], { env: { PATH: path.dirname(process.execPath), K6_PATH: undefined } });
+    const r = await runCli(['load', '--profile', profile(), '--sandbox', '--engine', 'k6', '--out', tempDir()], {
+      env: { PATH: path.dirname(process.execPath), K6_PATH: undefined },
+    });
     assert.equal(r.code, 4, r.stdout + r.stderr);
     assert.match(r.stderr, /k6 was not found: install it/);
     assert.ok(!existsSync('/nonexistent'));

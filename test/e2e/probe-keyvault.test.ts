@@ -14,7 +14,6 @@ import { readVerdict, runCli, tempDir, writeJson } from '../helpers/cli.js';
 import { allFiles } from '../helpers/files.js';
 import { NO_OTHER_AZURE_IDENTITY } from '../helpers/azure.js';
 
-
 describe('revgate probe with subscription keys in Key Vault', () => {
   const estate = generateEstate({ tenants: 6, regions: ['eastus'] });
   const missing = estate.tenants[2]!.id;
@@ -26,7 +25,9 @@ describe('revgate probe with subscription keys in Key Vault', () => {
   before(async () => {
     gateway = await startGateway({ estate });
     // Every tenant's key is in the vault under "apim-<tenant>", except one missing and one blank.
-    vault = await startKeyVault({ secrets: Object.fromEntries(estate.tenants.filter((t) => t.id !== missing).map((t) => [`apim-${t.id}`, t.id === blank ? '   ' : t.key])) });
+    vault = await startKeyVault({
+      secrets: Object.fromEntries(estate.tenants.filter((t) => t.id !== missing).map((t) => [`apim-${t.id}`, t.id === blank ? '   ' : t.key])),
+    });
     const dir = tempDir();
     caFile = path.join(dir, 'vault-ca.pem');
     writeFileSync(caFile, vault.caPem);
@@ -40,7 +41,12 @@ describe('revgate probe with subscription keys in Key Vault', () => {
     await vault.stop();
   });
 
-  const env = (header: string): Record<string, string | undefined> => ({ ...NO_OTHER_AZURE_IDENTITY, NODE_EXTRA_CA_CERTS: caFile, IDENTITY_ENDPOINT: vault.identity.endpoint, IDENTITY_HEADER: header });
+  const env = (header: string): Record<string, string | undefined> => ({
+    ...NO_OTHER_AZURE_IDENTITY,
+    NODE_EXTRA_CA_CERTS: caFile,
+    IDENTITY_ENDPOINT: vault.identity.endpoint,
+    IDENTITY_HEADER: header,
+  });
 
   it('reads each key once through the real client; a secret missing from the vault or blank fails only its tenant (error, with the reason); no key in any output', async () => {
     const out = tempDir();
@@ -57,10 +63,18 @@ describe('revgate probe with subscription keys in Key Vault', () => {
     assert.deepEqual(byTenant(blank), ['error']);
     assert.match(v.checks.find((c) => c.labels?.tenant === blank)?.error?.message ?? '', /Key Vault secret apim-.* is empty, so no probe of tenant/);
     const reason = v.checks.find((c) => c.labels?.tenant === missing)?.error?.message ?? '';
-    assert.match(reason, new RegExp(`Key Vault secret apim-${missing} in https://127\\.0\\.0\\.1:\\d+ does not exist \\(404 SecretNotFound\\), so no probe of tenant ${missing} was sent`));
+    assert.match(
+      reason,
+      new RegExp(
+        `Key Vault secret apim-${missing} in https://127\\.0\\.0\\.1:\\d+ does not exist \\(404 SecretNotFound\\), so no probe of tenant ${missing} was sent`,
+      ),
+    );
     const texts = [...allFiles(out).map((f) => readFileSync(f, 'latin1')), r.stdout, r.stderr];
     const planted = [...estate.tenants.map((t) => t.key), vault.identity.header];
-    assert.deepEqual(planted.filter((k) => texts.some((t) => t.includes(k))), []);
+    assert.deepEqual(
+      planted.filter((k) => texts.some((t) => t.includes(k))),
+      [],
+    );
   });
 
   it('no credential can get a vault token: every Key Vault tenant is an error saying so, quickly, never a pass', async () => {

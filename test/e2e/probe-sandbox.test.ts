@@ -9,26 +9,45 @@ import { readVerdict, runCli, tempDir, writeJson } from '../helpers/cli.js';
 import { verdictSchemaErrors } from '../helpers/verdicts.js';
 import { allFiles } from '../helpers/files.js';
 
-
 describe('revgate probe against the sandbox gateway', () => {
   it('one faulted cell fails exactly its tenants, the blast radius says so, and an isolation leak is caught', async () => {
     const out = tempDir();
     const cell = 'shared-premium-eastus-01';
     const leaky = 't0003-basic';
-    const r = await runCli(['probe', '--sandbox', '--sandbox-tenants', '120', '--concurrency', '16', '--out', out, '--gateway-fault', `cell=${cell}:errors,status=503`, '--gateway-fault', `tenant=${leaky}:isolation-leak`]);
+    const r = await runCli([
+      'probe',
+      '--sandbox',
+      '--sandbox-tenants',
+      '120',
+      '--concurrency',
+      '16',
+      '--out',
+      out,
+      '--gateway-fault',
+      `cell=${cell}:errors,status=503`,
+      '--gateway-fault',
+      `tenant=${leaky}:isolation-leak`,
+    ]);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     const v = readVerdict(out);
     assert.equal(verdictSchemaErrors(v), '');
     assert.equal(v.checks.length, 120 * 3 * 2);
     // The generated estate is deterministic apart from the keys: which tenants live on that cell is known.
-    const onCell = generateEstate({ tenants: 120 }).tenants.filter((t) => t.cells.eastus === cell).map((t) => t.id).sort();
+    const onCell = generateEstate({ tenants: 120 })
+      .tenants.filter((t) => t.cells.eastus === cell)
+      .map((t) => t.id)
+      .sort();
     assert.equal(onCell.length, 30);
     const failedHealth = v.checks.filter((c) => c.labels?.probe === 'health' && c.status === 'failed');
     assert.deepEqual([...new Set(failedHealth.map((c) => c.labels?.tenant))].sort(), onCell);
     assert.ok(failedHealth.every((c) => c.labels?.region === 'eastus' && c.labels.cell === cell));
     const breaches = v.checks.filter((c) => c.labels?.probe === 'isolation' && c.status === 'failed');
     assert.deepEqual([...new Set(breaches.map((c) => c.labels?.tenant))], [leaky]);
-    assert.ok(breaches.every((c) => c.severity === 'critical' && c.blocking && /ISOLATION BREACH: t0003-basic's subscription key was accepted/.test(c.error?.message ?? '')));
+    assert.ok(
+      breaches.every(
+        (c) => c.severity === 'critical' && c.blocking && /ISOLATION BREACH: t0003-basic's subscription key was accepted/.test(c.error?.message ?? ''),
+      ),
+    );
     assert.equal(breaches.length, 3, 'in every region');
 
     const b = v.blastRadius!;
@@ -42,7 +61,11 @@ describe('revgate probe against the sandbox gateway', () => {
     const allure = readdirSync(path.join(out, 'allure-results')).filter((f) => f.endsWith('-result.json'));
     assert.equal(allure.length, 720);
     const one = JSON.parse(readFileSync(path.join(out, 'allure-results', allure[0]!), 'utf8')) as { labels: Array<{ name: string }> };
-    for (const name of ['tenant', 'tier', 'cell', 'region']) assert.ok(one.labels.some((l) => l.name === name), name);
+    for (const name of ['tenant', 'tier', 'cell', 'region'])
+      assert.ok(
+        one.labels.some((l) => l.name === name),
+        name,
+      );
     const md = readFileSync(path.join(out, 'summary.md'), 'utf8');
     assert.match(md, /### Tenant x region \(31 tenants with a problem; the other 89 passed everywhere\)/);
     assert.match(md, /\| `t0002-premium` \| premium \| ❌ health \(shared-premium-eastus-01\) \| ✅ \| ✅ \|/);
@@ -51,18 +74,40 @@ describe('revgate probe against the sandbox gateway', () => {
 
   it('a 429 is rate-limited, not an outage: Retry-After honoured once, then reported as could-not-measure', async () => {
     const out = tempDir();
-    const r = await runCli(['probe', '--sandbox', '--sandbox-tenants', '6', '--sandbox-regions', 'eastus', '--out', out, '--gateway-fault', 'tenant=t0001-basic:rate-limited,first=1,retry-after=1', '--gateway-fault', 'tenant=t0003-basic:rate-limited,retry-after=30']);
+    const r = await runCli([
+      'probe',
+      '--sandbox',
+      '--sandbox-tenants',
+      '6',
+      '--sandbox-regions',
+      'eastus',
+      '--out',
+      out,
+      '--gateway-fault',
+      'tenant=t0001-basic:rate-limited,first=1,retry-after=1',
+      '--gateway-fault',
+      'tenant=t0003-basic:rate-limited,retry-after=30',
+    ]);
     assert.equal(r.code, 4, r.stdout + r.stderr);
     const v = readVerdict(out);
     // t0001's first request with its key got 429 + Retry-After: 1; the one retry passed.
     const retried = v.checks.filter((c) => c.labels?.tenant === 't0001-basic');
-    assert.ok(retried.every((c) => c.status === 'passed'), JSON.stringify(retried));
-    assert.ok(retried.some((c) => c.attempts === 2), 'the retry is counted as a second attempt');
+    assert.ok(
+      retried.every((c) => c.status === 'passed'),
+      JSON.stringify(retried),
+    );
+    assert.ok(
+      retried.some((c) => c.attempts === 2),
+      'the retry is counted as a second attempt',
+    );
     // t0003 stays rate-limited (Retry-After 30 s is over the 5 s wait): could not measure, never "failed".
     const stuck = v.checks.find((c) => c.id === 't0003-basic/eastus/health');
     assert.equal(stuck?.status, 'error');
     assert.equal(stuck?.error?.kind, 'rate-limited');
-    assert.match(stuck?.error?.message ?? '', /rate-limited \(429\), not an outage: Retry-After 30 s; not retried: Retry-After 30 s is longer than the 5 s revgate waits/);
+    assert.match(
+      stuck?.error?.message ?? '',
+      /rate-limited \(429\), not an outage: Retry-After 30 s; not retried: Retry-After 30 s is longer than the 5 s revgate waits/,
+    );
     // Its isolation probes are refused (401/403) before the rate limit applies, as APIM checks the key first.
     assert.equal(v.checks.find((c) => c.id === 't0003-basic/eastus/isolation')?.status, 'passed');
     assert.equal(v.blastRadius?.tenants.failing, 0, 'nobody is counted as failing');
@@ -71,7 +116,10 @@ describe('revgate probe against the sandbox gateway', () => {
 
   it('SIGINT stops sending, finishes what is in flight and writes a partial verdict (exit 4)', async () => {
     const out = tempDir();
-    const r = await runCli(['probe', '--sandbox', '--sandbox-tenants', '1000', '--concurrency', '2', '--out', out], { interruptOn: /revgate: probing/, timeoutMs: 60_000 });
+    const r = await runCli(['probe', '--sandbox', '--sandbox-tenants', '1000', '--concurrency', '2', '--out', out], {
+      interruptOn: /revgate: probing/,
+      timeoutMs: 60_000,
+    });
     assert.equal(r.code, 4, r.stdout + r.stderr);
     assert.match(r.stderr, /interrupted: finishing the probes in flight/);
     const v = readVerdict(out);
@@ -80,7 +128,10 @@ describe('revgate probe against the sandbox gateway', () => {
     assert.equal(verdictSchemaErrors(v), '');
     const notSent = v.checks.filter((c) => c.status === 'error' && /interrupted \(SIGINT\)/.test(c.error?.message ?? ''));
     assert.ok(notSent.length > 1000, `${notSent.length} probes reported as not sent`);
-    assert.ok(v.checks.every((c) => c.status === 'passed' || c.status === 'degraded' || c.status === 'error'), 'nothing not sent is reported as passed or failed');
+    assert.ok(
+      v.checks.every((c) => c.status === 'passed' || c.status === 'degraded' || c.status === 'error'),
+      'nothing not sent is reported as passed or failed',
+    );
   });
 
   it('bad catalog: exit 3 with every problem listed, nothing run', async () => {
@@ -138,9 +189,16 @@ describe('revgate probe with real keys from env vars and a keys file', () => {
         assert.match(c.error?.message ?? '', /subscription key env var APIM_KEY_T0001_BASIC is not set, so no probe of tenant t0001-basic was sent/);
       }
       const others = v.checks.filter((c) => c.labels?.tenant !== 't0001-basic');
-      assert.ok(others.every((c) => c.status !== 'error'), 'every other tenant was measured');
+      assert.ok(
+        others.every((c) => c.status !== 'error'),
+        'every other tenant was measured',
+      );
       assert.ok(others.some((c) => c.status === 'failed' && c.labels?.cell === 'shared-smb-westus-01'));
-      assert.ok(v.checks.some((c) => c.labels?.tenant === 't0002-premium' && c.labels.probe === 'isolation' && /contains another tenant's id/.test(c.error?.message ?? '')));
+      assert.ok(
+        v.checks.some(
+          (c) => c.labels?.tenant === 't0002-premium' && c.labels.probe === 'isolation' && /contains another tenant's id/.test(c.error?.message ?? ''),
+        ),
+      );
       // Reproduce commands reference the env var, never the key.
       const repro = v.checks.find((c) => c.labels?.tenant === 't0000-basic' || c.id === 't0003-basic/westus/health')?.reproduce ?? '';
       assert.match(v.checks.find((c) => c.id === 't0003-basic/westus/health')?.reproduce ?? repro, /\$\{APIM_KEY_T0003_BASIC\}/);

@@ -27,7 +27,7 @@ async function withSandbox(options: SandboxOptions, use: (c: Client) => Promise<
   const get = (path: string, init: RequestInit = {}): Promise<Response> => fetch(`${sb.url}${path}`, { dispatcher: agent, ...init });
   const auth = (path: string, init: RequestInit = {}): Promise<Response> =>
     get(path, { ...init, headers: { authorization: `Bearer ${sb.token}`, ...(init.headers as Record<string, string> | undefined) } });
-  const json = async <T,>(path: string, init: RequestInit = {}) => {
+  const json = async <T>(path: string, init: RequestInit = {}) => {
     const res = await auth(path, init);
     return { status: res.status, body: (await res.json()) as T, res };
   };
@@ -223,13 +223,20 @@ describe('sandbox routes', () => {
       assert.equal(created.body.voltage_level, 345);
       const id = String(created.body.id);
 
-      const missing = await json<{ detail: Array<{ loc: string[]; type: string }> }>('/api/v1/projects/', postJson({ project_name: 'x', voltage_level: 'high' }));
+      const missing = await json<{ detail: Array<{ loc: string[]; type: string }> }>(
+        '/api/v1/projects/',
+        postJson({ project_name: 'x', voltage_level: 'high' }),
+      );
       assert.equal(missing.status, 422);
       assert.deepEqual(
         missing.body.detail.map((d) => d.loc[1]),
         ['project_number', 'voltage_level', 'line_miles', 'terrain_type'],
       );
-      const garbage = await json<{ detail: unknown[] }>('/api/v1/projects/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{nope' });
+      const garbage = await json<{ detail: unknown[] }>('/api/v1/projects/', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{nope',
+      });
       assert.equal(garbage.status, 422);
       const dup = await json<{ detail: string }>('/api/v1/projects/', postJson(project('crud')));
       assert.equal(dup.status, 409);
@@ -279,7 +286,10 @@ describe('sandbox routes', () => {
 
       const noFile = await json<{ detail: Array<{ loc: string[] }> }>('/api/v1/documents/upload', { method: 'POST', body: form(p.body.id, false) });
       assert.equal(noFile.status, 422);
-      assert.deepEqual(noFile.body.detail.map((d) => d.loc[1]), ['file']);
+      assert.deepEqual(
+        noFile.body.detail.map((d) => d.loc[1]),
+        ['file'],
+      );
       assert.equal((await json('/api/v1/documents/upload', { method: 'POST', body: form('no-such-project') })).status, 404);
       assert.equal((await json('/api/v1/documents/upload', postJson({ file: 'x' }))).status, 422, 'not multipart');
 
@@ -319,10 +329,16 @@ describe('sandbox routes', () => {
       const { alcohol: _omit, ...missing } = SAMPLE_WINE;
       const m = await json<{ detail: Array<{ loc: string[]; type: string }> }>('/api/v1/prediction/predict', postJson(missing));
       assert.equal(m.status, 422);
-      assert.deepEqual(m.body.detail.map((d) => [d.loc[1], d.type]), [['alcohol', 'missing']]);
+      assert.deepEqual(
+        m.body.detail.map((d) => [d.loc[1], d.type]),
+        [['alcohol', 'missing']],
+      );
       const s = await json<{ detail: Array<{ loc: string[]; type: string }> }>('/api/v1/prediction/predict', postJson({ ...SAMPLE_WINE, ph: 'acidic' }));
       assert.equal(s.status, 422);
-      assert.deepEqual(s.body.detail.map((d) => [d.loc[1], d.type]), [['ph', 'float_type']]);
+      assert.deepEqual(
+        s.body.detail.map((d) => [d.loc[1], d.type]),
+        [['ph', 'float_type']],
+      );
 
       const noTenant = await get('/tenant/health');
       assert.equal(noTenant.status, 400);
@@ -338,14 +354,20 @@ describe('sandbox routes', () => {
 
   test('only loopback hosts are accepted', async () => {
     for (const host of ['0.0.0.0', '10.0.0.1', '::', 'example.com', '192.168.1.10']) {
-      await assert.rejects(startSandbox({ host }), (err: unknown) => err instanceof RevgateError && err.code === ErrorCodes.Usage && err.message.includes(host));
+      await assert.rejects(
+        startSandbox({ host }),
+        (err: unknown) => err instanceof RevgateError && err.code === ErrorCodes.Usage && err.message.includes(host),
+      );
     }
     await assert.rejects(startSandbox({ port: 70000 }), (err: unknown) => err instanceof RevgateError && err.code === ErrorCodes.Usage);
     await assert.rejects(startSandbox({ faults: ['latency=fast'] }), (err: unknown) => err instanceof RevgateError && /latency=fast/.test(err.message));
     const taken = await startSandbox();
     try {
       const port = Number(new URL(taken.url).port);
-      await assert.rejects(startSandbox({ port }), (err: unknown) => err instanceof RevgateError && err.code === ErrorCodes.Usage && /EADDRINUSE/.test(err.message));
+      await assert.rejects(
+        startSandbox({ port }),
+        (err: unknown) => err instanceof RevgateError && err.code === ErrorCodes.Usage && /EADDRINUSE/.test(err.message),
+      );
     } finally {
       await taken.stop();
     }

@@ -97,7 +97,9 @@ async function buildOutputs(work: string, secret: string): Promise<string> {
     Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n\0\0\0\x20', 'latin1'), Buffer.from(`tEXtComment\0${secret}`), Buffer.alloc(32)]),
   );
   const inner = new JSZip();
-  inner.file('trace.trace', JSON.stringify({ type: 'request', headers: [{ name: 'ocp-apim-subscription-key', value: secret }] }) + '\n', { compression: 'DEFLATE' });
+  inner.file('trace.trace', JSON.stringify({ type: 'request', headers: [{ name: 'ocp-apim-subscription-key', value: secret }] }) + '\n', {
+    compression: 'DEFLATE',
+  });
   const outer = new JSZip();
   outer.file('nested/inner.zip', await inner.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' }));
   await writeFile(path.join(out, 'misc/bundle.zip'), await outer.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' }));
@@ -121,7 +123,7 @@ it('scanForLeaks sees a secret in a real Playwright report, and finds nothing af
     assert.ok(at('report/index.html', /^embedded-zip:/), 'inside the zip embedded in index.html');
     assert.ok(at('^report/data/.*\\.zip$', /^zip:0-trace\.network$/), 'in the trace copied into the report');
     assert.ok(at('^test-results/.*/trace\\.zip$', /^zip:0-trace\.trace$/), 'in the trace Playwright left in test-results');
-    assert.ok(at('^allure-results/.*-attachment\\.zip$', /^zip:/), 'in Allure\'s copy of the trace');
+    assert.ok(at('^allure-results/.*-attachment\\.zip$', /^zip:/), "in Allure's copy of the trace");
     assert.ok(at('^allure-results/.*-result\\.json$', /^raw$/), 'in the Allure result (error message)');
     assert.ok(at('^report/data/.*\\.bin$', /^raw$/), 'in the binary attachment');
     assert.ok(at('^misc/basic-auth\\.txt$', /^raw$/), 'inside base64 of a larger string');
@@ -140,8 +142,14 @@ it('scanForLeaks sees a secret in a real Playwright report, and finds nothing af
     assert.ok(!rel(report.filesChanged).includes('misc/clean.txt'));
     const deleted = rel(report.filesDeleted);
     assert.ok(deleted.includes('misc/screenshot.png'), deleted.join('\n'));
-    assert.ok(deleted.some((f) => /^report\/data\/[0-9a-f]+\.bin$/.test(f)), deleted.join('\n'));
-    assert.ok(deleted.some((f) => /^test-results\/.*\/trace\.zip!attachments\/[0-9a-f]+$/.test(f)), deleted.join('\n'));
+    assert.ok(
+      deleted.some((f) => /^report\/data\/[0-9a-f]+\.bin$/.test(f)),
+      deleted.join('\n'),
+    );
+    assert.ok(
+      deleted.some((f) => /^test-results\/.*\/trace\.zip!attachments\/[0-9a-f]+$/.test(f)),
+      deleted.join('\n'),
+    );
 
     assert.deepEqual(await scanForLeaks(out, [secret]), []);
 

@@ -12,7 +12,6 @@ import { checkStatus, readVerdict, runCli, tempDir, writeJson } from '../helpers
 import { allFiles } from '../helpers/files.js';
 import { NO_OTHER_AZURE_IDENTITY } from '../helpers/azure.js';
 
-
 describe('smoke with auth.scope: DefaultAzureCredential against the sandbox managed identity endpoint', () => {
   let sandbox: RunningSandbox;
   let config: string;
@@ -31,7 +30,9 @@ describe('smoke with auth.scope: DefaultAzureCredential against the sandbox mana
   after(() => sandbox.stop());
 
   const leaks = (out: string, r: { stdout: string; stderr: string }, secrets: string[]): string[] =>
-    [...allFiles(out).map((f) => [f, readFileSync(f, 'latin1')] as const), ['stdout', r.stdout] as const, ['stderr', r.stderr] as const].flatMap(([where, text]) => secrets.filter((s) => text.includes(s)).map(() => where));
+    [...allFiles(out).map((f) => [f, readFileSync(f, 'latin1')] as const), ['stdout', r.stdout] as const, ['stderr', r.stderr] as const].flatMap(
+      ([where, text]) => secrets.filter((s) => text.includes(s)).map(() => where),
+    );
 
   it('gets the token through the managed identity protocol; the authenticated check passes; neither the token nor the identity header is in any output', async () => {
     const out = tempDir();
@@ -59,7 +60,10 @@ describe('smoke with auth.scope: DefaultAzureCredential against the sandbox mana
 
   it('a scope the identity cannot get a token for is an error too, naming the scope', async () => {
     const out = tempDir();
-    const other = writeJson(path.join(tempDir(), 'other.config.json'), { ...JSON.parse(readFileSync(config, 'utf8')), auth: { type: 'bearer', scope: 'api://someone-else/.default' } });
+    const other = writeJson(path.join(tempDir(), 'other.config.json'), {
+      ...JSON.parse(readFileSync(config, 'utf8')),
+      auth: { type: 'bearer', scope: 'api://someone-else/.default' },
+    });
     const r = await runCli(['smoke', '--base-url', sandbox.url, '--config', other, '--out', out], {
       env: { ...NO_OTHER_AZURE_IDENTITY, IDENTITY_ENDPOINT: sandbox.identity.endpoint, IDENTITY_HEADER: sandbox.identity.header },
       timeoutMs: 60_000,

@@ -17,7 +17,6 @@ function config(checks: unknown[], extra: Record<string, unknown> = {}): string 
 
 const health = [{ id: 'health', request: { path: '/health' }, expect: { status: 200 } }];
 
-
 describe('unreachable or misbehaving targets fail (exit 1) with a clear reason, never hang', () => {
   let sandbox: RunningSandbox;
   before(async () => {
@@ -73,7 +72,17 @@ describe('bad usage and config: exit 3, every problem named, nothing run', () =>
   const cases: Array<{ name: string; args: () => string[]; env?: Record<string, string>; pattern: RegExp }> = [
     {
       name: 'malformed config lists every problem with its path',
-      args: () => ['smoke', '--config', config([{ id: 'x', request: { path: '/a', method: 'FETCH' }, expect: { status: 'two hundred' } }, { id: 'x', steps: [] }], { surprise: 1 })],
+      args: () => [
+        'smoke',
+        '--config',
+        config(
+          [
+            { id: 'x', request: { path: '/a', method: 'FETCH' }, expect: { status: 'two hundred' } },
+            { id: 'x', steps: [] },
+          ],
+          { surprise: 1 },
+        ),
+      ],
       pattern: /\$\.checks\[0\]\.expect\.status[\s\S]*\$\.checks\[0\]\.request\.method[\s\S]*\$\.checks\[1\]\.steps[\s\S]*\$\.surprise/,
     },
     {
@@ -82,14 +91,30 @@ describe('bad usage and config: exit 3, every problem named, nothing run', () =>
       pattern: /REVGATE_E2E_UNSET_HOST is not set/,
     },
     { name: 'config file not found', args: () => ['smoke', '--config', '/nonexistent/revgate.json'], pattern: /config file not found/ },
-    { name: 'invalid JSON', args: () => { const f = path.join(tempDir(), 'c.json'); writeFileSync(f, '{"service": {'); return ['smoke', '--config', f]; }, pattern: /not valid JSON/ },
+    {
+      name: 'invalid JSON',
+      args: () => {
+        const f = path.join(tempDir(), 'c.json');
+        writeFileSync(f, '{"service": {');
+        return ['smoke', '--config', f];
+      },
+      pattern: /not valid JSON/,
+    },
     { name: 'unknown environment', args: () => ['smoke', '--config', config(health), '--env', 'prod'], pattern: /unknown environment "prod"/ },
-    { name: 'bad base URL', args: () => ['smoke', '--config', config(health), '--base-url', 'not a url'], pattern: /--base-url: "not a url" is not a valid URL/ },
+    {
+      name: 'bad base URL',
+      args: () => ['smoke', '--config', config(health), '--base-url', 'not a url'],
+      pattern: /--base-url: "not a url" is not a valid URL/,
+    },
     { name: 'unknown option', args: () => ['smoke', '--bsae-url', 'http://x'], pattern: /Unknown argument|bsae-url/ },
     { name: 'no command', args: () => [], pattern: /Name a command/ },
     { name: 'negative retries', args: () => ['smoke', '--config', config(health), '--retries', '-1'], pattern: /--retries must be/ },
     { name: 'invalid --grep regex', args: () => ['smoke', '--config', config(health), '--grep', '(('], pattern: /--grep is not a valid regular expression/ },
-    { name: '--grep that matches nothing', args: () => ['smoke', '--sandbox', '--config', config(health), '--grep', 'no-such-check'], pattern: /no check matches --grep/ },
+    {
+      name: '--grep that matches nothing',
+      args: () => ['smoke', '--sandbox', '--config', config(health), '--grep', 'no-such-check'],
+      pattern: /no check matches --grep/,
+    },
     { name: '--fault without --sandbox', args: () => ['smoke', '--config', config(health), '--fault', 'ready-fail'], pattern: /only apply with --sandbox/ },
     { name: 'sandbox on a non-loopback host', args: () => ['sandbox', '--host', '0.0.0.0'], pattern: /loopback/ },
   ];

@@ -25,7 +25,10 @@ describe('every example config works against the sandbox', () => {
       const v = readVerdict(out);
       assert.equal(v.verdict, 'pass');
       assert.ok(v.counts.passed >= 3, `${v.counts.passed} checks passed`);
-      assert.ok(v.checks.every((c) => c.status === 'passed' || c.status === 'skipped' || c.status === 'degraded'), JSON.stringify(v.checks.map((c) => [c.id, c.status, c.error?.message])));
+      assert.ok(
+        v.checks.every((c) => c.status === 'passed' || c.status === 'skipped' || c.status === 'degraded'),
+        JSON.stringify(v.checks.map((c) => [c.id, c.status, c.error?.message])),
+      );
     });
   }
 

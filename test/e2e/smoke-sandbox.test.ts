@@ -19,12 +19,21 @@ describe('revgate smoke --sandbox (the npm start job)', () => {
       assertPassedOrSlow(v, id);
     }
     assert.equal(checkStatus(v, 'tls-certificate'), 'skipped', 'TLS expiry does not apply to an http target');
-    assert.ok(v.checks.some((c) => c.id.startsWith('projects-pagination/') && c.status === 'passed'), 'the hand-written spec ran');
+    assert.ok(
+      v.checks.some((c) => c.id.startsWith('projects-pagination/') && c.status === 'passed'),
+      'the hand-written spec ran',
+    );
     const crud = v.checks.find((c) => c.id === 'project-crud');
-    assert.deepEqual(crud?.steps?.map((s) => s.status), ['passed', 'passed', 'passed']);
+    assert.deepEqual(
+      crud?.steps?.map((s) => s.status),
+      ['passed', 'passed', 'passed'],
+    );
     assert.equal(crud?.cleanup?.status, 'passed');
     for (const f of ['verdict.json', 'junit.xml', 'summary.md', 'html/index.html']) assert.ok(existsSync(path.join(out, f)), f);
-    assert.ok(readdirSync(path.join(out, 'allure-results')).some((f) => f.endsWith('-result.json')), 'allure results written');
+    assert.ok(
+      readdirSync(path.join(out, 'allure-results')).some((f) => f.endsWith('-result.json')),
+      'allure results written',
+    );
     assert.match(readFileSync(path.join(out, 'summary.md'), 'utf8'), /✅ PASS: promote/);
   });
 
@@ -164,7 +173,10 @@ describe('each sandbox fault gives the right check status and exit code', () => 
     assert.equal(r.code, 1, r.stdout + r.stderr);
     const flow = v!.checks.find((c) => c.id === 'document-upload');
     assert.equal(flow?.status, 'failed');
-    assert.deepEqual(flow?.steps?.map((s) => s.status), ['passed', 'failed', 'skipped']);
+    assert.deepEqual(
+      flow?.steps?.map((s) => s.status),
+      ['passed', 'failed', 'skipped'],
+    );
     assert.equal(flow?.cleanup?.status, 'passed');
     assert.equal(sandbox.state().projects.active, before.projects.active, 'no project left behind');
   });

@@ -7,7 +7,6 @@ import { scanForLeaks } from '../../src/secrets/scan.js';
 import { ROOT, readVerdict, runCli, tempDir } from '../helpers/cli.js';
 import { allFiles } from '../helpers/files.js';
 
-
 describe('secrets never leak', () => {
   it('a planted token, subscription key and custom secret appear in no output of a failing suite', async () => {
     const token = 'planted-token-4c1d9e8b7a6f5e4d3c2b1a0f';
@@ -16,17 +15,26 @@ describe('secrets never leak', () => {
     const sandbox = await startSandbox({ token });
     try {
       const out = tempDir();
-      const r = await runCli(['smoke', '--config', path.join(ROOT, 'test', 'fixtures', 'leak.config.json'), '--base-url', sandbox.url, '--out', out, '--retries', '1'], {
-        env: { REVGATE_TOKEN: token, PLANTED_KEY: key, PLANTED_CUSTOM: custom },
-      });
+      const r = await runCli(
+        ['smoke', '--config', path.join(ROOT, 'test', 'fixtures', 'leak.config.json'), '--base-url', sandbox.url, '--out', out, '--retries', '1'],
+        {
+          env: { REVGATE_TOKEN: token, PLANTED_KEY: key, PLANTED_CUSTOM: custom },
+        },
+      );
       assert.equal(r.code, 1, r.stdout + r.stderr);
       const v = readVerdict(out);
       assert.ok(v.checks.length >= 4, 'the declared checks and the leaky spec ran');
-      assert.ok(v.checks.every((c) => c.status === 'failed'), JSON.stringify(v.checks.map((c) => [c.id, c.status])));
+      assert.ok(
+        v.checks.every((c) => c.status === 'failed'),
+        JSON.stringify(v.checks.map((c) => [c.id, c.status])),
+      );
 
       // Plain grep over every file, as a reviewer would.
       const files = allFiles(out);
-      assert.ok(files.some((f) => f.endsWith('.zip')), 'traces were recorded (so the scrubber had work to do)');
+      assert.ok(
+        files.some((f) => f.endsWith('.zip')),
+        'traces were recorded (so the scrubber had work to do)',
+      );
       for (const f of files) {
         const text = readFileSync(f).toString('latin1');
         for (const secret of [token, key, custom]) assert.ok(!text.includes(secret), `${secret.slice(0, 12)}… found in ${path.relative(out, f)}`);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AccessToken, TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
 import { acquireToken } from '../../src/azure/token.js';
 import { RevgateError } from '../../src/core/errors.js';
 
@@ -8,7 +8,7 @@ import { RevgateError } from '../../src/core/errors.js';
 const issuing = (scopes: string[]): TokenCredential => ({
   getToken: async (scope) => {
     scopes.push(String(scope));
-    return { token: 'token-from-azure-123456', expiresOnTimestamp: Date.now() + 3_600_000 } as AccessToken;
+    return { token: 'token-from-azure-123456', expiresOnTimestamp: Date.now() + 3_600_000 };
   },
 });
 const refusing: TokenCredential = { getToken: async () => Promise.reject(new Error('DefaultAzureCredential failed to retrieve a token\nmore detail')) };
@@ -37,7 +37,10 @@ describe('acquireToken', () => {
 
   it('otherwise asks the credential for the scope, with ${VARS} resolved', async () => {
     const scopes: string[] = [];
-    const t = await acquireToken({ type: 'bearer', scope: 'api://${CLIENT_ID}/.default', tokenEnv: 'MY_TOKEN' }, { env: { CLIENT_ID: 'abc' }, credential: issuing(scopes) });
+    const t = await acquireToken(
+      { type: 'bearer', scope: 'api://${CLIENT_ID}/.default', tokenEnv: 'MY_TOKEN' },
+      { env: { CLIENT_ID: 'abc' }, credential: issuing(scopes) },
+    );
     assert.equal(t?.source, 'azure');
     assert.equal(t?.envName, 'MY_TOKEN');
     assert.deepEqual(scopes, ['api://abc/.default']);
@@ -59,6 +62,9 @@ describe('acquireToken', () => {
     const err = await rejection(acquireToken({ type: 'bearer', scope: 'api://abc/.default' }, { env: {}, credential: refusing }));
     assert.equal(err.exitCode, 4);
     assert.equal(err.code, 'REVGATE_AUTH_FAILED');
-    assert.match(err.message, /could not get a token for scope api:\/\/abc\/\.default: DefaultAzureCredential failed to retrieve a token\. For local runs set REVGATE_TOKEN\./);
+    assert.match(
+      err.message,
+      /could not get a token for scope api:\/\/abc\/\.default: DefaultAzureCredential failed to retrieve a token\. For local runs set REVGATE_TOKEN\./,
+    );
   });
 });

@@ -31,7 +31,10 @@ const minimal = {
 
 describe('loadConfig', () => {
   it('loads the repository default config and every example', () => {
-    const files = ['revgate.config.json', ...['apex-backend', 'operations-guide', 'wine-quality', 'xshopai-user-service', 'stamps-tenant-api'].map((n) => `examples/${n}.json`)];
+    const files = [
+      'revgate.config.json',
+      ...['apex-backend', 'operations-guide', 'wine-quality', 'xshopai-user-service', 'stamps-tenant-api'].map((n) => `examples/${n}.json`),
+    ];
     for (const f of files) {
       const r = loadConfig({ configPath: path.join(ROOT, f), processEnv: { APIM_SUBSCRIPTION_KEY: 'k-1234567890' } });
       assert.ok(r.config.checks.length > 0, f);
@@ -67,10 +70,20 @@ describe('loadConfig', () => {
     const p = problems(() => loadConfig({ configPath: file }));
     assert.equal(p.exit, 3);
     assert.equal(p.code, 'REVGATE_CONFIG_INVALID');
-    for (const expected of ['$.service.name', '$.checks[0].id', '$.checks[0].expect.status', '$.checks[0].expect.latency.maxMs', '$.checks[1].request.methd', '$.extra']) {
+    for (const expected of [
+      '$.service.name',
+      '$.checks[0].id',
+      '$.checks[0].expect.status',
+      '$.checks[0].expect.latency.maxMs',
+      '$.checks[1].request.methd',
+      '$.extra',
+    ]) {
       assert.ok(p.paths.includes(expected), `missing ${expected} in ${p.paths.join(', ')}`);
     }
-    assert.ok(p.messages.some((m) => m.includes('did you mean "method"')), p.messages.join(' | '));
+    assert.ok(
+      p.messages.some((m) => m.includes('did you mean "method"')),
+      p.messages.join(' | '),
+    );
   });
 
   it('reports semantic problems: duplicate ids, check shape, latency order, unknown variables, bad paths', () => {
@@ -81,7 +94,13 @@ describe('loadConfig', () => {
         { id: 'a', request: { path: '/b' } },
         { id: 'both', request: { path: '/c' }, tls: { minDays: 1 } },
         { id: 'none' },
-        { id: 'flow', steps: [{ name: 's1', request: { path: '/p/{{missing}}' } }, { name: 's2', request: { path: '/{{$nope}}' } }] },
+        {
+          id: 'flow',
+          steps: [
+            { name: 's1', request: { path: '/p/{{missing}}' } },
+            { name: 's2', request: { path: '/{{$nope}}' } },
+          ],
+        },
       ],
     });
     const p = problems(() => loadConfig({ configPath: file }));

@@ -61,9 +61,7 @@ function parseCurl(words: string[]): CurlRequest {
       const eq = f.indexOf('=');
       const [name, value] = [f.slice(0, eq), f.slice(eq + 1)];
       const file = w === '-F' ? /^@(?:"((?:[^"\\]|\\.)*)"|([^;]*))(?:;type=(.*))?$/.exec(value) : null;
-      (req.multipart ??= {})[name] = file
-        ? { file: (file[1]?.replace(/\\(.)/g, '$1') ?? file[2])!, ...(file[3] ? { contentType: file[3] } : {}) }
-        : value;
+      (req.multipart ??= {})[name] = file ? { file: (file[1]?.replace(/\\(.)/g, '$1') ?? file[2])!, ...(file[3] ? { contentType: file[3] } : {}) } : value;
     } else if (!w.startsWith('-')) req.url = w;
     else assert.fail(`unexpected option ${w}`);
   }
@@ -101,14 +99,25 @@ describe('toCurl: shape', () => {
     const cmd = toCurl({
       method: 'POST',
       url: 'https://x/upload',
-      multipart: { title: 'hello', raw: '@/etc/passwd', semi: 'a;type=evil', doc: { file: 'fixtures/a;b.pdf', contentType: 'application/pdf' }, plain: { file: 'f.txt' } },
+      multipart: {
+        title: 'hello',
+        raw: '@/etc/passwd',
+        semi: 'a;type=evil',
+        doc: { file: 'fixtures/a;b.pdf', contentType: 'application/pdf' },
+        plain: { file: 'f.txt' },
+      },
     });
     assert.deepEqual(shellWords(cmd).slice(5), [
-      '-F', 'title=hello',
-      '--form-string', 'raw=@/etc/passwd',
-      '--form-string', 'semi=a;type=evil',
-      '-F', 'doc=@"fixtures/a;b.pdf";type=application/pdf',
-      '-F', 'plain=@f.txt',
+      '-F',
+      'title=hello',
+      '--form-string',
+      'raw=@/etc/passwd',
+      '--form-string',
+      'semi=a;type=evil',
+      '-F',
+      'doc=@"fixtures/a;b.pdf";type=application/pdf',
+      '-F',
+      'plain=@f.txt',
     ]);
   });
 });
@@ -138,7 +147,10 @@ describe('toCurl: secrets', () => {
   });
 
   it('the env reference expands in a real shell', () => {
-    const cmd = toCurl({ method: 'GET', url: 'https://x/', headers: { authorization: `Bearer ${token}` } }, { secretEnvRefs: { authorization: 'REVGATE_TOKEN' } });
+    const cmd = toCurl(
+      { method: 'GET', url: 'https://x/', headers: { authorization: `Bearer ${token}` } },
+      { secretEnvRefs: { authorization: 'REVGATE_TOKEN' } },
+    );
     const header = shellWords(cmd)[4]!;
     assert.equal(header, 'authorization: Bearer ${REVGATE_TOKEN}');
     const quoted = cmd.slice(cmd.indexOf('"'));
@@ -152,7 +164,10 @@ describe('toCurl: secrets', () => {
   });
 
   it('a header named in secretEnvRefs is secret even if not a known secret header', () => {
-    const cmd = toCurl({ method: 'GET', url: 'https://x/', headers: { 'X-Tenant-Key': 'tenant-key-value' } }, { secretEnvRefs: { 'x-tenant-key': 'TENANT_KEY' } });
+    const cmd = toCurl(
+      { method: 'GET', url: 'https://x/', headers: { 'X-Tenant-Key': 'tenant-key-value' } },
+      { secretEnvRefs: { 'x-tenant-key': 'TENANT_KEY' } },
+    );
     assert.equal(cmd, `curl -sS 'https://x/' -H "X-Tenant-Key: \${TENANT_KEY}"`);
   });
 
@@ -168,10 +183,19 @@ describe('toCurl: round trip', () => {
   const requests: CurlRequest[] = [
     { method: 'GET', url: 'https://api.example.com/v1/items?a=1&b=two%20words' },
     { method: 'HEAD', url: 'https://x/health' },
-    { method: 'POST', url: 'https://x/items', headers: { 'content-type': 'application/json', 'x-request-id': 'r-1' }, body: JSON.stringify({ name: nasty, n: 1 }) },
+    {
+      method: 'POST',
+      url: 'https://x/items',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'r-1' },
+      body: JSON.stringify({ name: nasty, n: 1 }),
+    },
     { method: 'DELETE', url: `https://x/items/it's`, headers: { 'x-note': nasty } },
     { method: 'PATCH', url: 'https://x/$(whoami)', body: '' },
-    { method: 'POST', url: 'https://x/upload', multipart: { title: `it's $x`, raw: '<not a file', doc: { file: 'dir with space/a "b".pdf', contentType: 'application/pdf' }, f: { file: 'plain.txt' } } },
+    {
+      method: 'POST',
+      url: 'https://x/upload',
+      multipart: { title: `it's $x`, raw: '<not a file', doc: { file: 'dir with space/a "b".pdf', contentType: 'application/pdf' }, f: { file: 'plain.txt' } },
+    },
   ];
   for (const req of requests) {
     it(`${req.method} ${req.url}`, () => {

@@ -5,10 +5,7 @@ import type { AssertionResult, HttpMeasurement, NetErrorKind, Phase } from '../.
 /** The URL carries credentials and a signed query on purpose: no message may repeat them. */
 export const SECRET_URL = 'https://deploy:hunter2@api--rev7.example.io/health?sig=SECRETSIG';
 
-export function response(
-  bodyText: string,
-  opts: { status?: number; headers?: Record<string, string>; durationMs?: number } = {},
-): HttpMeasurement {
+export function response(bodyText: string, opts: { status?: number; headers?: Record<string, string>; durationMs?: number } = {}): HttpMeasurement {
   return {
     kind: 'http',
     method: 'GET',

@@ -3,8 +3,7 @@ import { test } from 'node:test';
 import { foldPhases } from '../../src/evaluate/fold.js';
 import type { AssertionResult, Phase } from '../../src/evaluate/types.js';
 
-const of = (...phases: string[]): AssertionResult[] =>
-  phases.map((phase, i) => ({ name: `a${i}`, phase: phase as Phase, message: '' }));
+const of = (...phases: string[]): AssertionResult[] => phases.map((phase, i) => ({ name: `a${i}`, phase: phase as Phase, message: '' }));
 
 const rows: { name: string; phases: string[]; want: Phase }[] = [
   { name: 'nothing evaluated is error, never a pass', phases: [], want: 'error' },

@@ -86,11 +86,25 @@ const valid: { name: string; text: string; families: string[]; samples: number }
     families: ['go_gc_duration_seconds', 'go_goroutines', 'http_request_duration_seconds', 'http_requests_total', 'process_start_time_seconds'],
     samples: 25,
   },
-  { name: 'prom-client output with le before other labels', text: NODE_CLIENT, families: ['nodejs_eventloop_lag_seconds', 'orders_processing_seconds'], samples: 6 },
+  {
+    name: 'prom-client output with le before other labels',
+    text: NODE_CLIENT,
+    families: ['nodejs_eventloop_lag_seconds', 'orders_processing_seconds'],
+    samples: 6,
+  },
   {
     name: 'escapes, NaN/Inf, exponents, blanks, trailing comma, untyped, tabs',
     text: EDGE_CASES,
-    families: ['escaped_help', 'special_values', 'spaced_labels', 'no_labels', 'metric_without_type', 'name:with:colons_total', 'tabbed_metric', 'empty_family'],
+    families: [
+      'escaped_help',
+      'special_values',
+      'spaced_labels',
+      'no_labels',
+      'metric_without_type',
+      'name:with:colons_total',
+      'tabbed_metric',
+      'empty_family',
+    ],
     samples: 14,
   },
   { name: 'a single untyped sample', text: 'up 1\n', families: ['up'], samples: 1 },
@@ -147,27 +161,63 @@ const invalid: { name: string; text: string; error: RegExp }[] = [
   { name: 'timestamp beyond int64', text: 'm 1 99999999999999999999\n', error: /invalid timestamp/ },
   { name: 'text after the timestamp', text: 'm 1 2 3\n', error: /^line 1: unexpected text after the timestamp of "m": "3"/ },
   { name: 'TYPE after its sample', text: 'm 1\n# TYPE m counter\n', error: /^line 2: TYPE line for "m" comes after its samples \(first sample at line 1\)/ },
-  { name: 'TYPE histogram after its _bucket samples', text: 'h_bucket{le="+Inf"} 1\n# TYPE h histogram\n', error: /^line 2: TYPE line for "h" comes after its samples/ },
+  {
+    name: 'TYPE histogram after its _bucket samples',
+    text: 'h_bucket{le="+Inf"} 1\n# TYPE h histogram\n',
+    error: /^line 2: TYPE line for "h" comes after its samples/,
+  },
   { name: 'second TYPE line', text: '# TYPE m counter\n# TYPE m gauge\nm 1\n', error: /^line 2: second TYPE line for "m" \(first at line 1\)/ },
-  { name: 'unknown type', text: '# TYPE m timer\nm 1\n', error: /^line 1: unknown metric type "timer" for "m" \(expected counter, gauge, histogram, summary, untyped\)/ },
+  {
+    name: 'unknown type',
+    text: '# TYPE m timer\nm 1\n',
+    error: /^line 1: unknown metric type "timer" for "m" \(expected counter, gauge, histogram, summary, untyped\)/,
+  },
   { name: 'upper-case type', text: '# TYPE m COUNTER\nm 1\n', error: /unknown metric type "COUNTER"/ },
   { name: 'TYPE without a type', text: '# TYPE m\nm 1\n', error: /unknown metric type ""/ },
   { name: 'TYPE with a bad name', text: '# TYPE met-ric counter\n', error: /^line 1: invalid metric name "met-ric" in TYPE line/ },
   { name: 'HELP without a name', text: '# HELP\nm 1\n', error: /^line 1: HELP line without a metric name/ },
   { name: 'second HELP line', text: '# HELP m one\n# HELP m two\nm 1\n', error: /^line 2: second HELP line for "m"/ },
   { name: 'bad escape in HELP', text: '# HELP m path C:\\temp\nm 1\n', error: /^line 1: invalid escape sequence "\\t" in HELP text for "m"/ },
-  { name: 'histogram without the +Inf bucket', text: histogram('h_bucket{le="1"} 1\nh_sum 1\nh_count 1\n'), error: /^line 2: histogram h\{\} has no le="\+Inf" bucket/ },
+  {
+    name: 'histogram without the +Inf bucket',
+    text: histogram('h_bucket{le="1"} 1\nh_sum 1\nh_count 1\n'),
+    error: /^line 2: histogram h\{\} has no le="\+Inf" bucket/,
+  },
   { name: 'histogram without _sum', text: histogram('h_bucket{le="+Inf"} 1\nh_count 1\n'), error: /^line 2: histogram h\{\} has no h_sum sample/ },
   { name: 'histogram without _count', text: histogram('h_bucket{le="+Inf"} 1\nh_sum 1\n'), error: /^line 2: histogram h\{\} has no h_count sample/ },
   { name: 'histogram bucket without le', text: histogram('h_bucket{x="1"} 1\n'), error: /^line 2: histogram bucket "h_bucket" has no "le" label/ },
   { name: 'histogram le that is not a float', text: histogram('h_bucket{le="big"} 1\n'), error: /^line 2: "le" label value "big" is not a float/ },
   { name: 'histogram sample without a suffix', text: histogram('h 1\n'), error: /^line 2: sample "h" of histogram "h" must be named h_bucket, _sum or _count/ },
-  { name: 'histogram buckets out of order', text: histogram('h_bucket{le="1"} 1\nh_bucket{le="0.5"} 1\nh_bucket{le="+Inf"} 1\nh_sum 1\nh_count 1\n'), error: /^line 3: histogram h\{\}: buckets are not in increasing "le" order/ },
-  { name: 'histogram buckets not cumulative', text: histogram('h_bucket{le="1"} 5\nh_bucket{le="2"} 4\nh_bucket{le="+Inf"} 5\nh_sum 1\nh_count 5\n'), error: /^line 3: histogram h\{\}: bucket counts must be cumulative/ },
-  { name: 'histogram _count differs from the +Inf bucket', text: histogram('h_bucket{le="+Inf"} 5\nh_sum 1\nh_count 6\n'), error: /^line 4: histogram h\{\}: _count \(6\) differs from the le="\+Inf" bucket \(5\)/ },
-  { name: 'histogram missing +Inf in one of two label sets', text: histogram('h_bucket{a="x",le="+Inf"} 1\nh_sum{a="x"} 1\nh_count{a="x"} 1\nh_bucket{a="y",le="1"} 1\nh_sum{a="y"} 1\nh_count{a="y"} 1\n'), error: /^line 5: histogram h\{a="y"\} has no le="\+Inf" bucket/ },
-  { name: 'summary sample without quantile', text: '# TYPE s summary\ns 1\ns_sum 1\ns_count 1\n', error: /^line 2: summary sample "s" has no "quantile" label/ },
-  { name: 'summary quantile that is not a float', text: '# TYPE s summary\ns{quantile="p99"} 1\ns_sum 1\ns_count 1\n', error: /"quantile" label value "p99" is not a float/ },
+  {
+    name: 'histogram buckets out of order',
+    text: histogram('h_bucket{le="1"} 1\nh_bucket{le="0.5"} 1\nh_bucket{le="+Inf"} 1\nh_sum 1\nh_count 1\n'),
+    error: /^line 3: histogram h\{\}: buckets are not in increasing "le" order/,
+  },
+  {
+    name: 'histogram buckets not cumulative',
+    text: histogram('h_bucket{le="1"} 5\nh_bucket{le="2"} 4\nh_bucket{le="+Inf"} 5\nh_sum 1\nh_count 5\n'),
+    error: /^line 3: histogram h\{\}: bucket counts must be cumulative/,
+  },
+  {
+    name: 'histogram _count differs from the +Inf bucket',
+    text: histogram('h_bucket{le="+Inf"} 5\nh_sum 1\nh_count 6\n'),
+    error: /^line 4: histogram h\{\}: _count \(6\) differs from the le="\+Inf" bucket \(5\)/,
+  },
+  {
+    name: 'histogram missing +Inf in one of two label sets',
+    text: histogram('h_bucket{a="x",le="+Inf"} 1\nh_sum{a="x"} 1\nh_count{a="x"} 1\nh_bucket{a="y",le="1"} 1\nh_sum{a="y"} 1\nh_count{a="y"} 1\n'),
+    error: /^line 5: histogram h\{a="y"\} has no le="\+Inf" bucket/,
+  },
+  {
+    name: 'summary sample without quantile',
+    text: '# TYPE s summary\ns 1\ns_sum 1\ns_count 1\n',
+    error: /^line 2: summary sample "s" has no "quantile" label/,
+  },
+  {
+    name: 'summary quantile that is not a float',
+    text: '# TYPE s summary\ns{quantile="p99"} 1\ns_sum 1\ns_count 1\n',
+    error: /"quantile" label value "p99" is not a float/,
+  },
   { name: 'summary without _count', text: '# TYPE s summary\ns{quantile="0.5"} 1\ns_sum 1\n', error: /^line 2: summary s\{\} has no s_count sample/ },
   { name: 'duplicate sample', text: 'm{a="1",b="2"} 1\nm{b="2",a="1"} 2\n', error: /^line 2: duplicate sample m\{a="1",b="2"\} \(first at line 1\)/ },
   { name: 'family lines not grouped', text: 'a 1\nb 1\na{x="1"} 2\n', error: /^line 3: lines of metric family "a" are not grouped together/ },
@@ -203,7 +253,10 @@ test('reports the first 10 errors in line order and counts all of them', () => {
 
 test('errors found after parsing (missing +Inf) are merged in line order', () => {
   const result = validatePrometheusText('# TYPE h histogram\nh_bucket{le="1"} 1\nh_sum 1\nh_count 1\nx{ 1\n');
-  assert.deepEqual(result.errors.map((e) => e.split(':')[0]), ['line 2', 'line 5']);
+  assert.deepEqual(
+    result.errors.map((e) => e.split(':')[0]),
+    ['line 2', 'line 5'],
+  );
 });
 
 test('a valid document stays valid when one line breaks, and only that line is blamed', () => {

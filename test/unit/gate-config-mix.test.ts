@@ -7,7 +7,15 @@ import type { ResolvedConfig, RevgateConfig } from '../../src/config/types.js';
 
 function resolved(config: Partial<RevgateConfig>, headers: Record<string, string> = {}): ResolvedConfig {
   const full: RevgateConfig = { service: { name: 'svc' }, environments: { dev: { baseUrl: 'http://127.0.0.1:1', headers } }, checks: [], ...config };
-  return { file: path.resolve('svc.config.json'), dir: process.cwd(), config: full, environment: 'dev', target: { baseUrl: 'http://127.0.0.1:1', headers }, secretEnv: [], secretHeaders: ['x-internal-key'] };
+  return {
+    file: path.resolve('svc.config.json'),
+    dir: process.cwd(),
+    config: full,
+    environment: 'dev',
+    target: { baseUrl: 'http://127.0.0.1:1', headers },
+    secretEnv: [],
+    secretHeaders: ['x-internal-key'],
+  };
 }
 
 describe('gate traffic from a smoke config', () => {
@@ -30,7 +38,10 @@ describe('gate traffic from a smoke config', () => {
 
   it('keeps the checks safe to repeat, in order, tagged by check id, and says why every other was left out', () => {
     const mix = mixFromConfig(resolved(config, { 'X-Internal-Key': 'k-123', 'X-Tenant-ID': 'contoso' }), { token: 'tok-456', userAgent: 'ua' });
-    assert.deepEqual(mix.requests.map((r) => `${r.method} ${r.path}`), ['GET /health', 'POST /predict', 'GET /items?page=1&size=10']);
+    assert.deepEqual(
+      mix.requests.map((r) => `${r.method} ${r.path}`),
+      ['GET /health', 'POST /predict', 'GET /items?page=1&size=10'],
+    );
     assert.deepEqual(mix.requests[2]?.tags, { name: 'list', method: 'GET', check: 'list', tenant: 'contoso' });
     assert.equal(mix.requests[1]?.body, '{"a":1}');
     assert.equal(mix.requests[1]?.headers['content-type'], 'application/json');

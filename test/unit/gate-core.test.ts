@@ -31,7 +31,10 @@ function feed(rec: ArmRecorder, n: number, failRate: number, latency: () => numb
 describe('canary criteria', () => {
   it('parses the runbook criteria; alpha is split over the gates that can change the verdict', () => {
     const c = parseCriteria(runbook);
-    assert.deepEqual(c.gates.map((g) => g.kind), ['proportion', 'quantile', 'count', 'proportion']);
+    assert.deepEqual(
+      c.gates.map((g) => g.kind),
+      ['proportion', 'quantile', 'count', 'proportion'],
+    );
     assert.deepEqual(c.latencyThresholdsMs, [2000]);
     assert.ok(Math.abs(alphaPerGate(c) - 0.05 / 3) < 1e-12, 'two statistical gates and one trigger; the count gate is deterministic');
     assert.equal(c.needsBaseline, false);
@@ -68,7 +71,10 @@ describe('canary evaluation', () => {
     const canary = arm();
     feed(canary, 6000, 0, () => 100);
     const r = evaluateCanary(c, { canary }, { final: false });
-    assert.deepEqual(r.map((g) => g.status), ['passed', 'passed', 'passed', 'passed']);
+    assert.deepEqual(
+      r.map((g) => g.status),
+      ['passed', 'passed', 'passed', 'passed'],
+    );
     assert.ok(shouldStop(r));
     assert.match(r[0]?.reason ?? '', /^error rate 0\.00%, 95% interval \[0\.00%, 0\.\d+%\] below 1\.0% after 6,000 requests$/);
     assert.match(r[1]?.reason ?? '', /^p95 100 ms, 95% interval \[100 ms, 100 ms\] below 2,000 ms after 6,000 requests$/);
@@ -96,7 +102,13 @@ describe('canary evaluation', () => {
   });
 
   it('comparative gates: a 50% slower canary fails a +20% allowance; the same revision passes', () => {
-    const cc = parseCriteria({ thresholds: { http_req_failed: ['rate<0.05'] }, compare: [{ metric: 'http_req_duration', stat: 'p(95)', maxIncrease: 0.2 }, { metric: 'http_req_failed', maxIncreasePoints: 0.5 }] });
+    const cc = parseCriteria({
+      thresholds: { http_req_failed: ['rate<0.05'] },
+      compare: [
+        { metric: 'http_req_duration', stat: 'p(95)', maxIncrease: 0.2 },
+        { metric: 'http_req_failed', maxIncreasePoints: 0.5 },
+      ],
+    });
     assert.equal(cc.needsBaseline, true);
     const rng = createRng(7);
     const lat = (scale: number) => () => scale * Math.exp(rng.normal() * 0.3);

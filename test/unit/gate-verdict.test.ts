@@ -23,8 +23,26 @@ const file = (name: string, value: unknown): string => {
   return f;
 };
 
-const stats = (patch: Partial<ArmStats> = {}): ArmStats => ({ completed: 0, dropped: 0, inFlight: 0, statusClasses: {}, errorsByKind: {}, errorSamples: {}, ...patch });
-const result = (patch: Partial<CanaryGateResult>): CanaryGateResult => ({ id: 'g', metric: 'http_req_failed', expression: 'http_req_failed rate<0.01', blocking: true, status: 'passed', settled: true, role: 'gate', reason: 'r', ...patch });
+const stats = (patch: Partial<ArmStats> = {}): ArmStats => ({
+  completed: 0,
+  dropped: 0,
+  inFlight: 0,
+  statusClasses: {},
+  errorsByKind: {},
+  errorSamples: {},
+  ...patch,
+});
+const result = (patch: Partial<CanaryGateResult>): CanaryGateResult => ({
+  id: 'g',
+  metric: 'http_req_failed',
+  expression: 'http_req_failed rate<0.01',
+  blocking: true,
+  status: 'passed',
+  settled: true,
+  role: 'gate',
+  reason: 'r',
+  ...patch,
+});
 
 describe('request mix', () => {
   it('built in: every tenant tagged from its X-Tenant-ID; the authenticated request only with a token, which is a secret', () => {
@@ -33,7 +51,10 @@ describe('request mix', () => {
     assert.deepEqual(anonymous.secrets, []);
     const mix = builtinMix({ userAgent: 'ua', token: 'tok-123456' });
     const tenants = mix.requests.filter((r) => r.tags.endpoint === 'tenant');
-    assert.deepEqual(tenants.map((r) => [r.tags.tenant, r.headers['X-Tenant-ID']]), BUILTIN_TENANTS.map((t) => [t, t]));
+    assert.deepEqual(
+      tenants.map((r) => [r.tags.tenant, r.headers['X-Tenant-ID']]),
+      BUILTIN_TENANTS.map((t) => [t, t]),
+    );
     assert.equal(mix.requests.find((r) => r.name === 'projects')?.headers.Authorization, 'Bearer tok-123456');
     assert.deepEqual(mix.secrets, [{ value: 'tok-123456', label: 'bearer token' }]);
     assert.equal(mix.cycle.length, 2 + 1 + 1 + 2 + 3 + 2, 'one slot per unit of weight');
@@ -47,7 +68,15 @@ describe('request mix', () => {
         allowedHosts: ['*.example.com'],
         headers: { Authorization: 'Bearer ${TOKEN}' },
         scenarios: {
-          s: { executor: 'constant-arrival-rate', rate: 1, duration: '1s', requests: [{ name: 'acme', path: '/tenant/health', headers: { 'X-Tenant-ID': 'acme' }, weight: 3 }, { path: '/health', tags: { endpoint: 'health' } }] },
+          s: {
+            executor: 'constant-arrival-rate',
+            rate: 1,
+            duration: '1s',
+            requests: [
+              { name: 'acme', path: '/tenant/health', headers: { 'X-Tenant-ID': 'acme' }, weight: 3 },
+              { path: '/health', tags: { endpoint: 'health' } },
+            ],
+          },
         },
         thresholds: { http_req_failed: ['rate<0.01'] },
       },
@@ -72,7 +101,11 @@ describe('gate report (pure)', () => {
   it('verdict gates drop the bookkeeping and name the network errors behind error-rate gates that did not pass', () => {
     const canary = stats({ completed: 40, errorsByKind: { connect: 40 }, errorSamples: { connect: 'connect ECONNREFUSED 127.0.0.1:9' } });
     const gates = toVerdictGates(
-      [result({ id: 'a', status: 'failed', failOnly: false }), result({ id: 'b', metric: 'http_req_duration', status: 'failed' }), result({ id: 'c', status: 'passed' })],
+      [
+        result({ id: 'a', status: 'failed', failOnly: false }),
+        result({ id: 'b', metric: 'http_req_duration', status: 'failed' }),
+        result({ id: 'c', status: 'passed' }),
+      ],
       canary,
     );
     assert.deepEqual(Object.keys(gates[0] ?? {}).sort(), ['blocking', 'expression', 'id', 'metric', 'reason', 'status']);
@@ -91,17 +124,57 @@ describe('gate report (pure)', () => {
     assert.match(g?.reason ?? '', /all 12 baseline requests went without a response \(connect=10, timeout=2\)/);
   });
 
-  const verdictOf = (gates: GateResult[]) => decide({ kind: 'gate', target: { baseUrl: 'http://c' }, startedAt: new Date(0), finishedAt: new Date(2500), checks: [], gates, version: 't' });
+  const verdictOf = (gates: GateResult[]) =>
+    decide({ kind: 'gate', target: { baseUrl: 'http://c' }, startedAt: new Date(0), finishedAt: new Date(2500), checks: [], gates, version: 't' });
   const summary = (gates: GateResult[], patch: Partial<Parameters<typeof gateSummary>[0]> = {}) =>
-    gateSummary({ verdict: verdictOf(gates), canaryUrl: 'http://c', stopReason: 'budget', budget: 'max-requests', ratePerSecond: 100, canaryRequests: 200, baselineRequests: 201, ...patch });
+    gateSummary({
+      verdict: verdictOf(gates),
+      canaryUrl: 'http://c',
+      stopReason: 'budget',
+      budget: 'max-requests',
+      ratePerSecond: 100,
+      canaryRequests: 200,
+      baselineRequests: 201,
+      ...patch,
+    });
 
   const rows: Array<[string, GateResult[], Partial<Parameters<typeof gateSummary>[0]>, RegExp]> = [
-    ['pass', [result({ id: 'a' }), result({ id: 'b' })], { stopReason: 'decided' }, /^PASS: all 2 blocking gates passed after 200 canary \+ 201 baseline requests - promote; gate on http:\/\/c in 2\.5 s$/],
-    ['fail names the gate and its reason', [result({ id: 'a' }), result({ id: 'b', status: 'failed', reason: 'error rate 20%' })], { stopReason: 'decided' }, /^FAIL: b failed \(error rate 20%\) - roll back; gate on http:\/\/c/],
-    ['inconclusive with an estimate', [result({ id: 'a', status: 'inconclusive', samples: 200, samplesNeeded: 700 })], {}, /^INCONCLUSIVE: a undecided after 200 canary \+ 201 baseline requests \(request budget spent\); about 700 canary requests in all \(~5 s more at 100 req\/s\) would decide it if the observed rates hold - hold/],
-    ['a tenant gate sees a share of the traffic', [result({ id: 't', status: 'inconclusive', samples: 20, samplesNeeded: 130 })], {}, /about 1,300 canary requests in all \(~11 s more at 100 req\/s\)/],
-    ['gates without an estimate are named', [result({ id: 'a', status: 'inconclusive', samples: 200, samplesNeeded: 700 }), result({ id: 'cmp', status: 'inconclusive', samples: 200 })], { budget: 'max-duration' }, /\(time budget spent\); about 700 .* would decide the gates with an estimate if the observed rates hold \(no estimate for cmp: run at least that long\)/],
-    ['no estimate at all', [result({ id: 'cmp', status: 'inconclusive', samples: 200 })], { stopReason: 'interrupted' }, /^INCONCLUSIVE: cmp undecided after .* \(interrupted\); no estimate of the traffic/],
+    [
+      'pass',
+      [result({ id: 'a' }), result({ id: 'b' })],
+      { stopReason: 'decided' },
+      /^PASS: all 2 blocking gates passed after 200 canary \+ 201 baseline requests - promote; gate on http:\/\/c in 2\.5 s$/,
+    ],
+    [
+      'fail names the gate and its reason',
+      [result({ id: 'a' }), result({ id: 'b', status: 'failed', reason: 'error rate 20%' })],
+      { stopReason: 'decided' },
+      /^FAIL: b failed \(error rate 20%\) - roll back; gate on http:\/\/c/,
+    ],
+    [
+      'inconclusive with an estimate',
+      [result({ id: 'a', status: 'inconclusive', samples: 200, samplesNeeded: 700 })],
+      {},
+      /^INCONCLUSIVE: a undecided after 200 canary \+ 201 baseline requests \(request budget spent\); about 700 canary requests in all \(~5 s more at 100 req\/s\) would decide it if the observed rates hold - hold/,
+    ],
+    [
+      'a tenant gate sees a share of the traffic',
+      [result({ id: 't', status: 'inconclusive', samples: 20, samplesNeeded: 130 })],
+      {},
+      /about 1,300 canary requests in all \(~11 s more at 100 req\/s\)/,
+    ],
+    [
+      'gates without an estimate are named',
+      [result({ id: 'a', status: 'inconclusive', samples: 200, samplesNeeded: 700 }), result({ id: 'cmp', status: 'inconclusive', samples: 200 })],
+      { budget: 'max-duration' },
+      /\(time budget spent\); about 700 .* would decide the gates with an estimate if the observed rates hold \(no estimate for cmp: run at least that long\)/,
+    ],
+    [
+      'no estimate at all',
+      [result({ id: 'cmp', status: 'inconclusive', samples: 200 })],
+      { stopReason: 'interrupted' },
+      /^INCONCLUSIVE: cmp undecided after .* \(interrupted\); no estimate of the traffic/,
+    ],
   ];
   for (const [name, gates, patch, expected] of rows) {
     it(`summary: ${name}`, () => {
@@ -131,7 +204,14 @@ describe('gate report (pure)', () => {
 });
 
 describe('gate setup: everything checked before anything is sent', () => {
-  const base: GateOptions = { criteria: file('ok.json', { thresholds: { http_req_failed: ['rate<0.01'] } }), out: tmp, sandbox: false, faults: [], allowHosts: [], canary: 'http://127.0.0.1:8080' };
+  const base: GateOptions = {
+    criteria: file('ok.json', { thresholds: { http_req_failed: ['rate<0.01'] } }),
+    out: tmp,
+    sandbox: false,
+    faults: [],
+    allowHosts: [],
+    canary: 'http://127.0.0.1:8080',
+  };
   const problems = (o: Partial<GateOptions>): string[] => {
     try {
       prepareGate({ ...base, ...o }, {});
@@ -148,7 +228,16 @@ describe('gate setup: everything checked before anything is sent', () => {
     assert.equal(s.ratePerSecond, 50);
     assert.equal(s.maxDurationMs, 600_000);
     assert.equal(s.mix.source, 'built-in mix');
-    const sb = prepareGate({ ...base, canary: undefined, sandbox: true, criteria: file('d.json', { maxDuration: '90s', thresholds: { http_req_failed: ['rate<0.01'] } }), confidence: 0.99 }, {});
+    const sb = prepareGate(
+      {
+        ...base,
+        canary: undefined,
+        sandbox: true,
+        criteria: file('d.json', { maxDuration: '90s', thresholds: { http_req_failed: ['rate<0.01'] } }),
+        confidence: 0.99,
+      },
+      {},
+    );
     assert.equal(sb.ratePerSecond, 300);
     assert.equal(sb.maxDurationMs, 90_000);
     assert.equal(sb.criteria.confidence, 0.99);
@@ -164,7 +253,16 @@ describe('gate setup: everything checked before anything is sent', () => {
       maxDuration: '10 minutes',
       faults: ['errors=0.1'],
     }).join('\n');
-    for (const expected of [/--rate: must be requests per second/, /--max-requests: must be a whole number/, /--max-duration: "10 minutes" is not a duration/, /--fault: only applies with --sandbox/, /\$\.confidence: must be strictly between 0 and 1/, /unknown metric "nope"/, /--baseline: the criteria compare the canary with a baseline \(compare\[0\] http_req_failed\)/, /--canary: host "canary\.example\.com" is not allowed: pass --allow-host/]) {
+    for (const expected of [
+      /--rate: must be requests per second/,
+      /--max-requests: must be a whole number/,
+      /--max-duration: "10 minutes" is not a duration/,
+      /--fault: only applies with --sandbox/,
+      /\$\.confidence: must be strictly between 0 and 1/,
+      /unknown metric "nope"/,
+      /--baseline: the criteria compare the canary with a baseline \(compare\[0\] http_req_failed\)/,
+      /--canary: host "canary\.example\.com" is not allowed: pass --allow-host/,
+    ]) {
       assert.match(p, expected);
     }
   });
@@ -196,7 +294,14 @@ describe('paired traffic on two real servers', () => {
       const mix = builtinMix({ userAgent: 'ua', token: 'tok-123456' });
       const canary = new ArmRecorder([], ['tenant:contoso']);
       const baseline = new ArmRecorder([], ['tenant:contoso']);
-      const driver = new TrafficDriver(mix, [{ name: 'canary', baseUrl: a.url, recorder: canary }, { name: 'baseline', baseUrl: b.url, recorder: baseline }], { ratePerSecond: 400, maxRequests: 24, maxDurationMs: 10_000, maxInFlight: 50 });
+      const driver = new TrafficDriver(
+        mix,
+        [
+          { name: 'canary', baseUrl: a.url, recorder: canary },
+          { name: 'baseline', baseUrl: b.url, recorder: baseline },
+        ],
+        { ratePerSecond: 400, maxRequests: 24, maxDurationMs: 10_000, maxInFlight: 50 },
+      );
       assert.equal(await driver.run(), 'max-requests');
       const warmUp = mix.requests.length;
       // Requests on different connections may overtake each other on the wire, so compare as multisets.
@@ -214,7 +319,12 @@ describe('paired traffic on two real servers', () => {
     const slow = await server(5_000);
     try {
       const rec = new ArmRecorder([]);
-      const driver = new TrafficDriver(builtinMix({ userAgent: 'ua' }), [{ name: 'canary', baseUrl: slow.url, recorder: rec }], { ratePerSecond: 100, maxRequests: 1_000, maxDurationMs: 60_000, maxInFlight: 500 });
+      const driver = new TrafficDriver(builtinMix({ userAgent: 'ua' }), [{ name: 'canary', baseUrl: slow.url, recorder: rec }], {
+        ratePerSecond: 100,
+        maxRequests: 1_000,
+        maxDurationMs: 60_000,
+        maxInFlight: 500,
+      });
       const run = driver.run();
       setTimeout(() => driver.stop(), 2_500);
       const started = Date.now();

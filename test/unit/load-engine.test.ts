@@ -43,7 +43,15 @@ after(() => {
 });
 
 function plan(scenario: Partial<ScenarioSpec>, thresholds: Record<string, string[]> = { http_reqs: ['count>0'] }, baseUrl = url, timeout = '2s') {
-  const loaded = validateProfile({ name: 't', timeout, scenarios: { s: { executor: 'constant-arrival-rate', rate: 100, duration: '1s', requests: [{ path: '/' }], ...scenario } }, thresholds }, {});
+  const loaded = validateProfile(
+    {
+      name: 't',
+      timeout,
+      scenarios: { s: { executor: 'constant-arrival-rate', rate: 100, duration: '1s', requests: [{ path: '/' }], ...scenario } },
+      thresholds,
+    },
+    {},
+  );
   return { loaded, plan: buildPlan(loaded, { baseUrl }) };
 }
 
@@ -71,7 +79,14 @@ describe('load engine', () => {
 
   it('records failures, status classes and tag groups', async () => {
     const { loaded, plan: p } = plan(
-      { rate: 40, duration: '1s', requests: [{ path: '/', tags: { endpoint: 'ok' } }, { path: '/fail', tags: { endpoint: 'bad' } }] },
+      {
+        rate: 40,
+        duration: '1s',
+        requests: [
+          { path: '/', tags: { endpoint: 'ok' } },
+          { path: '/fail', tags: { endpoint: 'bad' } },
+        ],
+      },
       { http_req_failed: ['rate<0.01'], 'http_req_failed{endpoint:ok}': ['rate<0.01'] },
     );
     const r = await new LoadEngine(p).run();
@@ -81,7 +96,10 @@ describe('load engine', () => {
     assert.equal(s.metrics.http_req_failed?.thresholds?.['rate<0.01']?.ok, false);
     assert.equal(s.revgate.statusClasses['5xx'], 20);
     assert.equal(s.revgate.statusClasses['2xx'], 20);
-    assert.equal(s.revgate.perSecond.requests.reduce((a, b) => a + b, 0), 40);
+    assert.equal(
+      s.revgate.perSecond.requests.reduce((a, b) => a + b, 0),
+      40,
+    );
   });
 
   it('counts error kinds for an unreachable target and never hangs', async () => {
@@ -94,7 +112,12 @@ describe('load engine', () => {
   });
 
   it('times out slow responses as timeout errors within the bound', async () => {
-    const { loaded, plan: p } = plan({ rate: 5, duration: '1s', requests: [{ path: '/slow/3000' }], gracefulStop: '2s' }, { http_req_failed: ['rate<0.01'] }, url, '300ms');
+    const { loaded, plan: p } = plan(
+      { rate: 5, duration: '1s', requests: [{ path: '/slow/3000' }], gracefulStop: '2s' },
+      { http_req_failed: ['rate<0.01'] },
+      url,
+      '300ms',
+    );
     const r = await new LoadEngine(p).run();
     const s = buildSummary(r, loaded.thresholds, false);
     assert.equal(s.revgate.errorsByKind.timeout, 5);
@@ -114,7 +137,16 @@ describe('load engine', () => {
   it('constant-vus: one keep-alive connection per VU, the same body and headers on every request', async () => {
     const before = connections;
     bodies.length = 0;
-    const loaded = validateProfile({ name: 't', scenarios: { s: { executor: 'constant-vus', vus: 3, duration: '300ms', requests: [{ method: 'POST', path: '/echo', headers: { 'x-test': 'h' }, body: { a: 1 } }] } }, thresholds: { http_reqs: ['count>0'] } }, {});
+    const loaded = validateProfile(
+      {
+        name: 't',
+        scenarios: {
+          s: { executor: 'constant-vus', vus: 3, duration: '300ms', requests: [{ method: 'POST', path: '/echo', headers: { 'x-test': 'h' }, body: { a: 1 } }] },
+        },
+        thresholds: { http_reqs: ['count>0'] },
+      },
+      {},
+    );
     const r = await new LoadEngine(buildPlan(loaded, { baseUrl: url })).run();
     const g = r.recorder.groups[0]!;
     assert.equal(connections - before, 3);
@@ -131,7 +163,14 @@ describe('load engine', () => {
   });
 
   it('constant-vus: a closed loop per VU', async () => {
-    const loaded = validateProfile({ name: 't', scenarios: { s: { executor: 'constant-vus', vus: 2, duration: '500ms', requests: [{ path: '/slow/20' }] } }, thresholds: { http_reqs: ['count>0'] } }, {});
+    const loaded = validateProfile(
+      {
+        name: 't',
+        scenarios: { s: { executor: 'constant-vus', vus: 2, duration: '500ms', requests: [{ path: '/slow/20' }] } },
+        thresholds: { http_reqs: ['count>0'] },
+      },
+      {},
+    );
     const r = await new LoadEngine(buildPlan(loaded, { baseUrl: url })).run();
     const n = r.recorder.groups[0]!.requests;
     assert.ok(n >= 20 && n <= 52, `requests ${n}`);

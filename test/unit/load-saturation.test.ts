@@ -5,8 +5,18 @@ import { newHistogram } from '../../src/traffic/histogram.js';
 import { judgeLatencyOnSaturatedRun } from '../../src/load/run-load.js';
 import type { GateResult } from '../../src/verdict/types.js';
 
-const gate = (id: string, metric: string, status: GateResult['status'], blocking = true): GateResult => ({ id, metric, expression: 'x', blocking, status, reason: `threshold breached: ${id} = 420.1 ms` });
-const generator = (status: GateResult['status']): GateResult => ({ ...gate('generator late starts', 'revgate_late_starts', status, false), reason: '78 of 98 arrivals (79.6%) started more than 10 ms late: the load generator was saturated' });
+const gate = (id: string, metric: string, status: GateResult['status'], blocking = true): GateResult => ({
+  id,
+  metric,
+  expression: 'x',
+  blocking,
+  status,
+  reason: `threshold breached: ${id} = 420.1 ms`,
+});
+const generator = (status: GateResult['status']): GateResult => ({
+  ...gate('generator late starts', 'revgate_late_starts', status, false),
+  reason: '78 of 98 arrivals (79.6%) started more than 10 ms late: the load generator was saturated',
+});
 
 describe('a saturated generator cannot fail a latency gate on its own lateness', () => {
   const gates = [
@@ -20,14 +30,24 @@ describe('a saturated generator cannot fail a latency gate on its own lateness',
   it('saturated, and the lateness could explain the breaches: failed latency gates become inconclusive; error-rate gates still fail', () => {
     const bounds = gates.map((g) => ({ ...g, status: g.metric === 'http_req_failed' ? g.status : ('passed' as const) }));
     const out = judgeLatencyOnSaturatedRun([...gates, generator('failed')], bounds);
-    assert.deepEqual(out.map((g) => g.status), ['inconclusive', 'inconclusive', 'failed', 'inconclusive', 'passed', 'failed']);
+    assert.deepEqual(
+      out.map((g) => g.status),
+      ['inconclusive', 'inconclusive', 'failed', 'inconclusive', 'passed', 'failed'],
+    );
     assert.match(out[0]!.reason, /not trusted: the load generator was saturated \(78 of 98 arrivals \(79\.6%\) started more than 10 ms late\)/);
   });
 
   it('saturated, but the gate fails even at the lowest latency the target could have caused: still failed, saying so', () => {
-    const bounds = gates.map((g) => (g.id === 'http_req_duration p(95)<300' ? { ...g, reason: 'threshold breached: p(95) of http_req_duration = 390.0 ms (threshold < 300 ms)' } : { ...g, status: 'passed' as const }));
+    const bounds = gates.map((g) =>
+      g.id === 'http_req_duration p(95)<300'
+        ? { ...g, reason: 'threshold breached: p(95) of http_req_duration = 390.0 ms (threshold < 300 ms)' }
+        : { ...g, status: 'passed' as const },
+    );
     const out = judgeLatencyOnSaturatedRun([...gates, generator('failed')], bounds);
-    assert.deepEqual(out.map((g) => g.status), ['failed', 'inconclusive', 'failed', 'inconclusive', 'passed', 'failed']);
+    assert.deepEqual(
+      out.map((g) => g.status),
+      ['failed', 'inconclusive', 'failed', 'inconclusive', 'passed', 'failed'],
+    );
     assert.match(out[0]!.reason, /even allowing for its late starts the gate fails: p\(95\) of http_req_duration is at least 390\.0 ms/);
   });
 
@@ -42,7 +62,8 @@ describe('lower bounds on latency given the generator lateness', () => {
   const h = newHistogram();
   h.recordValueWithCount(100_000, 95);
   h.recordValueWithCount(400_000, 5);
-  const near = (actual: number | undefined, expected: number): void => assert.ok(actual !== undefined && Math.abs(actual - expected) < expected * 0.002 + 0.01, `${actual} vs ${expected}`);
+  const near = (actual: number | undefined, expected: number): void =>
+    assert.ok(actual !== undefined && Math.abs(actual - expected) < expected * 0.002 + 0.01, `${actual} vs ${expected}`);
 
   it('without lateness: the measured value', () => {
     near(latencyValue(h, { name: 'p', p: 99 }), 400);

@@ -44,8 +44,22 @@ function raw(onRequest: (socket: net.Socket, index: number) => void): net.Server
   });
 }
 
-async function run(baseUrl: string, scenario: { vus?: number; duration?: string; requests?: RequestSpec[] } = {}, options: { ca?: string; timeout?: string } = {}): Promise<EngineResult> {
-  const loaded = validateProfile({ name: 't', timeout: options.timeout ?? '2s', scenarios: { s: { executor: 'constant-vus', vus: scenario.vus ?? 2, duration: scenario.duration ?? '300ms', requests: scenario.requests ?? [{ path: '/' }] } }, thresholds: { http_reqs: ['count>0'] } }, {});
+async function run(
+  baseUrl: string,
+  scenario: { vus?: number; duration?: string; requests?: RequestSpec[] } = {},
+  options: { ca?: string; timeout?: string } = {},
+): Promise<EngineResult> {
+  const loaded = validateProfile(
+    {
+      name: 't',
+      timeout: options.timeout ?? '2s',
+      scenarios: {
+        s: { executor: 'constant-vus', vus: scenario.vus ?? 2, duration: scenario.duration ?? '300ms', requests: scenario.requests ?? [{ path: '/' }] },
+      },
+      thresholds: { http_reqs: ['count>0'] },
+    },
+    {},
+  );
   return new LoadEngine(buildPlan(loaded, { baseUrl, ...(options.ca ? { ca: options.ca } : {}) })).run();
 }
 

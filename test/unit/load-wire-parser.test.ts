@@ -49,24 +49,70 @@ const VALID: Array<{ name: string; text: string; head?: boolean; status: number;
   { name: 'content-length body', text: 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello', status: 200, keepAlive: true },
   { name: 'empty body', text: 'HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n', status: 200, keepAlive: true },
   { name: 'no reason phrase', text: 'HTTP/1.1 404\r\nContent-Length: 2\r\n\r\nno', status: 404, keepAlive: true },
-  { name: 'chunked, extensions and trailers', text: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\nA\r\n0123456789\r\n0\r\nX-Trailer: t\r\n\r\n', status: 200, keepAlive: true },
-  { name: 'chunked, final coding after gzip', text: 'HTTP/1.1 200 OK\r\ntransfer-encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n', status: 200, keepAlive: true },
+  {
+    name: 'chunked, extensions and trailers',
+    text: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\nA\r\n0123456789\r\n0\r\nX-Trailer: t\r\n\r\n',
+    status: 200,
+    keepAlive: true,
+  },
+  {
+    name: 'chunked, final coding after gzip',
+    text: 'HTTP/1.1 200 OK\r\ntransfer-encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n',
+    status: 200,
+    keepAlive: true,
+  },
   { name: '100 Continue then the final response', text: 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n', status: 204, keepAlive: true },
-  { name: '103 Early Hints then the final response', text: 'HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok', status: 200, keepAlive: true },
+  {
+    name: '103 Early Hints then the final response',
+    text: 'HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
+    status: 200,
+    keepAlive: true,
+  },
   { name: 'HEAD: content-length but no body', text: 'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n', head: true, status: 200, keepAlive: true },
   { name: '304 has no body', text: 'HTTP/1.1 304 Not Modified\r\nContent-Length: 100\r\n\r\n', status: 304, keepAlive: true },
   { name: 'HTTP/1.0 closes by default', text: 'HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok', status: 200, keepAlive: false },
   { name: 'HTTP/1.0 with keep-alive', text: 'HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 2\r\n\r\nok', status: 200, keepAlive: true },
   { name: 'connection: close', text: 'HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\nContent-Length: 3\r\n\r\nbad', status: 500, keepAlive: false },
   { name: 'connection token list', text: 'HTTP/1.1 200 OK\r\nConnection: Upgrade, Close\r\nContent-Length: 0\r\n\r\n', status: 200, keepAlive: false },
-  { name: 'keep-alive timeout hint', text: 'HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\nContent-Length: 0\r\n\r\n', status: 200, keepAlive: true, hintMs: 5000 },
-  { name: 'keep-alive hint after max', text: 'HTTP/1.1 200 OK\r\nKeep-Alive: max=100, timeout=7\r\nContent-Length: 0\r\n\r\n', status: 200, keepAlive: true, hintMs: 7000 },
-  { name: 'content-length and chunked: chunked wins, no reuse', text: 'HTTP/1.1 200 OK\r\nContent-Length: 99\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n', status: 200, keepAlive: false },
+  {
+    name: 'keep-alive timeout hint',
+    text: 'HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\nContent-Length: 0\r\n\r\n',
+    status: 200,
+    keepAlive: true,
+    hintMs: 5000,
+  },
+  {
+    name: 'keep-alive hint after max',
+    text: 'HTTP/1.1 200 OK\r\nKeep-Alive: max=100, timeout=7\r\nContent-Length: 0\r\n\r\n',
+    status: 200,
+    keepAlive: true,
+    hintMs: 7000,
+  },
+  {
+    name: 'content-length and chunked: chunked wins, no reuse',
+    text: 'HTTP/1.1 200 OK\r\nContent-Length: 99\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n',
+    status: 200,
+    keepAlive: false,
+  },
   { name: 'identical repeated content-length', text: 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok', status: 200, keepAlive: true },
   { name: 'obsolete line folding is skipped', text: 'HTTP/1.1 200 OK\r\nX-Long: a\r\n  b\r\nContent-Length: 2\r\n\r\nok', status: 200, keepAlive: true },
   { name: 'OWS around values', text: 'HTTP/1.1 200 OK\r\nContent-Length:   2  \r\n\r\nok', status: 200, keepAlive: true },
-  { name: 'no length: the body runs to the close', text: 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nsome body', status: 200, keepAlive: false, end: NEED_MORE, toClose: true },
-  { name: 'transfer-encoding without chunked: to the close', text: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nxx', status: 200, keepAlive: false, end: NEED_MORE, toClose: true },
+  {
+    name: 'no length: the body runs to the close',
+    text: 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nsome body',
+    status: 200,
+    keepAlive: false,
+    end: NEED_MORE,
+    toClose: true,
+  },
+  {
+    name: 'transfer-encoding without chunked: to the close',
+    text: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nxx',
+    status: 200,
+    keepAlive: false,
+    end: NEED_MORE,
+    toClose: true,
+  },
 ];
 
 const INVALID: Array<{ name: string; text: string; error: RegExp }> = [
@@ -144,24 +190,47 @@ describe('wire response parser', () => {
 
 describe('wire request encoding', () => {
   it('writes the request line, host, the headers, keep-alive and nothing else for a GET', () => {
-    assert.equal(encodeRequest({ method: 'GET', path: '/health?x=1', headers: { 'user-agent': 'revgate-load', 'x-tenant-id': 't1' } }, '127.0.0.1:8080').toString('latin1'), 'GET /health?x=1 HTTP/1.1\r\nhost: 127.0.0.1:8080\r\nuser-agent: revgate-load\r\nx-tenant-id: t1\r\nconnection: keep-alive\r\n\r\n');
+    assert.equal(
+      encodeRequest({ method: 'GET', path: '/health?x=1', headers: { 'user-agent': 'revgate-load', 'x-tenant-id': 't1' } }, '127.0.0.1:8080').toString(
+        'latin1',
+      ),
+      'GET /health?x=1 HTTP/1.1\r\nhost: 127.0.0.1:8080\r\nuser-agent: revgate-load\r\nx-tenant-id: t1\r\nconnection: keep-alive\r\n\r\n',
+    );
   });
 
   it('adds content-length for a body (bytes, not characters) and for a POST without one', () => {
     const body = Buffer.from('{"name":"café"}');
     const withBody = encodeRequest({ method: 'POST', path: '/a', headers: { 'content-type': 'application/json' } }, 'h', body);
-    assert.equal(withBody.toString('utf8'), `POST /a HTTP/1.1\r\nhost: h\r\ncontent-type: application/json\r\nconnection: keep-alive\r\ncontent-length: ${body.length}\r\n\r\n{"name":"café"}`);
+    assert.equal(
+      withBody.toString('utf8'),
+      `POST /a HTTP/1.1\r\nhost: h\r\ncontent-type: application/json\r\nconnection: keep-alive\r\ncontent-length: ${body.length}\r\n\r\n{"name":"café"}`,
+    );
     assert.equal(body.length, 16);
     assert.match(encodeRequest({ method: 'PUT', path: '/a', headers: {} }, 'h').toString(), /content-length: 0\r\n\r\n$/);
     assert.doesNotMatch(encodeRequest({ method: 'DELETE', path: '/a', headers: {} }, 'h').toString(), /content-length/);
   });
 
   it("keeps the profile's own host header instead of adding one", () => {
-    assert.equal(encodeRequest({ method: 'GET', path: '/', headers: { Host: 'apex.example.com' } }, '127.0.0.1:1').toString(), 'GET / HTTP/1.1\r\nHost: apex.example.com\r\nconnection: keep-alive\r\n\r\n');
+    assert.equal(
+      encodeRequest({ method: 'GET', path: '/', headers: { Host: 'apex.example.com' } }, '127.0.0.1:1').toString(),
+      'GET / HTTP/1.1\r\nHost: apex.example.com\r\nconnection: keep-alive\r\n\r\n',
+    );
   });
 
   it('rejects what would break the framing, naming the header without echoing its value', () => {
-    const problems = headProblems({ method: 'GE T', path: '/a b', headers: { 'bad name': 'v', 'x-key': 'secret-value\r\nX-Injected: 1', 'Content-Length': '5', Connection: 'close', 'Transfer-Encoding': 'chunked', Expect: '100-continue', Upgrade: 'h2c' } });
+    const problems = headProblems({
+      method: 'GE T',
+      path: '/a b',
+      headers: {
+        'bad name': 'v',
+        'x-key': 'secret-value\r\nX-Injected: 1',
+        'Content-Length': '5',
+        Connection: 'close',
+        'Transfer-Encoding': 'chunked',
+        Expect: '100-continue',
+        Upgrade: 'h2c',
+      },
+    });
     const byAt = Object.fromEntries(problems.map((p) => [p.at, p.message]));
     assert.match(byAt.method ?? '', /not a valid HTTP method/);
     assert.match(byAt.path ?? '', /spaces or control characters/);

@@ -105,13 +105,29 @@ describe('tenant catalog', () => {
       { ...ctx, dir },
     );
     const redactor = new Redactor();
-    const vault = new Map([[vaultRefKey({ vaultUrl: 'https://kv.vault.azure.net', secret: 'c' }), { ok: false as const, reason: 'Key Vault secret c in https://kv.vault.azure.net does not exist (404 SecretNotFound)' }]]);
+    const vault = new Map([
+      [
+        vaultRefKey({ vaultUrl: 'https://kv.vault.azure.net', secret: 'c' }),
+        { ok: false as const, reason: 'Key Vault secret c in https://kv.vault.azure.net does not exist (404 SecretNotFound)' },
+      ],
+    ]);
     const keys = resolveKeys(c, { KEY_D: 'key-of-d-abcdefghij' }, redactor, vault);
     assert.deepEqual(keys.get('a'), { ok: false, reason: 'subscription key env var KEY_A is not set, so no probe of tenant a was sent' });
     assert.deepEqual(keys.get('b'), { ok: true, key: 'key-of-b-0123456789' });
     assert.equal(keys.get('c')?.ok, false);
-    assert.equal((keys.get('c') as { reason: string }).reason, 'Key Vault secret c in https://kv.vault.azure.net does not exist (404 SecretNotFound), so no probe of tenant c was sent');
-    assert.deepEqual(resolveKeys(c, {}, new Redactor(), new Map([[vaultRefKey({ vaultUrl: 'https://kv.vault.azure.net/', secret: 'c' }), { ok: true as const, value: 'key-of-c-from-vault' }]])).get('c'), { ok: true, key: 'key-of-c-from-vault' });
+    assert.equal(
+      (keys.get('c') as { reason: string }).reason,
+      'Key Vault secret c in https://kv.vault.azure.net does not exist (404 SecretNotFound), so no probe of tenant c was sent',
+    );
+    assert.deepEqual(
+      resolveKeys(
+        c,
+        {},
+        new Redactor(),
+        new Map([[vaultRefKey({ vaultUrl: 'https://kv.vault.azure.net/', secret: 'c' }), { ok: true as const, value: 'key-of-c-from-vault' }]]),
+      ).get('c'),
+      { ok: true, key: 'key-of-c-from-vault' },
+    );
     assert.deepEqual(keys.get('d'), { ok: true, key: 'key-of-d-abcdefghij', envRef: 'KEY_D' });
     // Every key loaded, and every entry of a keys file, is a secret of the run.
     assert.deepEqual(redactor.values().sort(), ['key-of-b-0123456789', 'key-of-d-abcdefghij', 'unused-key-9876543210']);
@@ -120,19 +136,41 @@ describe('tenant catalog', () => {
   it('plans tenant x region x endpoint health probes and one isolation probe per tenant x region', () => {
     const c = parseCatalog(minimal(), ctx);
     const plan = buildPlan(c);
-    assert.deepEqual(plan.probes.map((p) => p.id), ['a/eastus/health', 'a/eastus/isolation', 'b/eastus/health', 'b/eastus/isolation', 'c/eastus/health', 'c/eastus/isolation', 'a/westus/health', 'a/westus/isolation']);
+    assert.deepEqual(
+      plan.probes.map((p) => p.id),
+      [
+        'a/eastus/health',
+        'a/eastus/isolation',
+        'b/eastus/health',
+        'b/eastus/isolation',
+        'c/eastus/health',
+        'c/eastus/isolation',
+        'a/westus/health',
+        'a/westus/isolation',
+      ],
+    );
     const iso = plan.probes.find((p) => p.id === 'a/eastus/isolation');
     assert.equal(iso?.kind === 'isolation' && iso.partner, 'b', 'a neighbour on the same shared cell');
     const lone = plan.probes.find((p) => p.id === 'a/westus/isolation');
     assert.equal(lone?.kind === 'isolation' && lone.partner, 'revgate-isolation-canary');
     const health = plan.probes[0];
     assert.equal(health?.kind === 'health' && health.request.url, 'https://gw-eastus.example.net/tenant/health');
-    assert.deepEqual(health?.kind === 'health' && health.expect, { status: 200, json: { status: 'healthy', tenantId: 'a' }, latency: { warnMs: 200, maxMs: 500 } });
-    assert.deepEqual(buildPlan(c, { regions: ['westus'], baseUrl: 'http://127.0.0.1:9', isolation: false }).probes.map((p) => (p.kind === 'health' ? p.request.url : p.id)), ['http://127.0.0.1:9/tenant/health']);
-    assert.throws(() => buildPlan(c, { regions: ['mars'] }), (e: unknown) => e instanceof RevgateError && e.code === ErrorCodes.Usage && /unknown region "mars"/.test(e.message));
+    assert.deepEqual(health?.kind === 'health' && health.expect, {
+      status: 200,
+      json: { status: 'healthy', tenantId: 'a' },
+      latency: { warnMs: 200, maxMs: 500 },
+    });
+    assert.deepEqual(
+      buildPlan(c, { regions: ['westus'], baseUrl: 'http://127.0.0.1:9', isolation: false }).probes.map((p) => (p.kind === 'health' ? p.request.url : p.id)),
+      ['http://127.0.0.1:9/tenant/health'],
+    );
+    assert.throws(
+      () => buildPlan(c, { regions: ['mars'] }),
+      (e: unknown) => e instanceof RevgateError && e.code === ErrorCodes.Usage && /unknown region "mars"/.test(e.message),
+    );
   });
 
-  it('refuses a run that would not stay under a tier\'s rate limit', () => {
+  it("refuses a run that would not stay under a tier's rate limit", () => {
     const c = parseCatalog(minimal({ tiers: { basic: { rateLimit: { calls: 100, renewalPeriodSeconds: 3600 } } }, probeBudget: 0.02 }), ctx);
     const found = budgetProblems(c, buildPlan(c));
     assert.equal(found.length, 1);

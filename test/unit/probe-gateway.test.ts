@@ -5,7 +5,20 @@ import { generateEstate } from '../../src/sandbox/gateway-catalog.js';
 import { parseGatewayFault } from '../../src/sandbox/gateway-faults.js';
 import { startGateway } from '../../src/sandbox/gateway.js';
 
-async function get(base: string, headers: Record<string, string>, path = '/tenant/health'): Promise<{ status: number; body: any; headers: Record<string, unknown> }> {
+/** The gateway's JSON answers, as far as these tests read them. */
+interface GatewayBody {
+  tenantId?: string;
+  revision?: string;
+  recentTenants: string[];
+  tenants: number;
+  requests: { rateLimited: number };
+}
+
+async function get(
+  base: string,
+  headers: Record<string, string>,
+  path = '/tenant/health',
+): Promise<{ status: number; body: GatewayBody; headers: Record<string, unknown> }> {
   const r = await request(`${base}${path}`, { headers });
   const text = await r.body.text();
   return { status: r.statusCode, body: text ? JSON.parse(text) : undefined, headers: r.headers };
@@ -31,10 +44,10 @@ describe('sandbox gateway', () => {
       const own = await get(east, { 'x-tenant-id': a.id, 'ocp-apim-subscription-key': a.key });
       assert.equal(own.status, 200);
       assert.equal(own.body.tenantId, a.id);
-      assert.equal(own.body.revision, `${a.cells.eastus}--rev1`, 'routed to the tenant\'s cell');
+      assert.equal(own.body.revision, `${a.cells.eastus}--rev1`, "routed to the tenant's cell");
       assert.equal((await get(east, { 'x-tenant-id': a.id })).status, 401, 'no key');
       assert.equal((await get(east, { 'x-tenant-id': a.id, 'ocp-apim-subscription-key': 'not-a-key' })).status, 401, 'unknown key');
-      assert.equal((await get(east, { 'x-tenant-id': b.id, 'ocp-apim-subscription-key': a.key })).status, 403, 'A\'s key for B');
+      assert.equal((await get(east, { 'x-tenant-id': b.id, 'ocp-apim-subscription-key': a.key })).status, 403, "A's key for B");
 
       // Per-tier rate limit: basic = 3 calls per 60 s here.
       const basic = estate.tenants[0]!;
@@ -50,15 +63,18 @@ describe('sandbox gateway', () => {
       assert.equal((await get(east, { 'ocp-apim-subscription-key': estate.tenants[2]!.key })).status, 200, 'a basic tenant on another cell');
 
       // Region and tenant faults, then the leak modes, set through the control API.
-      const put = await request(`${gw.urls.westus}/__gateway/faults`, { method: 'PUT', body: JSON.stringify({ faults: ['region=westus:down', `tenant=${a.id}:isolation-leak,mode=cross`, `tenant=${b.id}:isolation-leak,mode=body`] }) });
+      const put = await request(`${gw.urls.westus}/__gateway/faults`, {
+        method: 'PUT',
+        body: JSON.stringify({ faults: ['region=westus:down', `tenant=${a.id}:isolation-leak,mode=cross`, `tenant=${b.id}:isolation-leak,mode=body`] }),
+      });
       assert.equal(put.statusCode, 200);
       await put.body.text();
       assert.equal((await get(gw.urls.westus!, { 'ocp-apim-subscription-key': a.key })).status, 503);
       const cross = await get(east, { 'x-tenant-id': b.id, 'ocp-apim-subscription-key': a.key });
-      assert.deepEqual([cross.status, cross.body.tenantId], [200, b.id], 'the leak: A\'s key reads B');
+      assert.deepEqual([cross.status, cross.body.tenantId], [200, b.id], "the leak: A's key reads B");
       const leaky = await get(east, { 'ocp-apim-subscription-key': b.key });
       assert.equal(leaky.body.tenantId, b.id);
-      assert.ok(leaky.body.recentTenants.length === 1 && leaky.body.recentTenants[0] !== b.id, 'a neighbour\'s id in B\'s response');
+      assert.ok(leaky.body.recentTenants.length === 1 && leaky.body.recentTenants[0] !== b.id, "a neighbour's id in B's response");
 
       const bad = await request(`${east}/__gateway/faults`, { method: 'PUT', body: JSON.stringify({ faults: ['tenant=x:nonsense'] }) });
       assert.equal(bad.statusCode, 400);

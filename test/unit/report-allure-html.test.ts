@@ -30,10 +30,23 @@ describe('allure results', () => {
     let n = 0;
     const results = renderAllure(verdict, () => `u${n++}`);
     assert.equal(results.length, 7);
-    assert.deepEqual(results.map((r) => r.status), ['passed', 'failed', 'passed', 'passed', 'broken', 'skipped', 'passed']);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['passed', 'failed', 'passed', 'passed', 'broken', 'skipped', 'passed'],
+    );
     const first = results[0];
-    for (const [name, value] of [['tenant', 't1'], ['tier', 'basic'], ['cell', 'shared-smb-eastus'], ['region', 'eastus'], ['severity', 'critical'], ['subSuite', 'eastus']]) {
-      assert.ok(first?.labels.some((l) => l.name === name && l.value === value), `${name}=${value}`);
+    for (const [name, value] of [
+      ['tenant', 't1'],
+      ['tier', 'basic'],
+      ['cell', 'shared-smb-eastus'],
+      ['region', 'eastus'],
+      ['severity', 'critical'],
+      ['subSuite', 'eastus'],
+    ]) {
+      assert.ok(
+        first?.labels.some((l) => l.name === name && l.value === value),
+        `${name}=${value}`,
+      );
     }
     assert.equal(results[3]?.statusDetails.flaky, true);
     assert.equal(results[2]?.statusDetails.known, true);

@@ -11,14 +11,28 @@ const verdict = decide({
   finishedAt: new Date('2026-01-01T00:00:01Z'),
   checks: [
     check('health', 'passed'),
-    check('ready', 'failed', { error: { message: 'status 503 <expected 200> & "quoted" | piped\u0007' }, reproduce: "curl -sS 'http://127.0.0.1:9/health/ready'" }),
+    check('ready', 'failed', {
+      error: { message: 'status 503 <expected 200> & "quoted" | piped\u0007' },
+      reproduce: "curl -sS 'http://127.0.0.1:9/health/ready'",
+    }),
     check('slow', 'degraded', { error: { message: 'latency 150 ms' } }),
     check('retry', 'flaky', { error: { message: 'passed on attempt 2' } }),
     check('tls', 'skipped', { error: { message: 'not https' } }),
     check('redis', 'failed', { blocking: false, error: { message: 'down' } }),
     check('auth', 'error', { error: { message: 'token' } }),
   ],
-  gates: [{ id: 'p95', metric: 'http_req_duration', expression: 'p(95)<500', blocking: true, status: 'inconclusive', reason: 'needs more samples', samples: 10, observed: 120 }],
+  gates: [
+    {
+      id: 'p95',
+      metric: 'http_req_duration',
+      expression: 'p(95)<500',
+      blocking: true,
+      status: 'inconclusive',
+      reason: 'needs more samples',
+      samples: 10,
+      observed: 120,
+    },
+  ],
   version: 't',
 });
 

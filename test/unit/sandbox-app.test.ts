@@ -92,7 +92,14 @@ test('project validation lists every problem; the store soft-deletes and enforce
   assert.notEqual(store.getProject(p.id)?.updated_at, p.created_at);
   assert.deepEqual(store.counts(), { projects: { active: 0, archived: 1 }, documents: 0 });
   assert.ok(store.createProject(good.project), 'number is free again once archived');
-  const doc = store.addDocument({ project_id: p.id, document_type: 'scope', filename: '../../etc/passwd x.pdf', content_type: 'application/pdf', size: 3, sha256: 'x' });
+  const doc = store.addDocument({
+    project_id: p.id,
+    document_type: 'scope',
+    filename: '../../etc/passwd x.pdf',
+    content_type: 'application/pdf',
+    size: 3,
+    sha256: 'x',
+  });
   assert.equal(doc.blob_path, `projects/${p.id}/${doc.id}/.._.._etc_passwd_x.pdf`);
   store.clear();
   assert.deepEqual(store.counts(), { projects: { active: 0, archived: 0 }, documents: 0 });

@@ -102,7 +102,8 @@ for (const [spec, fragments] of invalid) {
       (err: unknown) => {
         assert.ok(err instanceof RevgateError, 'a RevgateError');
         assert.equal(err.code, ErrorCodes.Usage);
-        for (const fragment of fragments) assert.ok(err.message.includes(fragment), `message ${JSON.stringify(err.message)} should include ${JSON.stringify(fragment)}`);
+        for (const fragment of fragments)
+          assert.ok(err.message.includes(fragment), `message ${JSON.stringify(err.message)} should include ${JSON.stringify(fragment)}`);
         // Every message names the spec and lists the valid kinds.
         assert.ok(err.message.includes(`invalid fault "${spec}"`), err.message);
         assert.ok(err.message.includes(`valid fault kinds: ${FAULT_KINDS.join(', ')}`), err.message);
@@ -115,7 +116,8 @@ for (const [spec, fragments] of invalid) {
 test('parseFault reports every problem in one spec, not just the first', () => {
   assert.throws(
     () => parseFault('latency=200,rate=2,status=500,path=x'),
-    (err: unknown) => err instanceof RevgateError && /does not take "status"/.test(err.message) && /rate must be a fraction/.test(err.message) && /path glob/.test(err.message),
+    (err: unknown) =>
+      err instanceof RevgateError && /does not take "status"/.test(err.message) && /rate must be a fraction/.test(err.message) && /path glob/.test(err.message),
   );
 });
 
@@ -129,10 +131,22 @@ test('formatFault round-trips through parseFault', () => {
 
 /** JSON form: [input, expected spec | message fragments]. */
 const objects: Array<[unknown, FaultSpec | string[]]> = [
-  [{ kind: 'latency', ms: 200, rate: 0.05, path: '/api/*' }, { kind: 'latency', ms: 200, rate: 0.05, path: '/api/*' }],
-  [{ kind: 'errors', rate: 0.1, status: 503 }, { kind: 'errors', rate: 0.1, status: 503 }],
-  [{ kind: 'down', path: '/x', mode: 'reset', rate: undefined }, { kind: 'down', path: '/x', mode: 'reset' }],
-  [{ kind: 'tls-expiry', days: 3 }, { kind: 'tls-expiry', days: 3 }],
+  [
+    { kind: 'latency', ms: 200, rate: 0.05, path: '/api/*' },
+    { kind: 'latency', ms: 200, rate: 0.05, path: '/api/*' },
+  ],
+  [
+    { kind: 'errors', rate: 0.1, status: 503 },
+    { kind: 'errors', rate: 0.1, status: 503 },
+  ],
+  [
+    { kind: 'down', path: '/x', mode: 'reset', rate: undefined },
+    { kind: 'down', path: '/x', mode: 'reset' },
+  ],
+  [
+    { kind: 'tls-expiry', days: 3 },
+    { kind: 'tls-expiry', days: 3 },
+  ],
   [{ kind: 'latency', ms: '200' }, ['$.ms: latency ms must be milliseconds', '"200"']],
   [{ kind: 'latency' }, ['"latency" requires ms']],
   [{ kind: 'nope' }, ['unknown fault kind ("nope")', 'valid fault kinds: latency']],
@@ -159,10 +173,7 @@ for (const [input, expected] of objects) {
 }
 
 test('normalizeFaults mixes strings and objects and collects every problem with its location', () => {
-  assert.deepEqual(normalizeFaults(['latency=5', { kind: 'ready-fail' }]), [
-    { kind: 'latency', ms: 5 },
-    { kind: 'ready-fail' },
-  ]);
+  assert.deepEqual(normalizeFaults(['latency=5', { kind: 'ready-fail' }]), [{ kind: 'latency', ms: 5 }, { kind: 'ready-fail' }]);
   assert.throws(
     () => normalizeFaults(['latency=5', 'bogus', { kind: 'errors', rate: 3 }]),
     (err: unknown) => {

@@ -9,7 +9,10 @@ describe('tenant-scoped sandbox faults', () => {
     assert.deepEqual(parseFault('errors=1,tenant=contoso'), { kind: 'errors', rate: 1, tenant: 'contoso' });
     assert.deepEqual(parseFault('latency=300,tenant=t0042-basic,path=/tenant/*'), { kind: 'latency', ms: 300, tenant: 't0042-basic', path: '/tenant/*' });
     assert.deepEqual(parseFault(formatFault(parseFault('down,tenant=fabrikam'))), { kind: 'down', tenant: 'fabrikam' });
-    assert.throws(() => parseFault('errors,tenant=a b'), (e: unknown) => e instanceof RevgateError && /tenant must be a tenant id/.test(e.message));
+    assert.throws(
+      () => parseFault('errors,tenant=a b'),
+      (e: unknown) => e instanceof RevgateError && /tenant must be a tenant id/.test(e.message),
+    );
     assert.throws(() => parseFault('ready-fail,tenant=x'), /"ready-fail" does not take "tenant"/);
   });
 
@@ -24,7 +27,8 @@ describe('tenant-scoped sandbox faults', () => {
   it('a running sandbox breaks exactly one tenant', async () => {
     const sandbox = await startSandbox({ faults: ['errors=1,status=503,tenant=contoso'], seed: 1 });
     try {
-      const get = (tenant?: string): Promise<number> => fetch(`${sandbox.url}/tenant/health`, { headers: tenant ? { 'x-tenant-id': tenant } : {} }).then((r) => r.status);
+      const get = (tenant?: string): Promise<number> =>
+        fetch(`${sandbox.url}/tenant/health`, { headers: tenant ? { 'x-tenant-id': tenant } : {} }).then((r) => r.status);
       assert.equal(await get('contoso'), 503);
       assert.equal(await get('fabrikam'), 200);
       assert.equal(await get(), 400, 'no tenant header: the route itself answers, the fault does not apply');

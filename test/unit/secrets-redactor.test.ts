@@ -94,7 +94,10 @@ describe('Redactor: overlapping and short secrets', () => {
     for (const expected of ['p@ss w0rd!', 'p%40ss%20w0rd!', 'p%40ss+w0rd%21', Buffer.from('p@ss w0rd!').toString('base64')]) {
       assert.ok(v.includes(expected), expected);
     }
-    assert.deepEqual(v, [...v].sort((a, b) => b.length - a.length));
+    assert.deepEqual(
+      v,
+      [...v].sort((a, b) => b.length - a.length),
+    );
   });
 
   it('aligned base64 fragments shorter than 6 characters are not generated', () => {

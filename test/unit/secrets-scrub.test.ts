@@ -75,7 +75,10 @@ describe('scrubDirectory and scanForLeaks on crafted files', () => {
     const ok = await put(dir, 'ok.png', fakePng('hello'));
 
     const found = await scanForLeaks(dir, [SECRET]);
-    assert.deepEqual(found.map((f) => [path.basename(f.file), f.variant]).sort(), [['shot.png', 'raw'], ['wide.bin', 'utf16le']]);
+    assert.deepEqual(found.map((f) => [path.basename(f.file), f.variant]).sort(), [
+      ['shot.png', 'raw'],
+      ['wide.bin', 'utf16le'],
+    ]);
     const report = await scrubDirectory(dir, redactor());
     assert.deepEqual(report.filesDeleted.sort(), [png, wide].sort());
     assert.deepEqual(await readdir(dir), [path.basename(ok)]);
@@ -142,7 +145,10 @@ describe('scrubDirectory and scanForLeaks on crafted files', () => {
     assert.ok(!jsonSplit.includes(SECRET) && jsonSplit.includes('\\u001b[7m'));
 
     const found = await scanForLeaks(dir, [SECRET]);
-    assert.deepEqual(found.map((f) => f.where), ['raw (ansi-stripped)', 'raw (ansi-stripped)']);
+    assert.deepEqual(
+      found.map((f) => f.where),
+      ['raw (ansi-stripped)', 'raw (ansi-stripped)'],
+    );
     await scrubDirectory(dir, redactor());
     assert.equal(await readFile(log, 'utf8'), 'Received: ***\n');
     assert.deepEqual(JSON.parse(await readFile(json, 'utf8')), { message: 'Received: ***' });
@@ -196,12 +202,22 @@ describe('scrubDirectory and scanForLeaks on crafted files', () => {
     await put(dir, 'd.txt', Buffer.from(SECRET).toString('base64url'));
 
     const found = await scanForLeaks(dir, [`${SECRET} !`, `"${SECRET}"`, SECRET, 'ab']);
-    const byFile = (name: string): string[] => found.filter((f) => path.basename(f.file) === name).map((f) => `${f.secretIndex}:${f.variant}`).sort();
+    const byFile = (name: string): string[] =>
+      found
+        .filter((f) => path.basename(f.file) === name)
+        .map((f) => `${f.secretIndex}:${f.variant}`)
+        .sort();
     assert.ok(byFile('a.txt').includes('2:base64-aligned'), byFile('a.txt').join());
     assert.ok(byFile('b.txt').includes('0:url'), byFile('b.txt').join());
     assert.ok(byFile('c.json').includes('1:json-nested'), byFile('c.json').join());
-    assert.ok(byFile('d.txt').some((v) => v.startsWith('2:base64')), byFile('d.txt').join());
-    assert.ok(found.every((f) => f.secretIndex !== 3), 'secrets shorter than 4 characters are not searched');
+    assert.ok(
+      byFile('d.txt').some((v) => v.startsWith('2:base64')),
+      byFile('d.txt').join(),
+    );
+    assert.ok(
+      found.every((f) => f.secretIndex !== 3),
+      'secrets shorter than 4 characters are not searched',
+    );
     assert.equal(JSON.stringify(found).includes(SECRET), false);
   });
 

@@ -9,7 +9,12 @@ function resolved(checks: CheckConfig[], production: boolean, environment = 'pro
     dir: '/x',
     environment,
     target: { baseUrl: 'https://x', production, headers: { 'Ocp-Apim-Subscription-Key': 'sub-key-123456', 'X-Trace': 'not-secret' } },
-    config: { service: { name: 's' }, environments: { prod: { baseUrl: 'https://x' }, dev: { baseUrl: 'https://y' } }, checks, secrets: { env: ['EXTRA_SECRET'] } },
+    config: {
+      service: { name: 's' },
+      environments: { prod: { baseUrl: 'https://x' }, dev: { baseUrl: 'https://y' } },
+      checks,
+      secrets: { env: ['EXTRA_SECRET'] },
+    },
     secretEnv: ['REVGATE_TOKEN', 'EXTRA_SECRET'],
     secretHeaders: [],
   };

@@ -20,14 +20,61 @@ const raw = (over: Partial<RawTest>): RawTest => ({
 // One row per mapping rule from Playwright's outcome to a revgate check status.
 const rows: Array<{ name: string; test: Partial<RawTest>; status: string; message?: RegExp }> = [
   { name: 'expected -> passed', test: {}, status: 'passed' },
-  { name: 'expected + degraded annotation -> degraded', test: { annotations: [{ type: 'revgate:id', description: 'health' }, { type: 'revgate:degraded', description: 'latency 150 ms over 100 ms' }] }, status: 'degraded', message: /latency 150/ },
+  {
+    name: 'expected + degraded annotation -> degraded',
+    test: {
+      annotations: [
+        { type: 'revgate:id', description: 'health' },
+        { type: 'revgate:degraded', description: 'latency 150 ms over 100 ms' },
+      ],
+    },
+    status: 'degraded',
+    message: /latency 150/,
+  },
   { name: 'flaky -> flaky, never passed', test: { outcome: 'flaky', attempts: 2, errors: [] }, status: 'flaky', message: /passed on attempt 2/ },
-  { name: 'unexpected -> failed', test: { outcome: 'unexpected', lastStatus: 'failed', errors: ['Error: expected status 200, got 503'] }, status: 'failed', message: /^expected status 200, got 503$/ },
-  { name: 'timed out -> failed with the time', test: { outcome: 'unexpected', lastStatus: 'timedOut', durationMs: 60_000, errors: ['Test timeout of 60000ms exceeded.'] }, status: 'failed', message: /timed out after 60000 ms/ },
+  {
+    name: 'unexpected -> failed',
+    test: { outcome: 'unexpected', lastStatus: 'failed', errors: ['Error: expected status 200, got 503'] },
+    status: 'failed',
+    message: /^expected status 200, got 503$/,
+  },
+  {
+    name: 'timed out -> failed with the time',
+    test: { outcome: 'unexpected', lastStatus: 'timedOut', durationMs: 60_000, errors: ['Test timeout of 60000ms exceeded.'] },
+    status: 'failed',
+    message: /timed out after 60000 ms/,
+  },
   { name: 'interrupted -> error', test: { outcome: 'unexpected', lastStatus: 'interrupted' }, status: 'error' },
-  { name: 'error annotation -> error', test: { outcome: 'unexpected', lastStatus: 'failed', annotations: [{ type: 'revgate:id', description: 'health' }, { type: 'revgate:error', description: 'could not evaluate' }] }, status: 'error' },
-  { name: 'browser missing -> error, not failed', test: { outcome: 'unexpected', lastStatus: 'failed', errors: ["browserType.launch: Executable doesn't exist at /x"] }, status: 'error' },
-  { name: 'skipped -> skipped with the reason', test: { outcome: 'skipped', lastStatus: 'skipped', annotations: [{ type: 'revgate:id', description: 'health' }, { type: 'skip', description: 'not https' }] }, status: 'skipped', message: /not https/ },
+  {
+    name: 'error annotation -> error',
+    test: {
+      outcome: 'unexpected',
+      lastStatus: 'failed',
+      annotations: [
+        { type: 'revgate:id', description: 'health' },
+        { type: 'revgate:error', description: 'could not evaluate' },
+      ],
+    },
+    status: 'error',
+  },
+  {
+    name: 'browser missing -> error, not failed',
+    test: { outcome: 'unexpected', lastStatus: 'failed', errors: ["browserType.launch: Executable doesn't exist at /x"] },
+    status: 'error',
+  },
+  {
+    name: 'skipped -> skipped with the reason',
+    test: {
+      outcome: 'skipped',
+      lastStatus: 'skipped',
+      annotations: [
+        { type: 'revgate:id', description: 'health' },
+        { type: 'skip', description: 'not https' },
+      ],
+    },
+    status: 'skipped',
+    message: /not https/,
+  },
 ];
 
 describe('toCheckResults', () => {
@@ -40,7 +87,10 @@ describe('toCheckResults', () => {
   }
 
   it('declared checks keep their id and title; hand-written specs get a stable id and a spec label', () => {
-    const [declared, spec] = toCheckResults([raw({}), raw({ title: 'Projects API paginates!', file: 'checks/projects.spec.ts', annotations: [], tags: ['@api'] })]);
+    const [declared, spec] = toCheckResults([
+      raw({}),
+      raw({ title: 'Projects API paginates!', file: 'checks/projects.spec.ts', annotations: [], tags: ['@api'] }),
+    ]);
     assert.equal(declared?.id, 'health');
     assert.equal(declared?.title, 'Basic health');
     assert.equal(spec?.id, 'projects/projects-api-paginates');

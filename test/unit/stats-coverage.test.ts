@@ -44,7 +44,7 @@ function simulate(p: number, batch: number, priors: MixingPrior[], seed: number)
       s += rng.binomial(batch, p);
       n += batch;
       for (let k = 0; k < priors.length; k++) {
-        if (!missed[k] && !csContains(p, { successes: s, trials: n, alpha: ALPHA, prior: priors[k] as MixingPrior })) {
+        if (!missed[k] && !csContains(p, { successes: s, trials: n, alpha: ALPHA, prior: priors[k] })) {
           missed[k] = true;
         }
       }
@@ -83,10 +83,7 @@ describe(`time-uniform coverage, ${SEQUENCES} seeded sequences x ${LOOKS} looks,
           `naive CP ever-miss ${r.naiveEverMiss}, CP at the last look only ${r.naiveFinalMiss}`,
       );
       for (let k = 0; k < names.length; k++) {
-        assert.ok(
-          (r.everMiss[k] as number) <= ALPHA + TOLERANCE,
-          `${names[k]}: ever-miss ${r.everMiss[k]} > ${ALPHA} + ${TOLERANCE.toFixed(4)}`,
-        );
+        assert.ok((r.everMiss[k] as number) <= ALPHA + TOLERANCE, `${names[k]}: ever-miss ${r.everMiss[k]} > ${ALPHA} + ${TOLERANCE.toFixed(4)}`);
       }
       // The fixed-n interval is fine at one pre-planned look...
       assert.ok(r.naiveFinalMiss <= ALPHA + TOLERANCE, `CP at a single look: ${r.naiveFinalMiss}`);

@@ -84,9 +84,7 @@ describe('quantileRankBounds, sequential', () => {
       const looks = 100;
       const batch = 50;
       const seqBounds = Array.from({ length: looks }, (_, j) => quantileRankBounds({ count: (j + 1) * batch, quantile: q, alpha: ALPHA }));
-      const fixedBounds = Array.from({ length: looks }, (_, j) =>
-        quantileRankBounds({ count: (j + 1) * batch, quantile: q, alpha: ALPHA, method: 'fixed' }),
-      );
+      const fixedBounds = Array.from({ length: looks }, (_, j) => quantileRankBounds({ count: (j + 1) * batch, quantile: q, alpha: ALPHA, method: 'fixed' }));
       const rng = createRng(700 + q * 100);
       const runs = 1000;
       let seqMiss = 0;

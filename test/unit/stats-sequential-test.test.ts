@@ -76,7 +76,7 @@ describe('samplesNeeded', () => {
     assert.equal(d.status, 'inconclusive');
     assert.ok(d.samplesNeeded !== undefined && d.samplesNeeded > 20_000 && d.samplesNeeded < 30_000, `${d.samplesNeeded}`);
     // It is the exact projection: at the projected total with the rate held, the CS decides; one fewer does not.
-    const total = 1000 + (d.samplesNeeded as number);
+    const total = 1000 + d.samplesNeeded;
     const prior = thresholdPrior(0.01);
     const at = (n: number) => bernoulliConfidenceSequence({ successes: 0.008 * n, trials: n, alpha: ALPHA, prior }).upper;
     assert.ok(at(total) < 0.01 && at(total - 1) >= 0.01);
@@ -88,7 +88,10 @@ describe('samplesNeeded', () => {
     assert.equal(d.status, 'inconclusive');
     const total = 60 + (d.samplesNeeded as number);
     assert.ok(total > 60 && total < 600, `${total}`);
-    assert.equal(decideProportion({ successes: Math.ceil((2 / 60) * total) + 1, trials: total, threshold: 0.01, direction: 'below', alpha: ALPHA }).status, 'fail');
+    assert.equal(
+      decideProportion({ successes: Math.ceil((2 / 60) * total) + 1, trials: total, threshold: 0.01, direction: 'below', alpha: ALPHA }).status,
+      'fail',
+    );
   });
 
   it('is absent when the observed rate sits exactly on the threshold, or before any data', () => {

@@ -1,14 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  compareFailureShare,
-  compareProportions,
-  compareQuantiles,
-  contrastLogEValue,
-  createRng,
-  type ArmCounts,
-  type Rng,
-} from '../../src/stats/index.js';
+import { compareFailureShare, compareProportions, compareQuantiles, contrastLogEValue, createRng, type ArmCounts, type Rng } from '../../src/stats/index.js';
 
 const ALPHA = 0.05;
 const LN20 = Math.log(20);
@@ -24,7 +16,13 @@ describe('compareProportions: canary rate <= (1 + relative)·baseline + absolute
     ['5% vs 1%, +0.5 points allowed, 2000 each', { failures: 100, trials: 2000 }, { failures: 20, trials: 2000 }, { absolute: 0.005 }, 'fail'],
     ['1% vs 1%, +0.5 points allowed, 20000 each', { failures: 200, trials: 20_000 }, { failures: 200, trials: 20_000 }, { absolute: 0.005 }, 'pass'],
     ['0.1% vs 0.1%, +0.5 points allowed, 3000 each', { failures: 3, trials: 3000 }, { failures: 3, trials: 3000 }, { absolute: 0.005 }, 'pass'],
-    ['1% vs 1%, +0.5 points allowed, 2000 each: not enough', { failures: 20, trials: 2000 }, { failures: 20, trials: 2000 }, { absolute: 0.005 }, 'inconclusive'],
+    [
+      '1% vs 1%, +0.5 points allowed, 2000 each: not enough',
+      { failures: 20, trials: 2000 },
+      { failures: 20, trials: 2000 },
+      { absolute: 0.005 },
+      'inconclusive',
+    ],
     ['5% vs 1%, 50% relative increase allowed', { failures: 100, trials: 2000 }, { failures: 20, trials: 2000 }, { relative: 0.5 }, 'fail'],
     ['no canary traffic yet', { failures: 0, trials: 0 }, { failures: 20, trials: 2000 }, { absolute: 0.005 }, 'inconclusive'],
   ];
@@ -203,7 +201,10 @@ describe('compareFailureShare (Lindon & Malek): share of failures from the canar
   });
 
   it('two clean arms stay inconclusive: the share test needs failures (use compareProportions to pass them)', () => {
-    assert.equal(compareFailureShare({ canaryFailures: 0, baselineFailures: 0, canaryShare: 0.5, maxRelativeIncrease: 0.2, alpha: ALPHA }).status, 'inconclusive');
+    assert.equal(
+      compareFailureShare({ canaryFailures: 0, baselineFailures: 0, canaryShare: 0.5, maxRelativeIncrease: 0.2, alpha: ALPHA }).status,
+      'inconclusive',
+    );
   });
 });
 

@@ -26,21 +26,37 @@ describe('k6 threshold expressions', () => {
 });
 
 describe('metric keys', () => {
-  it('parses tags', () => assert.deepEqual(parseMetricKey('http_req_duration{endpoint:health,method:GET}'), { metric: 'http_req_duration', tags: [['endpoint', 'health'], ['method', 'GET']] }));
+  it('parses tags', () =>
+    assert.deepEqual(parseMetricKey('http_req_duration{endpoint:health,method:GET}'), {
+      metric: 'http_req_duration',
+      tags: [
+        ['endpoint', 'health'],
+        ['method', 'GET'],
+      ],
+    }));
   it('parses a bare name', () => assert.deepEqual(parseMetricKey('http_reqs'), { metric: 'http_reqs', tags: [] }));
-  for (const bad of ['http_req_duration{}', 'http_req_duration{endpoint}', '9metric', 'a{b:c']) it(`rejects ${bad}`, () => assert.ok('problem' in parseMetricKey(bad)));
+  for (const bad of ['http_req_duration{}', 'http_req_duration{endpoint}', '9metric', 'a{b:c'])
+    it(`rejects ${bad}`, () => assert.ok('problem' in parseMetricKey(bad)));
 });
 
 describe('parseThresholds', () => {
   it('collects every problem with its path', () => {
     const { thresholds, problems } = parseThresholds(
-      { http_req_duration: ['p(95)<500', 'rate<0.1'], http_req_failed: ['rate<0.01', { threshold: 'rate<0.02', abortOnFail: true, delayAbortEval: '10s' }], nope: ['count>1'], http_reqs: ['bogus'] },
+      {
+        http_req_duration: ['p(95)<500', 'rate<0.1'],
+        http_req_failed: ['rate<0.01', { threshold: 'rate<0.02', abortOnFail: true, delayAbortEval: '10s' }],
+        nope: ['count>1'],
+        http_reqs: ['bogus'],
+      },
       LOAD_METRICS,
     );
     assert.equal(thresholds.length, 3);
     assert.equal(thresholds[2]?.abortOnFail, true);
     assert.equal(thresholds[2]?.delayAbortEvalMs, 10_000);
-    assert.deepEqual(problems.map((p) => p.path), ['$.thresholds["http_req_duration"][1]', '$.thresholds["nope"]', '$.thresholds["http_reqs"][0]']);
+    assert.deepEqual(
+      problems.map((p) => p.path),
+      ['$.thresholds["http_req_duration"][1]', '$.thresholds["nope"]', '$.thresholds["http_reqs"][0]'],
+    );
     assert.match(problems[0]?.message ?? '', /does not apply to http_req_duration \(a trend metric\)/);
     assert.match(problems[1]?.message ?? '', /unknown metric "nope"/);
   });
@@ -56,7 +72,10 @@ function trend(values: Record<string, number>, samples = 100): MetricView {
 }
 
 describe('evaluateThreshold', () => {
-  const [p95, rate, count] = parseThresholds({ http_req_duration: ['p(95)<500'], http_req_failed: ['rate<0.01'], dropped_iterations: ['count<1'] }, LOAD_METRICS).thresholds;
+  const [p95, rate, count] = parseThresholds(
+    { http_req_duration: ['p(95)<500'], http_req_failed: ['rate<0.01'], dropped_iterations: ['count<1'] },
+    LOAD_METRICS,
+  ).thresholds;
   const rows: Array<[string, ReturnType<typeof evaluateThreshold>['status'], ReturnType<typeof evaluateThreshold>]> = [
     ['p95 under the limit passes', 'passed', evaluateThreshold(p95!, trend({ 'p(95)': 120 }))],
     ['p95 at the limit fails (strict <)', 'failed', evaluateThreshold(p95!, trend({ 'p(95)': 500 }))],

@@ -28,26 +28,63 @@ export const gateCommand: CommandModule<object, GateArgs> = {
     y
       .option('canary', { type: 'string', describe: 'URL of the new revision (its own FQDN); loopback or an allowed host' })
       .option('baseline', { type: 'string', describe: 'URL of the revision in service; needed by "compare" criteria. Both get the same requests, interleaved' })
-      .option('criteria', { type: 'string', demandOption: true, describe: 'Criteria file (schemas/canary-criteria.schema.json), e.g. load/criteria/apex-canary.json' })
-      .option('profile', { type: 'string', describe: 'Take the request mix (paths, weights, headers such as X-Tenant-ID, allowedHosts) from a load profile; its rates and thresholds do not apply' })
-      .option('config', { type: 'string', describe: 'Also send the smoke config\'s checks as traffic: every single-request check that is safe to repeat (flows, data-changing and TLS checks are left out, with the reason)' })
-      .option('env', { type: 'string', describe: 'With --config: the environment whose headers apply (default the config\'s default)' })
-      .option('max-duration', { type: 'string', describe: 'Time budget, e.g. 10m or 90s (default: the criteria\'s maxDuration, else 10m)' })
+      .option('criteria', {
+        type: 'string',
+        demandOption: true,
+        describe: 'Criteria file (schemas/canary-criteria.schema.json), e.g. load/criteria/apex-canary.json',
+      })
+      .option('profile', {
+        type: 'string',
+        describe: 'Take the request mix (paths, weights, headers such as X-Tenant-ID, allowedHosts) from a load profile; its rates and thresholds do not apply',
+      })
+      .option('config', {
+        type: 'string',
+        describe:
+          "Also send the smoke config's checks as traffic: every single-request check that is safe to repeat (flows, data-changing and TLS checks are left out, with the reason)",
+      })
+      .option('env', { type: 'string', describe: "With --config: the environment whose headers apply (default the config's default)" })
+      .option('max-duration', { type: 'string', describe: "Time budget, e.g. 10m or 90s (default: the criteria's maxDuration, else 10m)" })
       .option('max-requests', { type: 'number', describe: 'Request budget per revision' })
       .option('rate', { type: 'number', describe: 'Requests per second sent to each revision (default 50; 300 with --sandbox)' })
-      .option('confidence', { type: 'number', describe: 'Overrides the criteria\'s confidence (default 0.95): the chance that no gate gives a wrong verdict' })
-      .option('out', { type: 'string', default: 'reports/gate', describe: 'Output folder for verdict.json, junit.xml, summary.md, report.html, allure-results/' })
+      .option('confidence', { type: 'number', describe: "Overrides the criteria's confidence (default 0.95): the chance that no gate gives a wrong verdict" })
+      .option('out', {
+        type: 'string',
+        default: 'reports/gate',
+        describe: 'Output folder for verdict.json, junit.xml, summary.md, report.html, allure-results/',
+      })
       .option('sandbox', { type: 'boolean', default: false, describe: 'Start a healthy baseline and a canary sandbox on loopback and gate the canary' })
-      .option('fault', { type: 'string', array: true, describe: 'With --sandbox: a fault for the canary, e.g. errors=0.2, latency=300, errors=1,path=/api/v1/prediction/*, errors=1,tenant=contoso' })
+      .option('fault', {
+        type: 'string',
+        array: true,
+        describe: 'With --sandbox: a fault for the canary, e.g. errors=0.2, latency=300, errors=1,path=/api/v1/prediction/*, errors=1,tenant=contoso',
+      })
       .option('allow-host', { type: 'string', array: true, describe: 'Also allow traffic to this host (or *.domain); loopback is always allowed' })
       .option('max-in-flight', { type: 'number', describe: 'Requests in flight per revision before arrivals are dropped (default 256)' })
       .option('ca-file', { type: 'string', describe: 'Extra CA certificate (PEM) to trust; TLS is never disabled' })
-      .example('$0 gate --sandbox --criteria load/criteria/apex-canary.json', 'Gate a healthy local canary against a local baseline with the APEX runbook criteria: promotes (exit 0)')
-      .example('$0 gate --sandbox --criteria load/criteria/apex-canary.json --fault errors=0.05', 'A canary failing 5% of requests: rolls back (exit 1) within a second or two')
-      .example('$0 gate --sandbox --criteria load/criteria/tenants-canary.json --fault errors=1,tenant=contoso', 'One tenant broken: its own gate fails (exit 1) and is named')
-      .example('$0 gate --sandbox --criteria load/criteria/apex-canary.json --config revgate.config.json', 'Traffic from the smoke config\'s checks (health, readiness, metrics, projects list...) instead of the built-in mix')
-      .example('$0 gate --sandbox --criteria load/criteria/apex-canary.json --max-requests 50', 'Too little traffic: inconclusive (exit 2), never pass, with the traffic that would decide it')
-      .example('$0 gate --canary https://apex--v43.example.azurecontainerapps.io --baseline https://apex--v42.example.azurecontainerapps.io --criteria load/criteria/apex-canary.json --allow-host "*.example.azurecontainerapps.io" --rate 20', 'Gate a deployed canary against the revision in service')
+      .example(
+        '$0 gate --sandbox --criteria load/criteria/apex-canary.json',
+        'Gate a healthy local canary against a local baseline with the APEX runbook criteria: promotes (exit 0)',
+      )
+      .example(
+        '$0 gate --sandbox --criteria load/criteria/apex-canary.json --fault errors=0.05',
+        'A canary failing 5% of requests: rolls back (exit 1) within a second or two',
+      )
+      .example(
+        '$0 gate --sandbox --criteria load/criteria/tenants-canary.json --fault errors=1,tenant=contoso',
+        'One tenant broken: its own gate fails (exit 1) and is named',
+      )
+      .example(
+        '$0 gate --sandbox --criteria load/criteria/apex-canary.json --config revgate.config.json',
+        "Traffic from the smoke config's checks (health, readiness, metrics, projects list...) instead of the built-in mix",
+      )
+      .example(
+        '$0 gate --sandbox --criteria load/criteria/apex-canary.json --max-requests 50',
+        'Too little traffic: inconclusive (exit 2), never pass, with the traffic that would decide it',
+      )
+      .example(
+        '$0 gate --canary https://apex--v43.example.azurecontainerapps.io --baseline https://apex--v42.example.azurecontainerapps.io --criteria load/criteria/apex-canary.json --allow-host "*.example.azurecontainerapps.io" --rate 20',
+        'Gate a deployed canary against the revision in service',
+      )
       .epilogue(
         'Every gate ends passed (its whole anytime-valid confidence interval satisfies it), failed (the whole interval violates it) or inconclusive; ' +
           '1 - confidence is split over the gates, so evaluating after every batch keeps the chance of any wrong verdict at most 1 - confidence.\n' +
@@ -69,7 +106,10 @@ export const gateCommand: CommandModule<object, GateArgs> = {
         out: a.out,
         sandbox: a.sandbox,
         faults: a.fault ?? [],
-        allowHosts: (a['allow-host'] ?? []).flatMap((h) => h.split(',')).map((h) => h.trim()).filter(Boolean),
+        allowHosts: (a['allow-host'] ?? [])
+          .flatMap((h) => h.split(','))
+          .map((h) => h.trim())
+          .filter(Boolean),
         ...(a['max-in-flight'] !== undefined ? { maxInFlight: a['max-in-flight'] } : {}),
         ...(a['ca-file'] !== undefined ? { caFile: a['ca-file'] } : {}),
       },

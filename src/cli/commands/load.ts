@@ -25,13 +25,33 @@ export const loadCommand: CommandModule<object, LoadArgs> = {
   describe: 'Run a load profile (open-model arrival rates, k6 thresholds) against a revision and return a verdict; save or compare baselines',
   builder: (y: Argv) =>
     y
-      .option('profile', { type: 'string', demandOption: true, describe: 'Load profile (JSON, schemas/load-profile.schema.json), e.g. load/profiles/sandbox-smoke.json' })
-      .option('base-url', { type: 'string', describe: 'Revision URL to load; its host must be loopback or in the profile\'s allowedHosts' })
-      .option('out', { type: 'string', default: 'reports/load', describe: 'Output folder for verdict.json, summary.json (k6 summary shape), junit.xml, summary.md, report.html' })
+      .option('profile', {
+        type: 'string',
+        demandOption: true,
+        describe: 'Load profile (JSON, schemas/load-profile.schema.json), e.g. load/profiles/sandbox-smoke.json',
+      })
+      .option('base-url', { type: 'string', describe: "Revision URL to load; its host must be loopback or in the profile's allowedHosts" })
+      .option('out', {
+        type: 'string',
+        default: 'reports/load',
+        describe: 'Output folder for verdict.json, summary.json (k6 summary shape), junit.xml, summary.md, report.html',
+      })
       .option('save-baseline', { type: 'string', describe: 'Save this run (summary + HDR histograms) as a baseline file' })
-      .option('baseline', { type: 'string', describe: 'Compare with a saved baseline (relative criteria from the profile\'s "baseline", default p95 +20%, error rate +0.5 points)' })
-      .option('engine', { type: 'string', choices: ['embedded', 'k6'], default: 'embedded', describe: 'embedded (Node + undici, no install) or k6 (K6_PATH or PATH)' })
-      .option('emit', { type: 'string', choices: ['k6-operator'], describe: 'Write k6-operator manifests (ConfigMap + TestRun) to OUT/k6-operator instead of running' })
+      .option('baseline', {
+        type: 'string',
+        describe: 'Compare with a saved baseline (relative criteria from the profile\'s "baseline", default p95 +20%, error rate +0.5 points)',
+      })
+      .option('engine', {
+        type: 'string',
+        choices: ['embedded', 'k6'],
+        default: 'embedded',
+        describe: 'embedded (Node + undici, no install) or k6 (K6_PATH or PATH)',
+      })
+      .option('emit', {
+        type: 'string',
+        choices: ['k6-operator'],
+        describe: 'Write k6-operator manifests (ConfigMap + TestRun) to OUT/k6-operator instead of running',
+      })
       .option('parallelism', { type: 'number', describe: 'With --emit k6-operator: number of runner pods' })
       .option('allow-production', { type: 'boolean', default: false, describe: 'Allow load on an environment marked production in the config' })
       .option('env', { type: 'string', describe: 'Environment from the revgate config: its baseUrl and production flag' })
@@ -40,15 +60,27 @@ export const loadCommand: CommandModule<object, LoadArgs> = {
       .option('fault', { type: 'string', array: true, describe: 'With --sandbox: inject a fault, e.g. latency=200,rate=0.05 or errors=0.05' })
       .option('ca-file', { type: 'string', describe: 'Extra CA certificate (PEM) to trust for the target; TLS is never disabled' })
       .check((a) => {
-        if (a.parallelism !== undefined && (!Number.isInteger(a.parallelism) || a.parallelism < 1)) throw new RevgateError(ErrorCodes.Usage, '--parallelism must be a whole number of at least 1');
+        if (a.parallelism !== undefined && (!Number.isInteger(a.parallelism) || a.parallelism < 1))
+          throw new RevgateError(ErrorCodes.Usage, '--parallelism must be a whole number of at least 1');
         return true;
       })
       .example('$0 load --profile load/profiles/sandbox-smoke.json --sandbox', 'Load a local sandbox revision for a few seconds and gate on p95 and error rate')
       .example('$0 load --profile load/profiles/sandbox-smoke.json --sandbox --fault latency=600', 'See a breached p(95) threshold fail the verdict (exit 1)')
-      .example('$0 load --profile load/profiles/wine-quality-ab.json --base-url http://127.0.0.1:8080 --save-baseline baselines/wine.json', 'Record the revision in service as the baseline')
-      .example('$0 load --profile load/profiles/wine-quality-ab.json --base-url http://127.0.0.1:8081 --baseline baselines/wine.json', 'Fail when p95 regressed beyond +20% and beyond run-to-run noise')
-      .example('$0 load --profile load/profiles/apex-canary.json --base-url https://apex--rev2.example.azurecontainerapps.io --emit k6-operator --parallelism 4', 'Write a ConfigMap + TestRun for a distributed k6-operator run')
-      .epilogue('Exit codes: 0 pass (promote), 1 fail (roll back), 2 inconclusive (hold), 3 bad usage or profile, 4 could not evaluate (interrupted, k6 missing). Docs: docs/load.md'),
+      .example(
+        '$0 load --profile load/profiles/wine-quality-ab.json --base-url http://127.0.0.1:8080 --save-baseline baselines/wine.json',
+        'Record the revision in service as the baseline',
+      )
+      .example(
+        '$0 load --profile load/profiles/wine-quality-ab.json --base-url http://127.0.0.1:8081 --baseline baselines/wine.json',
+        'Fail when p95 regressed beyond +20% and beyond run-to-run noise',
+      )
+      .example(
+        '$0 load --profile load/profiles/apex-canary.json --base-url https://apex--rev2.example.azurecontainerapps.io --emit k6-operator --parallelism 4',
+        'Write a ConfigMap + TestRun for a distributed k6-operator run',
+      )
+      .epilogue(
+        'Exit codes: 0 pass (promote), 1 fail (roll back), 2 inconclusive (hold), 3 bad usage or profile, 4 could not evaluate (interrupted, k6 missing). Docs: docs/load.md',
+      ),
   handler: async (a) => {
     process.exitCode = await runLoad(
       {

@@ -22,7 +22,11 @@ interface ProbeArgs {
   verbose: boolean;
 }
 
-const list = (values: string[] | undefined): string[] | undefined => values?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+const list = (values: string[] | undefined): string[] | undefined =>
+  values
+    ?.flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
 
 export const probeCommand: CommandModule<object, ProbeArgs> = {
   command: 'probe',
@@ -34,31 +38,55 @@ export const probeCommand: CommandModule<object, ProbeArgs> = {
       .option('regions', { type: 'string', array: true, describe: 'Only these regions (comma-separated or repeated)' })
       .option('base-url', { type: 'string', describe: 'One gateway URL for every region (overrides the catalog)' })
       .option('region-url', { type: 'string', array: true, describe: 'REGION=URL: gateway URL for one region (repeatable)' })
-      .option('isolation', { type: 'boolean', default: true, describe: 'Isolation probes (cross-tenant key, no key, foreign tenant ids); --no-isolation turns them off' })
-      .option('out', { type: 'string', default: 'reports/probe', describe: 'Output folder for verdict.json, junit.xml, summary.md, report.html, allure-results/' })
+      .option('isolation', {
+        type: 'boolean',
+        default: true,
+        describe: 'Isolation probes (cross-tenant key, no key, foreign tenant ids); --no-isolation turns them off',
+      })
+      .option('out', {
+        type: 'string',
+        default: 'reports/probe',
+        describe: 'Output folder for verdict.json, junit.xml, summary.md, report.html, allure-results/',
+      })
       .option('concurrency', { type: 'number', default: 64, describe: 'Requests in flight at once' })
-      .option('timeout-ms', { type: 'number', describe: 'Per-request timeout (default: the catalog\'s defaults.timeoutMs, else 10000)' })
-      .option('max-retry-wait', { type: 'number', default: 5, describe: 'Seconds a 429\'s Retry-After is honoured (once); longer means rate-limited' })
+      .option('timeout-ms', { type: 'number', describe: "Per-request timeout (default: the catalog's defaults.timeoutMs, else 10000)" })
+      .option('max-retry-wait', { type: 'number', default: 5, describe: "Seconds a 429's Retry-After is honoured (once); longer means rate-limited" })
       .option('ca-file', { type: 'string', describe: 'Extra CA certificate (PEM) to trust; TLS is never disabled' })
       .option('sandbox', { type: 'boolean', default: false, describe: 'Start a sandbox gateway with a generated estate and probe it' })
       .option('sandbox-tenants', { type: 'number', describe: 'With --sandbox: number of tenants (default 120)' })
       .option('sandbox-regions', { type: 'string', array: true, describe: 'With --sandbox: regions (default eastus,westeurope,southeastasia)' })
-      .option('gateway-fault', { type: 'string', array: true, describe: 'With --sandbox: [tenant|cell|region=NAME:]FAULT, e.g. cell=shared-smb-eastus-01:errors,status=503' })
+      .option('gateway-fault', {
+        type: 'string',
+        array: true,
+        describe: 'With --sandbox: [tenant|cell|region=NAME:]FAULT, e.g. cell=shared-smb-eastus-01:errors,status=503',
+      })
       .option('verbose', { type: 'boolean', default: false, describe: 'List every probe in the final output' })
       .check((a) => {
-        if (!Number.isInteger(a.concurrency) || a.concurrency < 1 || a.concurrency > 1024) throw new RevgateError(ErrorCodes.Usage, '--concurrency must be a whole number from 1 to 1024');
-        if (a['timeout-ms'] !== undefined && (!Number.isInteger(a['timeout-ms']) || a['timeout-ms'] < 100 || a['timeout-ms'] > 120_000)) throw new RevgateError(ErrorCodes.Usage, '--timeout-ms must be a whole number from 100 to 120000');
-        if (!Number.isFinite(a['max-retry-wait']) || a['max-retry-wait'] < 0 || a['max-retry-wait'] > 600) throw new RevgateError(ErrorCodes.Usage, '--max-retry-wait must be seconds from 0 to 600');
+        if (!Number.isInteger(a.concurrency) || a.concurrency < 1 || a.concurrency > 1024)
+          throw new RevgateError(ErrorCodes.Usage, '--concurrency must be a whole number from 1 to 1024');
+        if (a['timeout-ms'] !== undefined && (!Number.isInteger(a['timeout-ms']) || a['timeout-ms'] < 100 || a['timeout-ms'] > 120_000))
+          throw new RevgateError(ErrorCodes.Usage, '--timeout-ms must be a whole number from 100 to 120000');
+        if (!Number.isFinite(a['max-retry-wait']) || a['max-retry-wait'] < 0 || a['max-retry-wait'] > 600)
+          throw new RevgateError(ErrorCodes.Usage, '--max-retry-wait must be seconds from 0 to 600');
         const n = a['sandbox-tenants'];
-        if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > 20_000)) throw new RevgateError(ErrorCodes.Usage, '--sandbox-tenants must be a whole number from 1 to 20000');
+        if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > 20_000))
+          throw new RevgateError(ErrorCodes.Usage, '--sandbox-tenants must be a whole number from 1 to 20000');
         return true;
       })
       .example('$0 probe --sandbox', 'Probe 120 generated tenants in 3 regions through a local gateway')
-      .example('$0 probe --sandbox --gateway-fault cell=shared-smb-eastus-01:errors,status=503', 'One cell broken: exactly its tenants fail (exit 1), and the blast radius says so')
+      .example(
+        '$0 probe --sandbox --gateway-fault cell=shared-smb-eastus-01:errors,status=503',
+        'One cell broken: exactly its tenants fail (exit 1), and the blast radius says so',
+      )
       .example('$0 probe --sandbox --gateway-fault tenant=t0002-premium:isolation-leak', 'A cross-tenant key accepted: a critical isolation breach')
-      .example('$0 probe --tenants fixtures/tenants/stamps.json --regions eastus', 'Probe the catalog\'s tenants in one region (keys from the env vars it names)')
+      .example(
+        '$0 probe --tenants fixtures/tenants/stamps.json --regions eastus',
+        "Probe the catalog's tenants in one region (keys from the env vars it names)",
+      )
       .example('$0 probe --tenants-cmd "az cosmosdb sql query ... | jq .catalog" --out reports/probe', 'Take the catalog from the routing database')
-      .epilogue('Exit codes: 0 pass (promote), 1 fail (roll back), 2 inconclusive (hold), 3 bad usage or catalog, 4 could not evaluate (e.g. a key missing, probes rate-limited).\nGateway faults: any sandbox fault (latency=MS, errors[,status=N], down, wrong-body, ...) or isolation-leak[,mode=cross|anonymous|body], rate-limited[,first=N][,retry-after=S]; prefix tenant=ID:, cell=NAME: or region=NAME: to scope it.'),
+      .epilogue(
+        'Exit codes: 0 pass (promote), 1 fail (roll back), 2 inconclusive (hold), 3 bad usage or catalog, 4 could not evaluate (e.g. a key missing, probes rate-limited).\nGateway faults: any sandbox fault (latency=MS, errors[,status=N], down, wrong-body, ...) or isolation-leak[,mode=cross|anonymous|body], rate-limited[,first=N][,retry-after=S]; prefix tenant=ID:, cell=NAME: or region=NAME: to scope it.',
+      ),
   handler: async (a) => {
     const regionUrls: Record<string, string> = {};
     for (const item of a['region-url'] ?? []) {

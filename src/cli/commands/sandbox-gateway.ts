@@ -33,7 +33,9 @@ export async function runGatewaySandbox(a: GatewaySandboxArgs): Promise<void> {
   stdout(`revgate sandbox: gateway for ${estate.tenants.length} tenants on ${Object.keys(estate.cells).length} cells\n`);
   for (const [region, url] of Object.entries(gateway.urls)) stdout(`  ${region.padEnd(14)} ${url}\n`);
   stdout(`  catalog: ${rel(catalogFile)} (keys in ${rel(keysFile)}, mode 0600)\n`);
-  stdout(`  faults:  ${gateway.faults().join(' ') || 'none'}  (change: curl -X PUT ${first}/__gateway/faults -d '{"faults":["cell=${Object.keys(estate.cells)[0]}:errors,status=503"]}')\n`);
+  stdout(
+    `  faults:  ${gateway.faults().join(' ') || 'none'}  (change: curl -X PUT ${first}/__gateway/faults -d '{"faults":["cell=${Object.keys(estate.cells)[0]}:errors,status=503"]}')\n`,
+  );
   stdout(`  try:     revgate probe --tenants ${rel(catalogFile)}\n`);
   stdout('Press Ctrl+C to stop.\n');
   await new Promise<void>((resolve) => {
@@ -43,7 +45,7 @@ export async function runGatewaySandbox(a: GatewaySandboxArgs): Promise<void> {
       rmSync(keysFile, { force: true });
       resolve();
     };
-    process.once('SIGINT', stop('SIGINT'));
-    process.once('SIGTERM', stop('SIGTERM'));
+    process.once('SIGINT', () => void stop('SIGINT')());
+    process.once('SIGTERM', () => void stop('SIGTERM')());
   });
 }

@@ -30,24 +30,44 @@ export const sandboxCommand: CommandModule<object, SandboxArgs> = {
       .option('tls', { type: 'boolean', default: false, describe: 'Serve https with a throw-away CA (written to --state-dir/ca.pem)' })
       .option('revision', { type: 'string', describe: 'Revision name reported by /health' })
       .option('state-dir', { type: 'string', default: 'reports/sandbox', describe: 'Where the bearer token (and CA) are written for clients' })
-      .option('gateway', { type: 'boolean', default: false, describe: 'Serve an APIM-like gateway for a generated stamps estate instead: one port per region (from --port), per-tenant keys, cells, rate limits' })
+      .option('gateway', {
+        type: 'boolean',
+        default: false,
+        describe: 'Serve an APIM-like gateway for a generated stamps estate instead: one port per region (from --port), per-tenant keys, cells, rate limits',
+      })
       .option('tenants', { type: 'number', default: 120, describe: 'With --gateway: number of tenants' })
       .option('regions', { type: 'string', array: true, describe: 'With --gateway: regions (default eastus,westeurope,southeastasia)' })
       .option('gateway-fault', { type: 'string', array: true, describe: 'With --gateway: [tenant|cell|region=NAME:]FAULT (see revgate probe --help)' })
       .check((a) => {
-        if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535) throw new RevgateError(ErrorCodes.Usage, '--port must be a whole number from 0 to 65535');
+        if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535)
+          throw new RevgateError(ErrorCodes.Usage, '--port must be a whole number from 0 to 65535');
         return true;
       })
       .example('$0 sandbox --port 8080', 'Serve a healthy revision on http://127.0.0.1:8080')
       .example('$0 sandbox --fault latency=300 --fault errors=0.05', 'Every request 300 ms slower, 5% answer 500')
-      .example('$0 sandbox --gateway --tenants 1000', 'An APIM-like gateway for 1,000 tenants in 3 regions; then: revgate probe --tenants reports/sandbox/tenants.json')
+      .example(
+        '$0 sandbox --gateway --tenants 1000',
+        'An APIM-like gateway for 1,000 tenants in 3 regions; then: revgate probe --tenants reports/sandbox/tenants.json',
+      )
       .example('$0 sandbox --tls --fault tls-expiry=5', 'https with a certificate that expires in 5 days')
       .example(`curl -X PUT http://127.0.0.1:8080/__sandbox/faults -d '{"faults":["ready-fail"]}'`, 'Inject a fault into a running sandbox')
-      .epilogue('Faults: latency=MS|MIN-MAX[,rate=P], errors=P[,status=N], down[,mode=reset], wrong-body, login-page, ready-fail, slow-start=MS, tls-expiry=DAYS, redirect-loop, huge-body[,mb=N]; any of them scoped with ,path=/glob* (and latency, errors, down, ... with ,tenant=ID for requests with that X-Tenant-ID)'),
+      .epilogue(
+        'Faults: latency=MS|MIN-MAX[,rate=P], errors=P[,status=N], down[,mode=reset], wrong-body, login-page, ready-fail, slow-start=MS, tls-expiry=DAYS, redirect-loop, huge-body[,mb=N]; any of them scoped with ,path=/glob* (and latency, errors, down, ... with ,tenant=ID for requests with that X-Tenant-ID)',
+      ),
   handler: async (a) => {
     if (a.gateway) {
-      const regions = a.regions?.flatMap((r) => r.split(',')).map((r) => r.trim()).filter(Boolean);
-      return runGatewaySandbox({ tenants: a.tenants, ...(regions?.length ? { regions } : {}), faults: a['gateway-fault'] ?? [], port: a.port, host: a.host, stateDir: a['state-dir'] });
+      const regions = a.regions
+        ?.flatMap((r) => r.split(','))
+        .map((r) => r.trim())
+        .filter(Boolean);
+      return runGatewaySandbox({
+        tenants: a.tenants,
+        ...(regions?.length ? { regions } : {}),
+        faults: a['gateway-fault'] ?? [],
+        port: a.port,
+        host: a.host,
+        stateDir: a['state-dir'],
+      });
     }
     const sandbox = await startSandbox({ host: a.host, port: a.port, faults: a.fault ?? [], tls: a.tls, ...(a.revision ? { revision: a.revision } : {}) });
     const dir = path.resolve(a['state-dir']);
@@ -67,7 +87,9 @@ export const sandboxCommand: CommandModule<object, SandboxArgs> = {
         `(DefaultAzureCredential then gets the token for auth.scope ${sandbox.identity.audience}/.default, as inside a Container App)\n`,
     );
     if (sandbox.caPem) stdout(`  CA:     ${rel(caFile)}  (revgate smoke --ca-file ${rel(caFile)} ...)\n`);
-    stdout(`  faults: ${faults.length ? faults.map((f) => JSON.stringify(f)).join(' ') : 'none'}  (change: curl -X PUT ${sandbox.url}/__sandbox/faults -d '{"faults":["ready-fail"]}')\n`);
+    stdout(
+      `  faults: ${faults.length ? faults.map((f) => JSON.stringify(f)).join(' ') : 'none'}  (change: curl -X PUT ${sandbox.url}/__sandbox/faults -d '{"faults":["ready-fail"]}')\n`,
+    );
     stdout(`  try:    revgate smoke --base-url ${sandbox.url}${sandbox.caPem ? ` --ca-file ${rel(caFile)}` : ''}\n`);
     stdout('Press Ctrl+C to stop.\n');
     await new Promise<void>((resolve) => {
@@ -78,8 +100,8 @@ export const sandboxCommand: CommandModule<object, SandboxArgs> = {
         rmSync(identityFile, { force: true });
         resolve();
       };
-      process.once('SIGINT', stop('SIGINT'));
-      process.once('SIGTERM', stop('SIGTERM'));
+      process.once('SIGINT', () => void stop('SIGINT')());
+      process.once('SIGTERM', () => void stop('SIGTERM')());
     });
   },
 };

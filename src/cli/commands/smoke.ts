@@ -24,7 +24,10 @@ export const smokeCommand: CommandModule<object, SmokeArgs> = {
   describe: 'Run the smoke suite (declared checks + hand-written specs) against a revision and return a verdict',
   builder: (y: Argv) =>
     y
-      .option('base-url', { type: 'string', describe: 'Revision URL to test (overrides the environment baseUrl), e.g. https://app--rev2.<env>.azurecontainerapps.io' })
+      .option('base-url', {
+        type: 'string',
+        describe: 'Revision URL to test (overrides the environment baseUrl), e.g. https://app--rev2.<env>.azurecontainerapps.io',
+      })
       .option('config', { type: 'string', describe: 'Config file', default: 'revgate.config.json', defaultDescription: 'revgate.config.json' })
       .option('env', { type: 'string', describe: 'Environment from the config (smoke, dev, prod, ...)' })
       .option('grep', { type: 'string', describe: 'Only run checks whose title or id matches this regex' })
@@ -32,14 +35,20 @@ export const smokeCommand: CommandModule<object, SmokeArgs> = {
       .option('retries', { type: 'number', default: 0, describe: 'Playwright retries; a check that passes only on retry is reported as flaky' })
       .option('workers', { type: 'number', describe: 'Parallel workers (default 2)' })
       .option('sandbox', { type: 'boolean', default: false, describe: 'Start a local sandbox revision and test it (no --base-url needed)' })
-      .option('fault', { type: 'string', array: true, describe: 'With --sandbox: inject a fault, e.g. ready-fail, latency=300, errors=0.2, down,path=/health/db' })
+      .option('fault', {
+        type: 'string',
+        array: true,
+        describe: 'With --sandbox: inject a fault, e.g. ready-fail, latency=300, errors=0.2, down,path=/health/db',
+      })
       .option('sandbox-tls', { type: 'boolean', default: false, describe: 'With --sandbox: serve https with a throw-away CA' })
       .option('ca-file', { type: 'string', describe: 'Extra CA certificate (PEM) to trust for the target; TLS is never disabled' })
       .option('allow-destructive', { type: 'boolean', default: false, describe: 'Run checks with readOnly:false on a production environment' })
       .option('verbose', { type: 'boolean', default: false, describe: 'List every check in the final output, not only the ones that did not pass' })
       .check((a) => {
-        if (!Number.isInteger(a.retries) || a.retries < 0 || a.retries > 10) throw new RevgateError(ErrorCodes.Usage, '--retries must be a whole number from 0 to 10');
-        if (a.workers !== undefined && (!Number.isInteger(a.workers) || a.workers < 1 || a.workers > 64)) throw new RevgateError(ErrorCodes.Usage, '--workers must be a whole number from 1 to 64');
+        if (!Number.isInteger(a.retries) || a.retries < 0 || a.retries > 10)
+          throw new RevgateError(ErrorCodes.Usage, '--retries must be a whole number from 0 to 10');
+        if (a.workers !== undefined && (!Number.isInteger(a.workers) || a.workers < 1 || a.workers > 64))
+          throw new RevgateError(ErrorCodes.Usage, '--workers must be a whole number from 1 to 64');
         return true;
       })
       .example('$0 smoke --sandbox', 'Start a local sandbox and run the default suite against it')

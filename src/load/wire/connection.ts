@@ -136,7 +136,7 @@ export class WireConnection {
         this.#onClose(err ?? new WireError('connect', 'no socket'));
         return;
       }
-      const s = socket as Socket;
+      const s = socket;
       this.#socket = s;
       s.on('data', (chunk: Buffer) => {
         if (this.#socket === s) this.#onData(chunk);

@@ -39,8 +39,8 @@ export function headProblems(head: RequestHead): Array<{ at: string; message: st
   if (BAD_PATH.test(head.path)) problems.push({ at: 'path', message: 'contains spaces or control characters: percent-encode them (%20)' });
   for (const [name, value] of Object.entries(head.headers)) {
     const lower = name.toLowerCase();
-    if (!TOKEN.test(name)) problems.push({ at: `headers.${name}`, message: 'is not a valid header name (letters, digits and !#$%&\'*+-.^_`|~ only)' });
-    else if (ENGINE_HEADERS[lower]) problems.push({ at: `headers.${name}`, message: ENGINE_HEADERS[lower] as string });
+    if (!TOKEN.test(name)) problems.push({ at: `headers.${name}`, message: "is not a valid header name (letters, digits and !#$%&'*+-.^_`|~ only)" });
+    else if (ENGINE_HEADERS[lower]) problems.push({ at: `headers.${name}`, message: ENGINE_HEADERS[lower] });
     // The value may be a secret: say what is wrong with it, never echo it.
     if (BAD_VALUE.test(value)) problems.push({ at: `headers.${name}`, message: 'value contains a line break, NUL or another control character' });
   }

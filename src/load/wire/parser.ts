@@ -220,7 +220,19 @@ export class ResponseParser {
     const d2 = (buf[start + 11] as number) - 48;
     const minor = (buf[start + 7] as number) - 48;
     const after = buf[start + 12] as number;
-    if (end - start < 12 || !eqLower(buf, start, 'http/1.') || (minor !== 0 && minor !== 1) || buf[start + 8] !== 0x20 || d0 < 1 || d0 > 5 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9 || (start + 12 < end && after !== 0x20 && after !== CR)) {
+    if (
+      end - start < 12 ||
+      !eqLower(buf, start, 'http/1.') ||
+      (minor !== 0 && minor !== 1) ||
+      buf[start + 8] !== 0x20 ||
+      d0 < 1 ||
+      d0 > 5 ||
+      d1 < 0 ||
+      d1 > 9 ||
+      d2 < 0 ||
+      d2 > 9 ||
+      (start + 12 < end && after !== 0x20 && after !== CR)
+    ) {
       const cr = buf.indexOf(CR, start);
       return this.#bad(`malformed status line "${buf.toString('latin1', start, Math.min(end, start + 40, cr < 0 ? end : cr))}"`);
     }
