@@ -1,5 +1,6 @@
 import { RevgateError, exitCodeForError, formatDiagnostics } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
+import type { Io } from '../core/io.js';
 
 export const stdout = (s: string): void => {
   process.stdout.write(s);
@@ -20,4 +21,9 @@ export function reportError(err: unknown): number {
     stderr(`revgate: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
   }
   return exitCodeForError(err);
+}
+
+/** The process's own streams and environment, as commands receive them. */
+export function cliIo(): Io {
+  return { out: stdout, err: stderr, env: process.env };
 }

@@ -68,5 +68,7 @@ export function exitCodeForError(err: unknown): ExitCodeValue {
 }
 
 export function formatDiagnostics(diagnostics: readonly Diagnostic[]): string {
-  return diagnostics.map((d) => `  - ${d.file ? `${d.file} ` : ''}${d.path}: ${d.message}`).join('\n');
+  return diagnostics
+    .map((d) => `  - ${d.file ? `${d.file} ` : ''}${!d.file && d.message.startsWith(d.path) ? d.message : `${d.path}: ${d.message}`}`)
+    .join('\n');
 }

@@ -192,34 +192,38 @@ export interface GateVerdictInput {
 export function gateVerdict(i: GateVerdictInput): Verdict {
   const stopReason: StopReason = i.decided ? 'decided' : i.interrupted ? 'interrupted' : 'budget';
   const gates = [...toVerdictGates(i.results, i.canary), generatorGate(i.loopDelayP99Ms, i.loopDelaySamples)];
-  const verdict = decide({ kind: 'gate', target: i.target, startedAt: i.startedAt, finishedAt: i.finishedAt, checks: [], gates, version: VERSION });
   const budget = i.end === 'max-requests' || i.end === 'max-duration' ? i.end : undefined;
   const b = i.baseline;
-  return {
-    ...verdict,
-    summary: gateSummary({
-      verdict,
-      canaryUrl: i.target.baseUrl,
-      stopReason,
-      ...(budget ? { budget } : {}),
-      ratePerSecond: i.ratePerSecond,
-      canaryRequests: i.canary.completed,
-      ...(b ? { baselineRequests: b.completed } : {}),
+  return decide({
+    kind: 'gate',
+    target: i.target,
+    startedAt: i.startedAt,
+    finishedAt: i.finishedAt,
+    checks: [],
+    gates,
+    version: VERSION,
+    summarize: (verdict) => ({
+      summary: gateSummary({
+        verdict,
+        canaryUrl: i.target.baseUrl,
+        stopReason,
+        ...(budget ? { budget } : {}),
+        ratePerSecond: i.ratePerSecond,
+        canaryRequests: i.canary.completed,
+        ...(b ? { baselineRequests: b.completed } : {}),
+      }),
+      reasons: [...verdict.reasons, ...(stopReason === 'interrupted' ? ['the run was interrupted: the verdict rests on the traffic sent until then'] : [])],
+      ...(stopReason === 'interrupted' ? { partial: true } : {}),
+      canary: {
+        ...(i.baselineUrl ? { baselineUrl: i.baselineUrl } : {}),
+        confidence: i.criteria.confidence,
+        alphaPerGate: alphaPerGate(i.criteria),
+        stopReason,
+        ratePerSecond: i.ratePerSecond,
+        requests: { canary: i.canary.completed, ...(b ? { baseline: b.completed } : {}) },
+        dropped: { canary: i.canary.dropped, ...(b ? { baseline: b.dropped } : {}) },
+        networkErrors: { canary: { ...i.canary.errorsByKind }, ...(b ? { baseline: { ...b.errorsByKind } } : {}) },
+      },
     }),
-    reasons: [
-      ...verdict.reasons,
-      ...(stopReason === 'interrupted' ? ['the run was interrupted (SIGINT): the verdict rests on the traffic sent until then'] : []),
-    ],
-    ...(stopReason === 'interrupted' ? { partial: true } : {}),
-    canary: {
-      ...(i.baselineUrl ? { baselineUrl: i.baselineUrl } : {}),
-      confidence: i.criteria.confidence,
-      alphaPerGate: alphaPerGate(i.criteria),
-      stopReason,
-      ratePerSecond: i.ratePerSecond,
-      requests: { canary: i.canary.completed, ...(b ? { baseline: b.completed } : {}) },
-      dropped: { canary: i.canary.dropped, ...(b ? { baseline: b.dropped } : {}) },
-      networkErrors: { canary: { ...i.canary.errorsByKind }, ...(b ? { baseline: { ...b.errorsByKind } } : {}) },
-    },
-  };
+  });
 }

@@ -3,7 +3,6 @@
  * the load profile, sandbox faults, the tag scopes the gates read, and where traffic may go. Every
  * problem is collected and reported at once (exit 3).
  */
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ErrorCodes, RevgateError, type Diagnostic } from '../core/errors.js';
@@ -11,7 +10,6 @@ import { VERSION } from '../core/version.js';
 import { parseDurationMs } from '../thresholds/threshold.js';
 import { loadProfile } from '../load/profile.js';
 import { checkTarget } from '../traffic/safety.js';
-import { normalizeFaults } from '../sandbox/faults.js';
 import { parseCriteria, type CanaryCriteria } from './criteria.js';
 import { DEFAULT_TOKEN_ENV, loadConfig } from '../config/load.js';
 import { mixFromConfig } from './config-mix.js';
@@ -33,8 +31,10 @@ export interface GateOptions {
   rate?: number;
   /** Overrides the criteria's confidence. */
   confidence?: number;
-  out: string;
+  /** The canary and baseline are injected sandboxes that accept `sandboxToken`. */
   sandbox: boolean;
+  sandboxToken?: string;
+  /** Sandbox faults given (checked by the sandbox launcher); here only to refuse them without --sandbox. */
   faults: string[];
   allowHosts: string[];
   caFile?: string;
@@ -83,19 +83,6 @@ export function prepareGate(o: GateOptions, env: Record<string, string | undefin
     if (maxDurationMs === undefined || maxDurationMs <= 0 || maxDurationMs > MAX_DURATION_LIMIT_MS)
       add('--max-duration', `"${o.maxDuration}" is not a duration from 1ms to 24h like 10m, 90s or 500ms`);
   }
-  if (o.sandbox) {
-    try {
-      normalizeFaults(o.faults);
-    } catch (err) {
-      if (!(err instanceof RevgateError)) throw err;
-      problems.push(
-        ...(err.diagnostics.length
-          ? err.diagnostics.map((d) => ({ ...d, path: `--fault ${d.path.replace(/^\$\.faults/, '')}` }))
-          : [{ path: '--fault', message: err.message }]),
-      );
-    }
-  }
-
   const { criteria, comparisons } = readCriteria(o.criteria, problems);
   if (comparisons.length && !o.sandbox && !o.baseline) {
     add(
@@ -104,8 +91,8 @@ export function prepareGate(o: GateOptions, env: Record<string, string | undefin
     );
   }
 
-  // Both sandbox revisions accept one token, made here so the mix (and a profile's ${REVGATE_TOKEN}) can use it.
-  const sandboxToken = o.sandbox ? randomBytes(32).toString('base64url') : undefined;
+  // Both sandbox revisions accept one token, made by the CLI before anything starts so the mix (and a profile's ${REVGATE_TOKEN}) can use it.
+  const sandboxToken = o.sandbox ? o.sandboxToken : undefined;
   const token = sandboxToken ?? (env.REVGATE_TOKEN || undefined);
   const mix = readMix(o, env, token, problems);
   if (criteria && mix) problems.push(...checkScopes(mix, criteria.scopes));

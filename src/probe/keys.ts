@@ -6,7 +6,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { vaultRefKey, type VaultSecret } from '../azure/keyvault.js';
-import type { Redactor } from '../secrets/redactor.js';
 import type { KeyRef, TenantCatalog } from './types.js';
 
 export type KeyResolution = { ok: true; key: string; envRef?: string } | { ok: false; reason: string };
@@ -28,7 +27,7 @@ export function vaultRefsOf(catalog: TenantCatalog, tenants: ReadonlySet<string>
 export function resolveKeys(
   catalog: TenantCatalog,
   env: Record<string, string | undefined>,
-  redactor: Redactor,
+  redactor: { add(value: string, label?: string): unknown },
   vault: ReadonlyMap<string, VaultSecret> = new Map(),
 ): Map<string, KeyResolution> {
   const files = new Map<string, FileMap>();

@@ -1,11 +1,10 @@
 import { existsSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { Io } from '../core/io.js';
-import { VERSION } from '../core/version.js';
 import type { Redactor } from '../secrets/redactor.js';
 import { scanForLeaks } from '../secrets/scan.js';
 import { scrubDirectory } from '../secrets/scrub.js';
-import { decide, type VerdictPolicy } from '../verdict/decide.js';
+import { withHarnessError } from '../verdict/harness-error.js';
 import type { Verdict } from '../verdict/types.js';
 import { writeAllureResults } from './allure.js';
 import { publishToCi } from './ci.js';
@@ -17,7 +16,6 @@ export interface PublishOptions {
   out: string;
   redactor: Redactor;
   io: Io;
-  policy?: VerdictPolicy;
   /**
    * Commands that run Playwright get its HTML report and Allure results from Playwright's reporters;
    * every other command gets revgate's own (report.html and allure-results/ from the verdict).
@@ -54,20 +52,7 @@ export async function publishVerdict(verdict: Verdict, options: PublishOptions):
   if (leaks.length) {
     const files = [...new Set(leaks.map((l) => l.file))];
     for (const f of files) if (existsSync(f)) unlinkSync(f);
-    v = {
-      ...decide({
-        kind: v.kind,
-        target: v.target,
-        startedAt: new Date(v.startedAt),
-        finishedAt: new Date(v.finishedAt),
-        checks: v.checks,
-        gates: v.gates,
-        ...(options.policy ? { policy: options.policy } : {}),
-        harnessError: `a secret was still present after scrubbing in ${files.length} report file(s), which were deleted`,
-        version: VERSION,
-      }),
-      artifacts,
-    };
+    v = withHarnessError(v, `a secret was still present after scrubbing in ${files.length} report file(s), which were deleted`);
     writeReports(v, out, reporters, mask);
   }
   const done = publishToCi(v, mask(renderMarkdown(v)), path.join(out, 'summary.md'), io.env, (s) => io.out(mask(s)));

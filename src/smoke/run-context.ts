@@ -2,6 +2,7 @@ import { loadConfig } from '../config/load.js';
 import type { CheckConfig, ResolvedConfig } from '../config/types.js';
 import { Redactor } from '../secrets/redactor.js';
 import { DEFAULT_TOKEN_ENV } from '../config/load.js';
+import type { Secret } from '../run/command.js';
 
 /**
  * What the parent CLI hands to the Playwright run, through environment variables (never files in
@@ -53,16 +54,23 @@ export function planChecks(resolved: ResolvedConfig, allowDestructive: boolean):
   });
 }
 
-/** Builds the redactor for a run: the token, secret env vars, and secret-named env headers. */
-export function buildRedactor(resolved: ResolvedConfig, token: string | undefined, env: Record<string, string | undefined>): Redactor {
-  const redactor = new Redactor();
-  if (token) redactor.add(token, 'token');
+/** A run's secrets: the token, secret env vars, and secret-named env headers. */
+export function runSecrets(resolved: ResolvedConfig, token: string | undefined, env: Record<string, string | undefined>): Secret[] {
+  const secrets: Secret[] = [];
+  if (token) secrets.push({ value: token, label: 'token' });
   for (const name of resolved.secretEnv) {
     const v = env[name];
-    if (v) redactor.add(v, name);
+    if (v) secrets.push({ value: v, label: name });
   }
   const secretHeaders = new Set(['authorization', 'ocp-apim-subscription-key', 'x-api-key', ...resolved.secretHeaders]);
-  for (const [k, v] of Object.entries(resolved.target.headers ?? {})) if (secretHeaders.has(k.toLowerCase())) redactor.add(v, k);
+  for (const [k, v] of Object.entries(resolved.target.headers ?? {})) if (secretHeaders.has(k.toLowerCase())) secrets.push({ value: v, label: k });
+  return secrets;
+}
+
+/** The redactor a Playwright worker builds for itself from the same secrets. */
+export function buildRedactor(resolved: ResolvedConfig, token: string | undefined, env: Record<string, string | undefined>): Redactor {
+  const redactor = new Redactor();
+  for (const s of runSecrets(resolved, token, env)) redactor.add(s.value, s.label);
   return redactor;
 }
 

@@ -19,17 +19,20 @@ export interface RunPlaywrightOptions {
   /** Receives child output line by line, already masked by the caller's function. */
   onLine: (line: string, stream: 'stdout' | 'stderr') => void;
   mask: (s: string) => string;
+  /** Aborted when the run is interrupted: Playwright gets one SIGINT, stops, runs fixture teardown (cleanup) and reports. */
+  signal: AbortSignal;
 }
 
 /**
  * Runs `playwright test` in a child process (Playwright has no supported in-process API) and relays
  * its output line by line through `mask`, so a secret split across chunks is still caught.
- * SIGINT/SIGTERM are forwarded so Playwright stops, runs fixture teardown (cleanup) and reports.
+ * The child runs in its own process group, so a terminal's Ctrl-C reaches revgate alone; revgate then
+ * sends exactly one SIGINT to the group (a second one would make Playwright quit without teardown).
  */
 export function runPlaywright(options: RunPlaywrightOptions): Promise<PlaywrightRun> {
   const cli = require.resolve('@playwright/test/cli');
   const args = [cli, 'test', '--config', path.join(PACKAGE_ROOT, 'playwright.config.ts'), ...(options.grep ? ['--grep', options.grep] : [])];
-  const child = spawn(process.execPath, args, { cwd: PACKAGE_ROOT, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd: PACKAGE_ROOT, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
 
   const relay = (stream: 'stdout' | 'stderr') => {
     let buffer = '';
@@ -53,17 +56,20 @@ export function runPlaywright(options: RunPlaywrightOptions): Promise<Playwright
   child.stdout.on('data', out.data);
   child.stderr.on('data', err.data);
 
-  const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
-  const onInt = forward('SIGINT');
-  const onTerm = forward('SIGTERM');
-  process.on('SIGINT', onInt);
-  process.on('SIGTERM', onTerm);
+  const interrupt = (): void => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGINT');
+    } catch {
+      child.kill('SIGINT'); // the group is gone already; the child itself may not be
+    }
+  };
+  if (options.signal.aborted) interrupt();
+  options.signal.addEventListener('abort', interrupt, { once: true });
 
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (exitCode, signal) => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
+      options.signal.removeEventListener('abort', interrupt);
       out.end();
       err.end();
       resolve({ exitCode, signal });

@@ -7,6 +7,8 @@ import {
   type RunKind,
   type Target,
   type Verdict,
+  type BlastRadius,
+  type CanaryRun,
   type VerdictCounts,
   type VerdictValue,
 } from './types.js';
@@ -29,7 +31,24 @@ export interface DecideInput {
   /** revgate itself could not run or finish the evaluation. */
   harnessError?: string;
   version: string;
+  /** The command's own summary of the decided verdict (blast radius, why a gate stopped); see Summarizer. */
+  summarize?: Summarizer;
 }
+
+/** What a command adds to a decided verdict: its own summary line and reasons, and its extension blocks. */
+export interface VerdictAdditions {
+  summary?: string;
+  reasons?: string[];
+  partial?: boolean;
+  blastRadius?: BlastRadius;
+  canary?: CanaryRun;
+}
+
+/**
+ * A per-kind summarizer, called once by decide() with the folded verdict: the verdict value, decision
+ * and exit code are decide's alone; a summarizer only words them and adds its own blocks. Pure.
+ */
+export type Summarizer = (decided: Verdict) => VerdictAdditions;
 
 const DECISION: Record<VerdictValue, Decision> = { pass: 'promote', fail: 'rollback', inconclusive: 'hold', error: 'hold' };
 const EXIT: Record<VerdictValue, number> = {
@@ -91,7 +110,7 @@ export function decide(input: DecideInput): Verdict {
   const counts = countStatuses(input.checks);
   const ordered = reasons.sort((a, b) => b.rank - a.rank).map((r) => r.text);
   const durationMs = Math.max(0, input.finishedAt.getTime() - input.startedAt.getTime());
-  return {
+  const decided: Verdict = {
     schemaVersion: VERDICT_SCHEMA_VERSION,
     kind: input.kind,
     verdict,
@@ -109,6 +128,7 @@ export function decide(input: DecideInput): Verdict {
     ...(input.partial ? { partial: true } : {}),
     tool: { name: 'revgate', version: input.version },
   };
+  return input.summarize ? { ...decided, ...input.summarize(decided) } : decided;
 }
 
 function checkEffect(c: CheckResult, policy: Required<VerdictPolicy>): VerdictValue {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { estateCatalog } from '../../src/probe/sandbox.js';
+import { estateCatalog } from '../../src/sandbox/estate.js';
 import { generateEstate } from '../../src/sandbox/gateway-catalog.js';
 import { startGateway, type RunningGateway } from '../../src/sandbox/gateway.js';
 import { startKeyVault, type RunningKeyVault } from '../../src/sandbox/keyvault.js';

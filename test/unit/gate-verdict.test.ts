@@ -11,10 +11,12 @@ import { prepareGate, type GateOptions } from '../../src/gate/gate-setup.js';
 import { ArmRecorder } from '../../src/gate/observations.js';
 import { BUILTIN_TENANTS, builtinMix, checkScopes, mixFromProfile } from '../../src/gate/request-mix.js';
 import { TrafficDriver, type ArmStats } from '../../src/gate/traffic.js';
-import { RevgateError } from '../../src/core/errors.js';
+import { RevgateError, formatDiagnostics } from '../../src/core/errors.js';
 import { validateProfile } from '../../src/load/profile.js';
 import { decide } from '../../src/verdict/decide.js';
 import type { GateResult } from '../../src/verdict/types.js';
+import { sandboxPair } from '../../src/cli/sandbox-targets.js';
+import { Problems } from '../../src/run/problems.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'revgate-gate-unit-'));
 const file = (name: string, value: unknown): string => {
@@ -206,7 +208,6 @@ describe('gate report (pure)', () => {
 describe('gate setup: everything checked before anything is sent', () => {
   const base: GateOptions = {
     criteria: file('ok.json', { thresholds: { http_req_failed: ['rate<0.01'] } }),
-    out: tmp,
     sandbox: false,
     faults: [],
     allowHosts: [],
@@ -233,6 +234,7 @@ describe('gate setup: everything checked before anything is sent', () => {
         ...base,
         canary: undefined,
         sandbox: true,
+        sandboxToken: 'sandbox-token-123456',
         criteria: file('d.json', { maxDuration: '90s', thresholds: { http_req_failed: ['rate<0.01'] } }),
         confidence: 0.99,
       },
@@ -273,7 +275,13 @@ describe('gate setup: everything checked before anything is sent', () => {
     assert.match(problems({ sandbox: true }).join(), /--sandbox: starts its own canary and baseline/);
     assert.match(problems({ canary: undefined }).join(), /--canary: is required/);
     assert.match(problems({ criteria: path.join(tmp, 'missing.json') }).join(), /criteria file not found/);
-    assert.match(problems({ sandbox: true, canary: undefined, faults: ['lag=1'] }).join(), /--fault .*unknown fault kind "lag"/);
+    // Sandbox faults are the sandbox launcher's input, checked with every other problem before anything starts.
+    const faults = new Problems();
+    sandboxPair({ faults: ['lag=1'], token: 'sandbox-token-123456' }).check?.(faults);
+    assert.throws(
+      () => faults.throwIfAny(),
+      (err: RevgateError) => err.exitCode === 3 && /--fault .*unknown fault kind "lag"/.test(`${err.message} ${formatDiagnostics(err.diagnostics)}`),
+    );
   });
 });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { latencyValue, type Lateness } from '../../src/load/lateness.js';
 import { newHistogram } from '../../src/traffic/histogram.js';
-import { judgeLatencyOnSaturatedRun } from '../../src/load/run-load.js';
+import { judgeLatencyOnSaturatedRun } from '../../src/load/gates.js';
 import type { GateResult } from '../../src/verdict/types.js';
 
 const gate = (id: string, metric: string, status: GateResult['status'], blocking = true): GateResult => ({

@@ -5,7 +5,7 @@ import { computeBlastRadius } from '../../src/probe/blast.js';
 import type { Exchange, ProbeOutcome } from '../../src/probe/engine.js';
 import { parseRetryAfter } from '../../src/probe/engine.js';
 import { evaluateHealth, evaluateIsolation, foreignTenantIds } from '../../src/probe/evaluate-probes.js';
-import { withBlastRadius } from '../../src/probe/run-probe.js';
+import { probeSummarizer } from '../../src/probe/summary.js';
 import type { HealthProbe, IsolationProbe } from '../../src/probe/types.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { decide } from '../../src/verdict/decide.js';
@@ -206,19 +206,16 @@ describe('blast radius', () => {
   });
   it('goes into the verdict: summary line, reasons, schema-valid field, summary.md matrix', () => {
     const checks = estate((i, r) => i < 40 && r === 'eastus');
-    const v = withBlastRadius(
-      decide({
-        kind: 'probe',
-        target: { baseUrl: 'https://gw.example.net', service: 'stamps' },
-        startedAt: new Date(0),
-        finishedAt: new Date(1500),
-        checks,
-        gates: [],
-        version: 't',
-      }),
-      { cells: {} },
-      2,
-    );
+    const v = decide({
+      kind: 'probe',
+      target: { baseUrl: 'https://gw.example.net', service: 'stamps' },
+      startedAt: new Date(0),
+      finishedAt: new Date(1500),
+      checks,
+      gates: [],
+      version: 't',
+      summarize: probeSummarizer({ cells: {} }, 2),
+    });
     assert.equal(v.exitCode, 1);
     assert.match(
       v.summary,

@@ -1,6 +1,9 @@
 import type { Argv, CommandModule } from 'yargs';
-import { runGate } from '../../gate/run-gate.js';
-import { stderr, stdout } from '../io.js';
+import { randomBytes } from 'node:crypto';
+import { gateAdapter } from '../../gate/command.js';
+import { runCommand } from '../../run/command.js';
+import { cliIo } from '../io.js';
+import { sandboxPair } from '../sandbox-targets.js';
 
 interface GateArgs {
   canary?: string;
@@ -91,29 +94,33 @@ export const gateCommand: CommandModule<object, GateArgs> = {
           'Exit codes: 0 pass (promote), 1 fail (roll back), 2 inconclusive (hold: more traffic would decide), 3 bad usage or criteria (nothing sent), 4 could not evaluate. Docs: docs/gate.md',
       ),
   handler: async (a) => {
-    process.exitCode = await runGate(
-      {
-        ...(a.canary !== undefined ? { canary: a.canary } : {}),
-        ...(a.baseline !== undefined ? { baseline: a.baseline } : {}),
-        criteria: a.criteria,
-        ...(a.profile !== undefined ? { profile: a.profile } : {}),
-        ...(a.config !== undefined ? { config: a.config } : {}),
-        ...(a.env !== undefined ? { env: a.env } : {}),
-        ...(a['max-duration'] !== undefined ? { maxDuration: a['max-duration'] } : {}),
-        ...(a['max-requests'] !== undefined ? { maxRequests: a['max-requests'] } : {}),
-        ...(a.rate !== undefined ? { rate: a.rate } : {}),
-        ...(a.confidence !== undefined ? { confidence: a.confidence } : {}),
-        out: a.out,
-        sandbox: a.sandbox,
-        faults: a.fault ?? [],
-        allowHosts: (a['allow-host'] ?? [])
-          .flatMap((h) => h.split(','))
-          .map((h) => h.trim())
-          .filter(Boolean),
-        ...(a['max-in-flight'] !== undefined ? { maxInFlight: a['max-in-flight'] } : {}),
-        ...(a['ca-file'] !== undefined ? { caFile: a['ca-file'] } : {}),
-      },
-      { out: stdout, err: stderr, env: process.env },
-    );
+    // Both sandbox revisions accept one token, made before anything starts so the request mix can carry it.
+    const sandboxToken = a.sandbox ? randomBytes(32).toString('base64url') : undefined;
+    const command = gateAdapter({
+      ...(a.canary !== undefined ? { canary: a.canary } : {}),
+      ...(a.baseline !== undefined ? { baseline: a.baseline } : {}),
+      criteria: a.criteria,
+      ...(a.profile !== undefined ? { profile: a.profile } : {}),
+      ...(a.config !== undefined ? { config: a.config } : {}),
+      ...(a.env !== undefined ? { env: a.env } : {}),
+      ...(a['max-duration'] !== undefined ? { maxDuration: a['max-duration'] } : {}),
+      ...(a['max-requests'] !== undefined ? { maxRequests: a['max-requests'] } : {}),
+      ...(a.rate !== undefined ? { rate: a.rate } : {}),
+      ...(a.confidence !== undefined ? { confidence: a.confidence } : {}),
+      sandbox: a.sandbox,
+      ...(sandboxToken ? { sandboxToken } : {}),
+      faults: a.fault ?? [],
+      allowHosts: (a['allow-host'] ?? [])
+        .flatMap((h) => h.split(','))
+        .map((h) => h.trim())
+        .filter(Boolean),
+      ...(a['max-in-flight'] !== undefined ? { maxInFlight: a['max-in-flight'] } : {}),
+      ...(a['ca-file'] !== undefined ? { caFile: a['ca-file'] } : {}),
+    });
+    process.exitCode = await runCommand(command, {
+      io: cliIo(),
+      out: a.out,
+      ...(sandboxToken ? { launcher: sandboxPair({ faults: a.fault ?? [], token: sandboxToken }) } : {}),
+    });
   },
 };

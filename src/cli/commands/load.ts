@@ -1,7 +1,9 @@
 import type { Argv, CommandModule } from 'yargs';
-import { ErrorCodes, RevgateError } from '../../core/errors.js';
-import { runLoad } from '../../load/run-load.js';
-import { stderr, stdout } from '../io.js';
+import { emitK6Operator, loadAdapter } from '../../load/command.js';
+import { runCommand } from '../../run/command.js';
+import { Problems } from '../../run/problems.js';
+import { cliIo } from '../io.js';
+import { requireSandboxFor, sandboxRevision } from '../sandbox-targets.js';
 
 interface LoadArgs {
   profile: string;
@@ -59,11 +61,6 @@ export const loadCommand: CommandModule<object, LoadArgs> = {
       .option('sandbox', { type: 'boolean', default: false, describe: 'Start a local sandbox revision and load it (no --base-url needed)' })
       .option('fault', { type: 'string', array: true, describe: 'With --sandbox: inject a fault, e.g. latency=200,rate=0.05 or errors=0.05' })
       .option('ca-file', { type: 'string', describe: 'Extra CA certificate (PEM) to trust for the target; TLS is never disabled' })
-      .check((a) => {
-        if (a.parallelism !== undefined && (!Number.isInteger(a.parallelism) || a.parallelism < 1))
-          throw new RevgateError(ErrorCodes.Usage, '--parallelism must be a whole number of at least 1');
-        return true;
-      })
       .example('$0 load --profile load/profiles/sandbox-smoke.json --sandbox', 'Load a local sandbox revision for a few seconds and gate on p95 and error rate')
       .example('$0 load --profile load/profiles/sandbox-smoke.json --sandbox --fault latency=600', 'See a breached p(95) threshold fail the verdict (exit 1)')
       .example(
@@ -82,24 +79,37 @@ export const loadCommand: CommandModule<object, LoadArgs> = {
         'Exit codes: 0 pass (promote), 1 fail (roll back), 2 inconclusive (hold), 3 bad usage or profile, 4 could not evaluate (interrupted, k6 missing). Docs: docs/load.md',
       ),
   handler: async (a) => {
-    process.exitCode = await runLoad(
-      {
-        profile: a.profile,
-        ...(a['base-url'] ? { baseUrl: a['base-url'] } : {}),
-        out: a.out,
-        engine: a.engine === 'k6' ? 'k6' : 'embedded',
-        ...(a['save-baseline'] ? { saveBaseline: a['save-baseline'] } : {}),
-        ...(a.baseline ? { baseline: a.baseline } : {}),
-        ...(a.emit === 'k6-operator' ? { emit: 'k6-operator' as const } : {}),
-        ...(a.parallelism !== undefined ? { parallelism: a.parallelism } : {}),
-        allowProduction: a['allow-production'],
-        ...(a.env ? { env: a.env } : {}),
-        ...(a.config ? { config: a.config } : {}),
-        sandbox: a.sandbox,
-        faults: a.fault ?? [],
-        ...(a['ca-file'] ? { caFile: a['ca-file'] } : {}),
+    const io = cliIo();
+    const common = {
+      profile: a.profile,
+      ...(a['base-url'] !== undefined ? { baseUrl: a['base-url'] } : {}),
+      allowProduction: a['allow-production'],
+      ...(a.env ? { env: a.env } : {}),
+      ...(a.config ? { config: a.config } : {}),
+    };
+    if (a.emit === 'k6-operator') {
+      const problems = new Problems();
+      if (a.sandbox) problems.add('--sandbox', '--emit k6-operator writes manifests for a cluster; give --base-url, not --sandbox');
+      io.out(emitK6Operator({ ...common, out: a.out, ...(a.parallelism !== undefined ? { parallelism: a.parallelism } : {}) }, problems, io.env));
+      process.exitCode = 0;
+      return;
+    }
+    const command = loadAdapter({
+      ...common,
+      engine: a.engine === 'k6' ? 'k6' : 'embedded',
+      ...(a['save-baseline'] ? { saveBaseline: a['save-baseline'] } : {}),
+      ...(a.baseline ? { baseline: a.baseline } : {}),
+      sandbox: a.sandbox,
+      ...(a['ca-file'] ? { caFile: a['ca-file'] } : {}),
+    });
+    process.exitCode = await runCommand(command, {
+      io,
+      out: a.out,
+      check: (problems) => {
+        requireSandboxFor(problems, a.sandbox, [['--fault', Boolean(a.fault?.length)]]);
+        if (a.parallelism !== undefined) problems.add('--parallelism', '--parallelism only applies with --emit k6-operator');
       },
-      { out: stdout, err: stderr, env: process.env },
-    );
+      ...(a.sandbox ? { launcher: sandboxRevision({ faults: a.fault ?? [] }) } : {}),
+    });
   },
 };

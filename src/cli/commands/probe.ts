@@ -1,7 +1,9 @@
 import type { Argv, CommandModule } from 'yargs';
 import { ErrorCodes, RevgateError } from '../../core/errors.js';
-import { runProbe } from '../../probe/run-probe.js';
-import { stderr, stdout } from '../io.js';
+import { probeAdapter } from '../../probe/command.js';
+import { runCommand } from '../../run/command.js';
+import { cliIo } from '../io.js';
+import { requireSandboxFor, sandboxEstate } from '../sandbox-targets.js';
 
 interface ProbeArgs {
   tenants?: string;
@@ -96,26 +98,38 @@ export const probeCommand: CommandModule<object, ProbeArgs> = {
     }
     const regions = list(a.regions);
     const sandboxRegions = list(a['sandbox-regions']);
-    process.exitCode = await runProbe(
-      {
-        ...(a.tenants !== undefined ? { tenants: a.tenants } : {}),
-        ...(a['tenants-cmd'] !== undefined ? { tenantsCmd: a['tenants-cmd'] } : {}),
-        ...(regions?.length ? { regions } : {}),
-        ...(a['base-url'] ? { baseUrl: a['base-url'] } : {}),
-        ...(Object.keys(regionUrls).length ? { regionUrls } : {}),
-        isolation: a.isolation,
-        out: a.out,
-        concurrency: a.concurrency,
-        ...(a['timeout-ms'] !== undefined ? { timeoutMs: a['timeout-ms'] } : {}),
-        maxRetryWaitMs: a['max-retry-wait'] * 1000,
-        ...(a['ca-file'] ? { caFile: a['ca-file'] } : {}),
-        sandbox: a.sandbox,
-        ...(a['sandbox-tenants'] !== undefined ? { sandboxTenants: a['sandbox-tenants'] } : {}),
-        ...(sandboxRegions?.length ? { sandboxRegions } : {}),
-        ...(a['gateway-fault']?.length ? { gatewayFaults: a['gateway-fault'] } : {}),
-        verbose: a.verbose,
-      },
-      { out: stdout, err: stderr, env: process.env },
-    );
+    const sandboxOnly = [
+      ['--gateway-fault', Boolean(a['gateway-fault']?.length)],
+      ['--sandbox-tenants', a['sandbox-tenants'] !== undefined],
+      ['--sandbox-regions', Boolean(sandboxRegions?.length)],
+    ] as const;
+    const command = probeAdapter({
+      ...(a.tenants !== undefined ? { tenants: a.tenants } : {}),
+      ...(a['tenants-cmd'] !== undefined ? { tenantsCmd: a['tenants-cmd'] } : {}),
+      ...(regions?.length ? { regions } : {}),
+      ...(a['base-url'] !== undefined ? { baseUrl: a['base-url'] } : {}),
+      ...(Object.keys(regionUrls).length ? { regionUrls } : {}),
+      isolation: a.isolation,
+      concurrency: a.concurrency,
+      ...(a['timeout-ms'] !== undefined ? { timeoutMs: a['timeout-ms'] } : {}),
+      maxRetryWaitMs: a['max-retry-wait'] * 1000,
+      ...(a['ca-file'] ? { caFile: a['ca-file'] } : {}),
+      sandbox: a.sandbox,
+      verbose: a.verbose,
+    });
+    process.exitCode = await runCommand(command, {
+      io: cliIo(),
+      out: a.out,
+      check: (problems) => requireSandboxFor(problems, a.sandbox, sandboxOnly),
+      ...(a.sandbox
+        ? {
+            launcher: sandboxEstate({
+              tenants: a['sandbox-tenants'] ?? 120,
+              ...(sandboxRegions?.length ? { regions: sandboxRegions } : {}),
+              faults: a['gateway-fault'] ?? [],
+            }),
+          }
+        : {}),
+    });
   },
 };

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { estateCatalog } from '../../probe/sandbox.js';
+import { estateCatalog } from '../../sandbox/estate.js';
 import { generateEstate } from '../../sandbox/gateway-catalog.js';
 import { startGateway } from '../../sandbox/gateway.js';
 import { stderr, stdout } from '../io.js';

@@ -1,7 +1,9 @@
 import type { Argv, CommandModule } from 'yargs';
 import { ErrorCodes, RevgateError } from '../../core/errors.js';
-import { runSmoke } from '../../smoke/run-smoke.js';
-import { stderr, stdout } from '../io.js';
+import { runCommand } from '../../run/command.js';
+import { smokeAdapter } from '../../smoke/command.js';
+import { requireSandboxFor, sandboxRevision } from '../sandbox-targets.js';
+import { cliIo } from '../io.js';
 
 interface SmokeArgs {
   'base-url'?: string;
@@ -64,23 +66,27 @@ export const smokeCommand: CommandModule<object, SmokeArgs> = {
         throw new RevgateError(ErrorCodes.Usage, `--grep is not a valid regular expression: ${(err as Error).message}`);
       }
     }
-    process.exitCode = await runSmoke(
-      {
-        ...(a.config ? { config: a.config } : {}),
-        ...(a.env ? { env: a.env } : {}),
-        ...(a['base-url'] ? { baseUrl: a['base-url'] } : {}),
-        ...(a.grep ? { grep: a.grep } : {}),
-        out: a.out,
-        retries: a.retries,
-        ...(a.workers ? { workers: a.workers } : {}),
-        sandbox: a.sandbox,
-        faults: a.fault ?? [],
-        sandboxTls: a['sandbox-tls'],
-        ...(a['ca-file'] ? { caFile: a['ca-file'] } : {}),
-        allowDestructive: a['allow-destructive'],
-        verbose: a.verbose,
-      },
-      { out: stdout, err: stderr, env: process.env },
-    );
+    const command = smokeAdapter({
+      ...(a.config ? { config: a.config } : {}),
+      ...(a.env ? { env: a.env } : {}),
+      ...(a['base-url'] !== undefined ? { baseUrl: a['base-url'] } : {}),
+      ...(a.grep ? { grep: a.grep } : {}),
+      retries: a.retries,
+      ...(a.workers ? { workers: a.workers } : {}),
+      sandbox: a.sandbox,
+      ...(a['ca-file'] ? { caFile: a['ca-file'] } : {}),
+      allowDestructive: a['allow-destructive'],
+      verbose: a.verbose,
+    });
+    process.exitCode = await runCommand(command, {
+      io: cliIo(),
+      out: a.out,
+      check: (problems) =>
+        requireSandboxFor(problems, a.sandbox, [
+          ['--fault', Boolean(a.fault?.length)],
+          ['--sandbox-tls', a['sandbox-tls']],
+        ]),
+      ...(a.sandbox ? { launcher: sandboxRevision({ faults: a.fault ?? [], tls: a['sandbox-tls'] }) } : {}),
+    });
   },
 };

@@ -6,8 +6,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { generateEstate, type StampsEstate } from '../sandbox/gateway-catalog.js';
-import { startGateway, type RunningGateway } from '../sandbox/gateway.js';
+import { generateEstate, type StampsEstate } from './gateway-catalog.js';
+import { startGateway, type RunningGateway } from './gateway.js';
 
 export interface SandboxEstate {
   estate: StampsEstate;

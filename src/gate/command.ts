@@ -1,0 +1,176 @@
+/**
+ * `revgate gate` as an adapter of the command skeleton (src/run/command.ts): options + criteria ->
+ * paired traffic -> evaluate after every batch -> stop when decided or the budget is spent -> verdict.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { Io } from '../core/io.js';
+import type { Command, Resolved, RunContext } from '../run/command.js';
+import type { RevisionPair } from '../run/targets.js';
+import type { Target, Verdict } from '../verdict/types.js';
+import { alphaPerGate, evaluateCanary, shouldStop, type Arms, type CanaryGateResult } from './evaluate-gates.js';
+import { baselineReachability, gateVerdict, progressLine } from './gate-report.js';
+import { prepareGate, type GateOptions, type GateSetup } from './gate-setup.js';
+import { ArmRecorder } from './observations.js';
+import { TrafficDriver, type ArmStats, type ArmTarget, type TrafficEnd } from './traffic.js';
+
+export type { GateOptions } from './gate-setup.js';
+
+/** How often the gates are evaluated, and how often progress is printed. */
+const EVALUATE_EVERY_MS = 250;
+const PROGRESS_EVERY_MS = 1000;
+
+interface GateRun extends Resolved {
+  setup: GateSetup;
+  canaryUrl: string;
+  baselineUrl?: string;
+  target: Target;
+}
+
+interface Measured {
+  results: CanaryGateResult[];
+  decided: boolean;
+  end: TrafficEnd;
+  startedAt: Date;
+  finishedAt: Date;
+  canary: ArmStats;
+  baseline?: ArmStats;
+  loopDelayP99Ms: number;
+  loopDelaySamples: number;
+}
+
+export function gateAdapter(opts: GateOptions): Command<GateSetup | undefined, RevisionPair, GateRun, Measured> {
+  return {
+    interruptMessage: 'stopping the traffic and writing a partial verdict',
+    prepare: (problems, io: Io) => problems.capture(() => prepareGate(opts, io.env)),
+    resolve: (prepared, pair) => {
+      const setup = prepared as GateSetup;
+      const canaryUrl = pair ? pair.canary.url : (opts.canary as string);
+      const baselineUrl = pair ? pair.baseline.url : opts.baseline;
+      return {
+        setup,
+        canaryUrl,
+        ...(baselineUrl ? { baselineUrl } : {}),
+        target: { baseUrl: canaryUrl, ...(pair ? { revision: pair.canary.revision } : {}) },
+        secrets: [...setup.mix.secrets, ...(setup.sandboxToken ? [{ value: setup.sandboxToken, label: 'sandbox token' }] : [])],
+      };
+    },
+    measure: (run, ctx) => sendAndEvaluate(run, ctx),
+    verdict: (run, m, { interrupted }): Verdict =>
+      gateVerdict({
+        criteria: run.setup.criteria,
+        results: m.results,
+        decided: m.decided,
+        interrupted,
+        end: m.end,
+        target: run.target,
+        ...(run.baselineUrl ? { baselineUrl: run.baselineUrl } : {}),
+        startedAt: m.startedAt,
+        finishedAt: m.finishedAt,
+        ratePerSecond: run.setup.ratePerSecond,
+        canary: m.canary,
+        ...(m.baseline ? { baseline: m.baseline } : {}),
+        loopDelayP99Ms: m.loopDelayP99Ms,
+        loopDelaySamples: m.loopDelaySamples,
+      }),
+  };
+}
+
+async function sendAndEvaluate(run: GateRun, ctx: RunContext): Promise<Measured> {
+  const { setup, canaryUrl, baselineUrl } = run;
+  const { io, redactor } = ctx;
+  const startedAt = new Date();
+  const { criteria } = setup;
+  const canary = new ArmRecorder(criteria.latencyThresholdsMs, criteria.scopes);
+  const baseline = baselineUrl ? new ArmRecorder(criteria.latencyThresholdsMs, criteria.scopes) : undefined;
+  const arms: Arms = { canary, ...(baseline ? { baseline } : {}) };
+  const targets: ArmTarget[] = [
+    { name: 'canary', baseUrl: canaryUrl, recorder: canary },
+    ...(baseline && baselineUrl ? [{ name: 'baseline' as const, baseUrl: baselineUrl, recorder: baseline }] : []),
+  ];
+  io.err(describeStart(setup, canaryUrl, baselineUrl));
+
+  const driver = new TrafficDriver(setup.mix, targets, {
+    ratePerSecond: setup.ratePerSecond,
+    maxRequests: setup.maxRequests,
+    maxDurationMs: setup.maxDurationMs,
+    maxInFlight: setup.maxInFlight,
+    ...(setup.ca ? { ca: setup.ca } : {}),
+  });
+  const stop = (): void => driver.stop();
+  if (ctx.signal.aborted) stop();
+  ctx.signal.addEventListener('abort', stop, { once: true });
+  const evaluateAll = (final: boolean): CanaryGateResult[] => [...evaluateCanary(criteria, arms, { final }), ...baselineReachability(driver.stats('baseline'))];
+
+  let decided = false;
+  let lastProgress = 0;
+  const timer = setInterval(() => {
+    if (decided) return;
+    const results = evaluateAll(false);
+    if (shouldStop(results)) {
+      decided = true;
+      driver.stop();
+    }
+    const elapsed = driver.elapsedMs();
+    if (decided || elapsed - lastProgress >= PROGRESS_EVERY_MS) {
+      lastProgress = elapsed;
+      const b = driver.stats('baseline');
+      io.err(
+        redactor.mask(
+          progressLine(
+            elapsed,
+            results,
+            { stats: driver.stats('canary') as ArmStats, ...p95Of(canary) },
+            b && baseline ? { stats: b, ...p95Of(baseline) } : undefined,
+          ),
+        ),
+      );
+    }
+  }, EVALUATE_EVERY_MS);
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  let end: TrafficEnd;
+  try {
+    end = await driver.run();
+  } finally {
+    clearInterval(timer);
+    loopDelay.disable();
+    ctx.signal.removeEventListener('abort', stop);
+  }
+  // The same data that decided the run, evaluated once more as final (count gates and triggers settle).
+  const results = evaluateAll(true);
+  const b = driver.stats('baseline');
+  return {
+    results,
+    decided: decided || shouldStop(results),
+    end,
+    startedAt,
+    finishedAt: new Date(),
+    canary: driver.stats('canary') as ArmStats,
+    ...(b ? { baseline: b } : {}),
+    loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+    loopDelaySamples: loopDelay.count,
+  };
+}
+
+function p95Of(recorder: ArmRecorder): { p95Ms?: number } {
+  const { latency } = recorder.view();
+  return latency.count ? { p95Ms: latency.valueAtRank(Math.ceil(0.95 * latency.count)) } : {};
+}
+
+function describeStart(setup: GateSetup, canaryUrl: string, baselineUrl: string | undefined): string {
+  const c = setup.criteria;
+  const blocking = c.gates.filter((g) => g.blocking).length;
+  const budget = [
+    `${(setup.maxDurationMs / 1000).toLocaleString('en-US')} s`,
+    ...(setup.maxRequests < Number.MAX_SAFE_INTEGER ? [`${setup.maxRequests.toLocaleString('en-US')} requests per revision`] : []),
+  ].join(' or ');
+  const noProjects =
+    setup.mix.source === 'built-in mix' && !setup.mix.requests.some((r) => r.name === 'projects')
+      ? ' (no REVGATE_TOKEN: the authenticated projects request is left out)'
+      : '';
+  return (
+    `revgate: gate ${canaryUrl}${baselineUrl ? ` against baseline ${baselineUrl}` : ''}: ${c.gates.length} gates (${blocking} blocking) from ${setup.criteriaFile}, ` +
+    `confidence ${c.confidence} (alpha ${alphaPerGate(c).toPrecision(2)} per gate); ${setup.mix.source}${noProjects} (${setup.mix.requests.length} requests) at ${setup.ratePerSecond} req/s per revision; budget ${budget}\n` +
+    (setup.mix.leftOut.length ? `revgate: not sent as traffic: ${setup.mix.leftOut.join('; ')}\n` : '')
+  );
+}

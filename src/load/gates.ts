@@ -1,0 +1,68 @@
+/**
+ * Pure gate logic for a load run, after the engine has measured: network error kinds named on failed-request
+ * gates, the generator's own health as an advisory gate, and latency gates judged on a saturated run.
+ */
+import type { GateResult } from '../verdict/types.js';
+import type { EngineResult } from './engine.js';
+import type { LoadSummary } from './summary.js';
+
+/** Failed-request gates name the network error kinds behind them (refused, timeout, reset, TLS...). */
+export function withErrorKinds(gates: GateResult[], summary: LoadSummary): GateResult[] {
+  const kinds = Object.entries(summary.revgate.errorsByKind);
+  if (!kinds.length) return gates;
+  const detail = kinds.map(([k, n]) => `${k}=${n}${summary.revgate.errorSamples[k] ? ` (${summary.revgate.errorSamples[k]})` : ''}`).join(', ');
+  return gates.map((g) => (g.metric.startsWith('http_req_failed') && g.status !== 'passed' ? { ...g, reason: `${g.reason}; network errors: ${detail}` } : g));
+}
+
+/**
+ * A saturated generator (late starts above 1% of arrivals: it could not send on time, and latency counts from the
+ * scheduled time) inflates latency figures. A latency gate that failed on such a run stays failed only if it also
+ * fails at the lowest latency the target itself could have caused (`lowerBounds`: the same gates evaluated with the
+ * generator's lateness taken off, see lateness.ts): a target that really is slow is still rolled back. Otherwise
+ * the failure is not evidence against the target and the gate becomes inconclusive (hold, never promote) instead
+ * of rolling back a revision on noise. Error-rate gates stand. Pure.
+ */
+export function judgeLatencyOnSaturatedRun(gates: GateResult[], lowerBounds: GateResult[]): GateResult[] {
+  const generator = gates.find((g) => g.id === GENERATOR_GATE);
+  if (!generator || generator.status !== 'failed') return gates;
+  const saturation = `the load generator was saturated (${generator.reason.split(':')[0]})`;
+  return gates.map((g) => {
+    const latency = g.metric.startsWith('http_req_duration') || g.id.startsWith('baseline http_req_duration');
+    if (!latency || g.status !== 'failed' || !g.blocking) return g;
+    const bound = lowerBounds.find((b) => b.id === g.id);
+    if (bound?.status === 'failed')
+      return {
+        ...g,
+        reason: `${g.reason}; ${saturation}, but even allowing for its late starts the gate fails: ${bound.reason.replace(/^(threshold breached|regression): /, '').replace(' = ', ' is at least ')}`,
+      };
+    return {
+      ...g,
+      status: 'inconclusive',
+      reason: `${g.reason}; not trusted: ${saturation} and its late starts could account for the breach; rerun with a lower rate or on a less busy machine`,
+    };
+  });
+}
+
+const GENERATOR_GATE = 'generator late starts';
+
+/** Advisory gates on the generator itself: results measured by a saturated generator say little about the target. */
+export function generatorGates(result: EngineResult): GateResult[] {
+  const r = result.recorder;
+  const issued = r.iterations + r.dropped + r.interrupted;
+  const late = issued ? r.lateStarts / issued : 0;
+  const ok = late <= 0.01;
+  return [
+    {
+      id: GENERATOR_GATE,
+      metric: 'revgate_late_starts',
+      expression: 'late starts <= 1% of arrivals',
+      blocking: false,
+      status: ok ? 'passed' : 'failed',
+      observed: r.lateStarts,
+      samples: issued,
+      reason: ok
+        ? `${r.lateStarts} of ${issued} arrivals started more than 10 ms late`
+        : `${r.lateStarts} of ${issued} arrivals (${(late * 100).toFixed(1)}%) started more than 10 ms late: the load generator was saturated; their latency still counts from the scheduled time`,
+    },
+  ];
+}

@@ -1,0 +1,49 @@
+/**
+ * The one place a command run listens for signals. SIGINT, SIGTERM (CI cancellation, `timeout`) and
+ * SIGHUP all mean "stop sending, finish what is in flight, write a partial verdict": the first one
+ * aborts the run's AbortSignal; a second one calls `onForce` (which must leave nothing unscrubbed
+ * behind) and exits at once with the conventional 128 + signal number.
+ */
+import os from 'node:os';
+import type { Io } from '../core/io.js';
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+type Handled = (typeof SIGNALS)[number];
+
+export interface Interrupts {
+  /** Aborted by the first signal. */
+  readonly signal: AbortSignal;
+  /** The first signal received, if any. */
+  received(): Handled | undefined;
+  dispose(): void;
+}
+
+export function listenForInterrupts(io: Io, message: string, onForce: () => void): Interrupts {
+  const controller = new AbortController();
+  let first: Handled | undefined;
+  const handlers = SIGNALS.map((sig) => {
+    const handler = (): void => {
+      if (first === undefined) {
+        first = sig;
+        io.err(`revgate: ${sig === 'SIGINT' ? 'interrupted' : `received ${sig}`}: ${message} (send it again to quit now)\n`);
+        controller.abort(new Error(`interrupted by ${sig}`));
+        return;
+      }
+      io.err(`revgate: ${sig} again: quitting now\n`);
+      try {
+        onForce();
+      } finally {
+        process.exit(128 + (os.constants.signals[sig] ?? 2));
+      }
+    };
+    process.on(sig, handler);
+    return [sig, handler] as const;
+  });
+  return {
+    signal: controller.signal,
+    received: () => first,
+    dispose: () => {
+      for (const [sig, handler] of handlers) process.removeListener(sig, handler);
+    },
+  };
+}

@@ -1,0 +1,205 @@
+/**
+ * `revgate smoke` as an adapter of the command skeleton (src/run/command.ts): config -> token ->
+ * Playwright (declared checks + hand-written specs) -> verdict; Playwright writes the HTML report and
+ * Allure results itself.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { acquireToken } from '../azure/token.js';
+import { expandSpecGlob, loadConfig } from '../config/load.js';
+import type { ResolvedConfig } from '../config/types.js';
+import { ErrorCodes, RevgateError } from '../core/errors.js';
+import type { Io } from '../core/io.js';
+import { VERSION } from '../core/version.js';
+import type { Command, Resolved, RunContext } from '../run/command.js';
+import type { Problems } from '../run/problems.js';
+import type { RevisionTarget } from '../run/targets.js';
+import { decide } from '../verdict/decide.js';
+import type { Verdict } from '../verdict/types.js';
+import { findChromium } from './browser.js';
+import type { RawResults } from './raw-results.js';
+import { toCheckResults } from './results.js';
+import { RunEnv, runSecrets } from './run-context.js';
+import { runPlaywright, type PlaywrightRun } from './runner.js';
+
+export interface SmokeOptions {
+  config?: string;
+  env?: string;
+  baseUrl?: string;
+  grep?: string;
+  retries: number;
+  workers?: number;
+  /** The target is injected (--sandbox). */
+  sandbox?: boolean;
+  /** Extra CA (PEM) to trust for the target. */
+  caFile?: string;
+  allowDestructive?: boolean;
+  verbose?: boolean;
+}
+
+interface SmokeRun extends Resolved {
+  resolved: ResolvedConfig;
+  specs: string[];
+  token?: string;
+  revision?: string;
+  caPems: string[];
+}
+
+interface Measured {
+  raw?: RawResults;
+  run: PlaywrightRun;
+  startedAt: Date;
+  finishedAt: Date;
+}
+
+const loadFor = (o: SmokeOptions, io: Io, baseUrl?: string, file?: string, env?: string): ResolvedConfig =>
+  loadConfig({
+    ...((file ?? o.config) ? { configPath: (file ?? o.config) as string } : {}),
+    ...((env ?? o.env) ? { env: (env ?? o.env) as string } : {}),
+    ...((baseUrl ?? o.baseUrl) ? { baseUrl: (baseUrl ?? o.baseUrl) as string } : {}),
+    processEnv: io.env,
+  });
+
+export function smokeAdapter(o: SmokeOptions): Command<ResolvedConfig | undefined, RevisionTarget, SmokeRun, Measured> {
+  return {
+    interruptMessage: 'stopping the checks (cleanup still runs) and writing partial results',
+    prepare: (problems: Problems, io: Io) => {
+      if (o.sandbox && o.baseUrl !== undefined) problems.add('--base-url', 'use either --sandbox or --base-url, not both');
+      if (o.caFile && !existsSync(o.caFile)) problems.add('--ca-file', `--ca-file not found: ${o.caFile}`);
+      const resolved = problems.capture(() => loadFor(o, io));
+      if (!resolved) return undefined;
+      const specs = (resolved.config.specs ?? []).flatMap((s) => expandSpecGlob(resolved.dir, s));
+      if (specs.some((s) => /\.browser\.spec\./.test(s)) && !findChromium(io.env)) {
+        throw new RevgateError(
+          ErrorCodes.BrowserMissing,
+          'this suite has browser specs but no Chromium was found: install it (Debian/Ubuntu: apt-get install -y chromium) or set REVGATE_CHROMIUM to its path',
+        );
+      }
+      return resolved;
+    },
+    resolve: async (prepared, sandbox, io) => {
+      let resolved = prepared as ResolvedConfig;
+      // The sandbox's URL replaces the environment's, as --base-url would.
+      if (sandbox) resolved = loadFor(o, io, sandbox.url, resolved.file, resolved.environment);
+      const token = sandbox ? sandbox.token : (await acquireToken(resolved.config.auth, { env: io.env }))?.token;
+      const specs = (resolved.config.specs ?? []).flatMap((s) => expandSpecGlob(resolved.dir, s));
+      const caPems = [
+        sandbox?.caPem,
+        o.caFile ? readFileSync(o.caFile, 'utf8') : undefined,
+        resolved.target.caFile ? readFileSync(resolved.target.caFile, 'utf8') : undefined,
+      ].filter((p): p is string => Boolean(p));
+      return {
+        resolved,
+        specs,
+        ...(token ? { token } : {}),
+        ...(sandbox ? { revision: sandbox.revision } : {}),
+        caPems,
+        secrets: runSecrets(resolved, token, io.env),
+      };
+    },
+    measure: (run, ctx) => runSuite(o, run, ctx),
+    verdict: (run, m): Verdict => {
+      const { raw } = m;
+      if (raw && raw.tests.length === 0 && raw.globalErrors.every((e) => /No tests found/i.test(e))) throw noChecks(o);
+      let harnessError: string | undefined;
+      if (!raw) harnessError = `the Playwright run ended (exit ${m.run.exitCode ?? m.run.signal}) without results`;
+      else if (raw.globalErrors.length) harnessError = raw.globalErrors[0]?.split('\n')[0] ?? 'Playwright reported an error';
+      if (raw && !harnessError && raw.tests.length === 0) throw noChecks(o);
+      const { resolved } = run;
+      return decide({
+        kind: 'smoke',
+        target: {
+          baseUrl: resolved.target.baseUrl,
+          environment: resolved.environment,
+          service: resolved.config.service.name,
+          ...(run.revision ? { revision: run.revision } : {}),
+        },
+        startedAt: m.startedAt,
+        finishedAt: m.finishedAt,
+        checks: toCheckResults(raw?.tests ?? []),
+        gates: [],
+        ...(resolved.config.policy ? { policy: resolved.config.policy } : {}),
+        partial: raw?.status === 'interrupted' || m.run.signal !== null,
+        ...(harnessError ? { harnessError } : {}),
+        version: VERSION,
+      });
+    },
+    publish: () => ({ playwrightReports: true, artifacts: { html: 'html/index.html', allure: 'allure-results/' }, verbose: o.verbose ?? false }),
+  };
+}
+
+function noChecks(o: SmokeOptions): RevgateError {
+  return new RevgateError(ErrorCodes.NoChecksSelected, o.grep ? `no check matches --grep ${JSON.stringify(o.grep)}` : 'no checks to run');
+}
+
+async function runSuite(o: SmokeOptions, run: SmokeRun, ctx: RunContext): Promise<Measured> {
+  const { io, redactor } = ctx;
+  const { resolved, specs } = run;
+  const startedAt = new Date();
+  const runId = `${startedAt
+    .toISOString()
+    .replace(/[-:.TZ]/g, '')
+    .slice(0, 14)}-${randomUUID().slice(0, 8)}`;
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'revgate-'));
+  try {
+    const resultsFile = path.join(tmp, 'results.json');
+    const childEnv: Record<string, string | undefined> = {
+      ...io.env,
+      [RunEnv.config]: resolved.file,
+      [RunEnv.env]: resolved.environment,
+      [RunEnv.baseUrl]: resolved.target.baseUrl,
+      [RunEnv.runId]: runId,
+      [RunEnv.out]: ctx.out,
+      [RunEnv.results]: resultsFile,
+      [RunEnv.token]: run.token,
+      [RunEnv.retries]: String(o.retries),
+      [RunEnv.specs]: JSON.stringify(specs),
+      REVGATE_SPECS_ROOT: commonDir(specs.length ? specs : [resolved.dir]),
+      ...(o.workers ? { [RunEnv.workers]: String(o.workers) } : {}),
+      ...(o.allowDestructive ? { [RunEnv.allowDestructive]: '1' } : {}),
+      FORCE_COLOR: '0',
+    };
+    if (run.caPems.length)
+      childEnv.NODE_EXTRA_CA_CERTS = writeCaBundle(tmp, [
+        io.env.NODE_EXTRA_CA_CERTS ? readFileSync(io.env.NODE_EXTRA_CA_CERTS, 'utf8') : undefined,
+        ...run.caPems,
+      ]);
+
+    io.err(`revgate: smoke ${resolved.config.service.name} [${resolved.environment}] -> ${resolved.target.baseUrl}\n`);
+    const mask = (s: string): string => redactor.mask(s);
+    const pw = await runPlaywright({
+      env: childEnv,
+      ...(o.grep ? { grep: o.grep } : {}),
+      mask,
+      signal: ctx.signal,
+      onLine: (line, stream) => (stream === 'stdout' ? io.out : io.err)(`${line}\n`),
+    });
+    return { ...readResults(resultsFile), run: pw, startedAt, finishedAt: new Date() };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function readResults(file: string): { raw?: RawResults } {
+  try {
+    return { raw: JSON.parse(readFileSync(file, 'utf8')) as RawResults };
+  } catch {
+    return {};
+  }
+}
+
+function writeCaBundle(dir: string, pems: Array<string | undefined>): string {
+  const file = path.join(dir, 'ca-bundle.pem');
+  writeFileSync(file, pems.filter(Boolean).join('\n'));
+  return file;
+}
+
+function commonDir(files: string[]): string {
+  const parts = files.map((f) => path.dirname(path.resolve(f)).split(path.sep));
+  const first = parts[0] ?? [];
+  let i = 0;
+  while (i < first.length && parts.every((p) => p[i] === first[i])) i++;
+  return first.slice(0, i).join(path.sep) || path.sep;
+}
