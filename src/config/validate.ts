@@ -120,5 +120,3 @@ function checkRequestVars(req: Partial<RequestSpec> | HttpExpectations, p: strin
     }
   }
 }
-
-export const VARIABLE_PATTERN = VAR_REF;

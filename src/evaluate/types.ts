@@ -41,8 +41,6 @@ export interface TlsMeasurement {
   error?: { kind: NetErrorKind; code?: string; message: string };
 }
 
-export type Measurement = HttpMeasurement | TlsMeasurement;
-
 /**
  * The phase of one assertion or check after evaluation.
  * `error` means "could not evaluate" and is never treated as passed.

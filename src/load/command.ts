@@ -18,7 +18,7 @@ import type { GateResult, Target, Verdict } from '../verdict/types.js';
 import { compareWithBaseline, loadBaseline, sampleOf, saveBaseline, type RunSample } from './baseline.js';
 import { LATE_MS, LoadEngine, type EngineResult } from './engine.js';
 import { generatorGates, judgeLatencyOnSaturatedRun, withErrorKinds } from './gates.js';
-import { gatesFromK6Summary, requireK6, runK6, type K6Run } from './k6.js';
+import { gatesFromK6Summary, K6_THRESHOLDS_FAILED, requireK6, runK6, type K6Run } from './k6.js';
 import { emitOperatorManifests } from './k6-operator.js';
 import { buildPlan, peakRatePerSecond } from './plan.js';
 import { loadProfile, type LoadedProfile } from './profile.js';
@@ -248,7 +248,8 @@ export function loadAdapter(o: LoadOptions): Command<Prepared | undefined, Revis
       const finishedAt = new Date();
       if (!k6run.summary)
         return { engine: 'k6', startedAt, finishedAt, partial, harnessError: `k6 exited ${k6run.exitCode ?? k6run.signal} without writing a summary` };
-      const harnessError = k6run.exitCode !== 0 && k6run.exitCode !== 99 && !partial ? `k6 exited ${k6run.exitCode} (not a threshold failure)` : undefined;
+      const harnessError =
+        k6run.exitCode !== 0 && k6run.exitCode !== K6_THRESHOLDS_FAILED && !partial ? `k6 exited ${k6run.exitCode} (not a threshold failure)` : undefined;
       return { engine: 'k6', startedAt, finishedAt, summary: k6run.summary, partial, ...(harnessError ? { harnessError } : {}) };
     } finally {
       rmSync(tmp, { recursive: true, force: true });

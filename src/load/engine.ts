@@ -19,6 +19,7 @@ import { classifyNetError } from '../http/classify.js';
 import type { ArrivalSchedule } from './schedule.js';
 import { Recorder, BLOCKS } from './recorder.js';
 import { endpointOf, isIdempotent, WireConnection, WireError, type Endpoint, type WireOwner } from './wire/connection.js';
+import { isExpectedStatus } from '../traffic/outcome.js';
 
 /** An arrival issued this much after its scheduled time is a late start. */
 export const LATE_MS = 10;
@@ -333,7 +334,7 @@ export class LoadEngine {
     const status = slot.status;
     const cls = status >= 100 && status < 600 ? (status / 100) | 0 : 0;
     const req = this.#plan.requests[slot.request] as PlannedRequest;
-    this.recorder.record(req.groups, ((end - slot.scheduled) * 1000) | 0, status >= 200 && status < 400, cls);
+    this.recorder.record(req.groups, ((end - slot.scheduled) * 1000) | 0, isExpectedStatus(status), cls);
     this.recorder.bytesIn += slot.bytes;
     this.recorder.iterations++;
     const s = this.#release(slot);

@@ -12,7 +12,6 @@ import { ErrorCodes, RevgateError, type Diagnostic } from '../core/errors.js';
 import { parseDurationMs, parseThresholds, type MetricCatalog, type Threshold, type ThresholdInput } from '../thresholds/threshold.js';
 
 export type Executor = 'constant-arrival-rate' | 'ramping-arrival-rate' | 'constant-vus';
-export const EXECUTORS: readonly Executor[] = ['constant-arrival-rate', 'ramping-arrival-rate', 'constant-vus'];
 
 /** One request of a scenario's weighted mix. */
 export interface RequestSpec {

@@ -62,8 +62,6 @@ export interface TenantCatalog {
   dir: string;
 }
 
-export type ProbeKind = 'health' | 'isolation';
-
 /** One HTTP request the engine sends. Headers hold the key only once resolved, inside the engine. */
 export interface ProbeRequest {
   /** `own` sends the tenant's key; `none` sends no key; both send `tenantHeader` as X-Tenant-ID. */
