@@ -10,9 +10,27 @@ import { loadCommand } from './commands/load.js';
 import { validateCommand } from './commands/validate.js';
 import { reportError, stderr } from './io.js';
 
+/** A yargs validation failure: thrown from .fail() so no command handler ever runs after it. */
+class UsageFailure extends Error {}
+
+const NO_COMMAND = 'Name a command: smoke, probe, load, gate, validate or sandbox (see the list above).';
+
+/**
+ * An empty value is never what a pipeline meant: `--base-url "$NEW_FQDN"` with the variable unset must not
+ * fall back to the config's URL and test (and promote) the wrong revision.
+ */
+function rejectEmptyValues(argv: Record<string, unknown>): true {
+  const empty = Object.entries(argv)
+    .filter(([k]) => k !== '_' && k !== '$0')
+    .filter(([, v]) => v === '' || (Array.isArray(v) && v.some((x) => x === '')))
+    .map(([k]) => `--${k}`);
+  if (empty.length)
+    throw new UsageFailure(`${empty.join(', ')} ${empty.length === 1 ? 'is' : 'are'} empty: give a value (an unset variable in a pipeline ends up like this)`);
+  return true;
+}
+
 /** Entry point. Sets process.exitCode and returns; it never calls process.exit() in the middle of work. */
 export async function main(argv: string[] = hideBin(process.argv)): Promise<void> {
-  let usageError = false;
   const cli = yargs(argv)
     .scriptName('revgate')
     .usage('$0 <command> [options]\n\nPost-deploy verification: run checks against a new revision and return a verdict pipelines can gate on.')
@@ -22,22 +40,30 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<void
     .command(probeCommand)
     .command(loadCommand)
     .command(gateCommand)
-    .demandCommand(1, 'Name a command (see the list above).')
+    .demandCommand(1, NO_COMMAND)
+    // Flags are read by their kebab-case names only, so a typo is reported once, as typed.
+    .parserConfiguration({ 'camel-case-expansion': false })
     .strict()
+    .check(rejectEmptyValues, true)
     .recommendCommands()
     .version(VERSION)
     .alias('h', 'help')
     .wrap(Math.min(120, process.stdout.columns || 100))
     .epilogue('Exit codes: 0 pass (promote), 1 fail (roll back), 2 inconclusive (hold), 3 bad usage or config, 4 could not evaluate.\nDocs: README.md')
-    .fail((msg, err, y) => {
-      if (err) throw err;
-      usageError = true;
-      stderr(`${y.help() && ''}revgate: usage error: ${msg}\nRun "revgate --help" or "revgate <command> --help" for usage and examples.\n`);
+    .fail((msg, err) => {
+      // Throwing here (instead of printing and returning) is what keeps the handler from running on a bad flag.
+      if (err && !(err instanceof UsageFailure)) throw err;
+      throw err ?? new UsageFailure(msg);
     });
   try {
     await cli.parseAsync();
-    if (usageError) process.exitCode = ExitCode.Usage;
   } catch (err) {
+    if (err instanceof UsageFailure) {
+      if (err.message === NO_COMMAND) cli.showHelp((s) => stderr(`${s}\n\n`));
+      stderr(`revgate: usage error: ${err.message}\nNothing was run. Run "revgate --help" or "revgate <command> --help" for usage and examples.\n`);
+      process.exitCode = ExitCode.Usage;
+      return;
+    }
     process.exitCode = reportError(err);
   }
 }
