@@ -42,6 +42,7 @@ export function gateAdapter(opts: GateOptions): Command<GateSetup | undefined, R
   return {
     interruptMessage: 'stopping the traffic and writing a partial verdict',
     prepare: (problems, io: Io) => problems.capture(() => prepareGate(opts, io.env)),
+    inputs: () => [opts.criteria, opts.profile, opts.config, opts.caFile].filter((f): f is string => typeof f === 'string'),
     resolve: (prepared, pair) => {
       const setup = prepared as GateSetup;
       const canaryUrl = pair ? pair.canary.url : (opts.canary as string);

@@ -141,6 +141,7 @@ export function loadAdapter(o: LoadOptions): Command<Prepared | undefined, Revis
   return {
     interruptMessage: 'stopping the load and writing partial results',
     prepare: (problems, io) => prepareLoad(o, problems, io.env),
+    inputs: () => [o.profile, o.baseline, o.env ? (o.config ?? 'revgate.config.json') : undefined, o.caFile].filter((f): f is string => typeof f === 'string'),
     resolve: (prepared, sandbox, io) => {
       const p = prepared as Prepared;
       const target: Target = sandbox

@@ -71,6 +71,7 @@ export function probeAdapter(opts: ProbeOptions): Command<Prepared, GatewayEstat
       }
       return ca ? { ca } : {};
     },
+    inputs: () => [opts.tenants, opts.caFile].filter((f): f is string => typeof f === 'string'),
     resolve: async (prepared, estate, io) => {
       const catalog = estate
         ? parseCatalog(estate.catalog, { source: 'sandbox', dir: estate.dir, env: io.env })

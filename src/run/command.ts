@@ -15,10 +15,9 @@
  * yargs module in `src/cli/commands/` whose handler calls `runCommand(command, { io, out, launcher })`,
  * and, if it has a sandbox mode, a launcher in `src/cli/sandbox-targets.ts`. See docs/architecture.md.
  */
-import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Io } from '../core/io.js';
-import { prepareOutputDir } from '../report/output-dir.js';
+import { claimOutputDir, outputDirProblems, wipeOutputDir } from '../report/output-dir.js';
 import { publishVerdict, type PublishOptions } from '../report/publish.js';
 import { Redactor } from '../secrets/redactor.js';
 import type { Verdict } from '../verdict/types.js';
@@ -51,6 +50,8 @@ export type PublishExtras = Pick<PublishOptions, 'playwrightReports' | 'artifact
 export interface Command<P, T, R extends Resolved, M> {
   /** Collect every problem with the input into `problems`; return what later stages need. */
   prepare(problems: Problems, io: Io): P | Promise<P>;
+  /** Files the run reads (config, profile, criteria, catalog, baseline, CA): the output folder must not hold any of them. */
+  inputs?(prepared: P): readonly string[];
   /** Resolve the inputs against the target (undefined: no launcher, the target is the user's). May still refuse (exit 3). */
   resolve(prepared: P, target: T | undefined, io: Io): R | Promise<R>;
   /** Said when the first signal arrives, after "interrupted: ". */
@@ -87,6 +88,7 @@ export async function runCommand<P, T, R extends Resolved, M>(command: Command<P
   options.check?.(problems);
   options.launcher?.check?.(problems);
   const prepared = await command.prepare(problems, io);
+  problems.addAll(outputDirProblems(options.out, command.inputs?.(prepared) ?? []));
   problems.throwIfAny();
 
   const started = options.launcher ? await options.launcher.start(io) : undefined;
@@ -95,12 +97,12 @@ export async function runCommand<P, T, R extends Resolved, M>(command: Command<P
     const redactor = new Redactor();
     for (const s of resolved.secrets) redactor.add(s.value, s.label);
     const out = path.resolve(options.out);
-    prepareOutputDir(out);
+    const claim = claimOutputDir(out);
 
     let published = false;
     // A second signal quits at once: whatever is in OUT has not been scrubbed yet, so it goes.
     const interrupts = listenForInterrupts(io, command.interruptMessage, () => {
-      if (!published) wipeOutput(out);
+      if (!published) wipeOutputDir(out);
     });
     try {
       const measured = await command.measure(resolved, { io, signal: interrupts.signal, redactor, out });
@@ -111,15 +113,9 @@ export async function runCommand<P, T, R extends Resolved, M>(command: Command<P
       return final.exitCode;
     } finally {
       interrupts.dispose();
+      claim.release();
     }
   } finally {
     await started?.stop();
-  }
-}
-
-function wipeOutput(out: string): void {
-  if (!existsSync(out)) return;
-  for (const entry of readdirSync(out)) {
-    if (entry !== '.revgate-output') rmSync(path.join(out, entry), { recursive: true, force: true });
   }
 }

@@ -79,6 +79,7 @@ export function smokeAdapter(o: SmokeOptions): Command<ResolvedConfig | undefine
       }
       return resolved;
     },
+    inputs: (prepared) => [prepared?.file ?? o.config, o.caFile, prepared?.target.caFile].filter((f): f is string => typeof f === 'string'),
     resolve: async (prepared, sandbox, io) => {
       let resolved = prepared as ResolvedConfig;
       // The sandbox's URL replaces the environment's, as --base-url would.

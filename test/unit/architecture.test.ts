@@ -102,7 +102,7 @@ describe('architecture', () => {
       if (!['smoke', 'probe', 'load', 'gate'].includes(folderOf(f))) continue;
       const text = readFileSync(f, 'utf8');
       if (/process\.(on|once)\(\s*'SIG/.test(text)) offending.push(`${path.relative(SRC, f)}: signal handler`);
-      if (/prepareOutputDir\(/.test(text)) offending.push(`${path.relative(SRC, f)}: output folder`);
+      if (/claimOutputDir\(/.test(text)) offending.push(`${path.relative(SRC, f)}: output folder`);
       if (/new Redactor\(/.test(text) && !f.endsWith(path.join('smoke', 'run-context.ts'))) offending.push(`${path.relative(SRC, f)}: redactor`);
     }
     assert.deepEqual(offending, []);
