@@ -7,6 +7,8 @@ export interface SubstitutionResult<T> {
   diagnostics: Diagnostic[];
   /** Env var names that were referenced (resolved or not). */
   referenced: string[];
+  /** Each reference whose value came from the environment (not from a `:-default`), with its JSON path. */
+  fromEnv: Array<{ name: string; path: string }>;
 }
 
 /**
@@ -18,6 +20,7 @@ export interface SubstitutionResult<T> {
 export function substituteEnv<T>(value: T, env: Record<string, string | undefined>, path = '$'): SubstitutionResult<T> {
   const diagnostics: Diagnostic[] = [];
   const referenced = new Set<string>();
+  const fromEnvRefs: Array<{ name: string; path: string }> = [];
 
   const visit = (v: unknown, p: string): unknown => {
     if (typeof v === 'string') return substituteString(v, p);
@@ -46,14 +49,17 @@ export function substituteEnv<T>(value: T, env: Record<string, string | undefine
       const name = m[1] as string;
       referenced.add(name);
       const fromEnv = env[name];
-      if (fromEnv !== undefined && fromEnv !== '') result += fromEnv;
+      if (fromEnv !== undefined && fromEnv !== '') {
+        result += fromEnv;
+        fromEnvRefs.push({ name, path: p });
+      }
       else if (m[2] !== undefined) result += m[2];
       else diagnostics.push({ path: p, message: `environment variable ${name} is not set (referenced as \${${name}})` });
     }
     return result + s.slice(last);
   };
 
-  return { value: visit(value, path) as T, diagnostics, referenced: [...referenced] };
+  return { value: visit(value, path) as T, diagnostics, referenced: [...referenced], fromEnv: fromEnvRefs };
 }
 
 /** JSON path of a child property, quoting keys that are not identifiers. */

@@ -5,6 +5,7 @@ import { childPath, substituteEnv } from './env.js';
 import { compileDocumentSchema, toDiagnostics } from './schema-diagnostics.js';
 import type { EnvironmentConfig, ResolvedConfig, RevgateConfig } from './types.js';
 import { validateSemantics } from './validate.js';
+import { checkJsonDepth } from '../core/input-json.js';
 
 export const DEFAULT_CONFIG_FILE = 'revgate.config.json';
 export const DEFAULT_TOKEN_ENV = 'REVGATE_TOKEN';
@@ -90,7 +91,14 @@ export function loadConfig(options: LoadOptions = {}): ResolvedConfig {
     config: resolved,
     environment,
     target,
-    secretEnv: [...new Set([...(resolved.auth ? [tokenEnv] : []), ...(resolved.secrets?.env ?? []), ...AZURE_CREDENTIAL_ENV])],
+    secretEnv: [
+      ...new Set([
+        ...(resolved.auth ? [tokenEnv] : []),
+        ...(resolved.secrets?.env ?? []),
+        ...AZURE_CREDENTIAL_ENV,
+        ...sentFromEnv([...selected.fromEnv, ...body.fromEnv], resolved.secrets?.plain ?? {}),
+      ]),
+    ],
     secretHeaders: (resolved.secrets?.headers ?? []).map((h) => h.toLowerCase()),
   };
 }
@@ -111,8 +119,9 @@ function readConfigText(file: string, display: string): string {
 }
 
 function parseJson(text: string, display: string): unknown {
+  let parsed: unknown;
   try {
-    return JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch (err) {
     const message = (err as Error).message;
     const pos = /position (\d+)/.exec(message);
@@ -125,6 +134,8 @@ function parseJson(text: string, display: string): unknown {
     }
     throw invalid(display, [{ path: '$', message: `not valid JSON${where}: ${message}` }]);
   }
+  checkJsonDepth(parsed, `config ${display}`);
+  return parsed;
 }
 
 function checkBaseUrl(value: string): string | undefined {
@@ -223,4 +234,16 @@ function invalid(display: string, unsorted: Diagnostic[]): RevgateError {
     diagnostics.map((d) => ({ ...d, file: display })),
     { schema: 'schemas/config.schema.json' },
   );
+}
+
+/** JSON paths of what a request sends besides its URL path: header, query and body values. */
+const REQUEST_CONTENT = /\.(?:headers|query|json|body|form|multipart)(?:[.[]|$)/;
+
+/**
+ * Every variable whose value is sent in a header, query or body (an `X-Functions-Key: ${FN_KEY}` or
+ * `?code=${CODE}`) is a secret unless the config says otherwise (`secrets.plain`, with a reason): a key
+ * that nobody listed under `secrets` must still never reach a report. URLs and paths stay readable.
+ */
+function sentFromEnv(refs: ReadonlyArray<{ name: string; path: string }>, plain: Readonly<Record<string, string>>): string[] {
+  return refs.filter((r) => REQUEST_CONTENT.test(r.path) && plain[r.name] === undefined).map((r) => r.name);
 }

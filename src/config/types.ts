@@ -50,6 +50,11 @@ export interface AuthConfig {
 export interface SecretsConfig {
   /** Extra header names whose values are secrets (Authorization and subscription keys always are). */
   headers?: string[];
+  /**
+   * Env vars sent in a header, query or body that are not secrets, each with the reason (e.g. a region
+   * name): every other such variable is masked by default.
+   */
+  plain?: Record<string, string>;
   /** Env vars whose values are secrets wherever they appear. */
   env?: string[];
 }

@@ -14,6 +14,8 @@ import { parseCriteria, type CanaryCriteria } from './criteria.js';
 import { DEFAULT_TOKEN_ENV, loadConfig } from '../config/load.js';
 import { mixFromConfig } from './config-mix.js';
 import { builtinMix, checkScopes, combineMixes, mixFromProfile, type RequestMix } from './request-mix.js';
+import { checkJsonDepth } from '../core/input-json.js';
+import { readCaFile } from '../http/ca-file.js';
 
 export interface GateOptions {
   canary?: string;
@@ -117,11 +119,9 @@ export function prepareGate(o: GateOptions, env: Record<string, string | undefin
 
   let ca: string | undefined;
   if (o.caFile) {
-    try {
-      ca = readFileSync(o.caFile, 'utf8');
-    } catch (err) {
-      add('--ca-file', `cannot read ${o.caFile}: ${(err as Error).message}`);
-    }
+    const read = readCaFile(o.caFile);
+    if ('pem' in read) ca = read.pem;
+    else add('--ca-file', read.problem);
   }
 
   if (problems.length || !criteria || !mix) {
@@ -198,6 +198,12 @@ function readCriteria(file: string, problems: Diagnostic[]): { criteria?: Canary
   } catch (err) {
     const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
     problems.push({ path: '--criteria', message: missing ? `criteria file not found: ${file}` : `${file} is not valid JSON: ${(err as Error).message}` });
+    return { comparisons: [] };
+  }
+  try {
+    checkJsonDepth(raw, `criteria ${file}`);
+  } catch (err) {
+    problems.push({ path: '--criteria', message: (err as Error).message });
     return { comparisons: [] };
   }
   try {

@@ -22,6 +22,7 @@ import type { BaselineCriteria } from './profile.js';
 import { newHistogram, type Histogram } from '../traffic/histogram.js';
 import { BLOCKS } from './recorder.js';
 import type { LoadSummary } from './summary.js';
+import { checkJsonDepth } from '../core/input-json.js';
 
 export const BASELINE_FORMAT = 'revgate-load-baseline/1';
 
@@ -84,6 +85,7 @@ export function loadBaseline(file: string): { baseline: Baseline; sample: RunSam
   } catch (err) {
     throw new RevgateError(ErrorCodes.Usage, `cannot read baseline ${file}: ${(err as Error).message}`);
   }
+  checkJsonDepth(baseline, `baseline ${file}`);
   if (baseline?.format !== BASELINE_FORMAT || typeof baseline.histogram !== 'string' || !Array.isArray(baseline.blocks)) {
     throw new RevgateError(ErrorCodes.Usage, `${file} is not a revgate load baseline (expected format ${BASELINE_FORMAT}; write one with --save-baseline)`);
   }

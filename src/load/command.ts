@@ -2,7 +2,7 @@
  * `revgate load` as an adapter of the command skeleton (src/run/command.ts): profile -> safety ->
  * engine (embedded or k6) -> thresholds and baseline gates -> verdict + summary.json (+ baseline).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../config/load.js';
@@ -23,6 +23,7 @@ import { emitOperatorManifests } from './k6-operator.js';
 import { buildPlan, peakRatePerSecond } from './plan.js';
 import { loadProfile, type LoadedProfile } from './profile.js';
 import { buildSummary, recorderLookup, type LoadSummary } from './summary.js';
+import { readCaFile } from '../http/ca-file.js';
 
 export interface LoadOptions {
   profile: string;
@@ -82,11 +83,9 @@ function prepareLoad(o: LoadOptions, problems: Problems, env: Record<string, str
   }
   let ca: string | undefined;
   if (o.caFile) {
-    try {
-      ca = readFileSync(o.caFile, 'utf8');
-    } catch (err) {
-      problems.add('--ca-file', `cannot read ${o.caFile}: ${(err as Error).message}`);
-    }
+    const read = readCaFile(o.caFile);
+    if ('pem' in read) ca = read.pem;
+    else problems.add('--ca-file', read.problem);
   }
   if (!loaded) return undefined;
   return { loaded, ...(base ? { base } : {}), ...(baseUrl ? { baseUrl } : {}), ...(environment ? { environment } : {}), ...(ca ? { ca } : {}) };

@@ -10,6 +10,7 @@ import { headProblems } from './wire/encode.js';
 import { compileDocumentSchema, toDiagnostics } from '../config/schema-diagnostics.js';
 import { ErrorCodes, RevgateError, type Diagnostic } from '../core/errors.js';
 import { parseDurationMs, parseThresholds, type MetricCatalog, type Threshold, type ThresholdInput } from '../thresholds/threshold.js';
+import { checkJsonDepth, isDirectoryError } from '../core/input-json.js';
 
 export type Executor = 'constant-arrival-rate' | 'ramping-arrival-rate' | 'constant-vus';
 
@@ -111,7 +112,9 @@ export function loadProfile(file: string, env: Record<string, string | undefined
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
-  } catch {
+  } catch (err) {
+    if (isDirectoryError(err))
+      throw new RevgateError(ErrorCodes.Usage, `load profile ${display} is a directory: give a profile file, e.g. load/profiles/sandbox-smoke.json`);
     throw new RevgateError(ErrorCodes.ConfigNotFound, `load profile not found: ${display}`);
   }
   let raw: unknown;
@@ -120,6 +123,7 @@ export function loadProfile(file: string, env: Record<string, string | undefined
   } catch (err) {
     throw new RevgateError(ErrorCodes.LoadProfileInvalid, `load profile ${display} is not valid JSON: ${(err as Error).message}`);
   }
+  checkJsonDepth(raw, `load profile ${display}`);
   return validateProfile(raw, env, display);
 }
 

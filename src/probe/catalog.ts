@@ -3,7 +3,6 @@
  * `${ENV}` references, and validates it: JSON Schema first, then the rules a schema cannot express.
  * Every problem is collected with its JSON path; any problem is exit 3 and nothing runs.
  */
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { childPath, substituteEnv } from '../config/env.js';
@@ -12,6 +11,8 @@ import { ErrorCodes, RevgateError, type Diagnostic } from '../core/errors.js';
 import { validateLatencyBudget, validateMatcher, validatePath } from '../evaluate/index.js';
 import type { HttpExpectations } from '../evaluate/types.js';
 import { TIERS, type CatalogEndpoint, type CatalogTenant, type KeyRef, type TenantCatalog, type Tier, type TierPolicy } from './types.js';
+import { checkJsonDepth } from '../core/input-json.js';
+import { runShell } from '../core/child.js';
 
 const SCHEMA_URL = new URL('../../schemas/tenants.schema.json', import.meta.url);
 const CONFIG_SCHEMA_URL = new URL('../../schemas/config.schema.json', import.meta.url);
@@ -53,6 +54,8 @@ export interface CatalogSource {
   file?: string;
   /** A shell command that prints the catalog JSON on stdout. */
   command?: string;
+  /** How long the command may run, default 60 s. */
+  timeoutMs?: number;
 }
 
 /** Reads the raw document. Unreadable input is exit 3 with the reason (never the command's environment). */
@@ -71,29 +74,34 @@ export async function readCatalogDocument(src: CatalogSource, env: Record<string
     return { doc: parseJson(text, src.file), source: src.file, dir: path.dirname(file) };
   }
   if (src.command !== undefined) {
-    const stdout = await new Promise<string>((resolve, reject) => {
-      execFile('/bin/sh', ['-c', src.command as string], { env: env, timeout: 60_000, maxBuffer: 256 * 1024 * 1024 }, (err, out, errOut) => {
-        if (err) {
-          const why = (errOut || err.message).trim().split('\n').slice(0, 5).join('\n  ');
-          reject(
-            new RevgateError(ErrorCodes.ConfigInvalid, `--tenants-cmd failed (${err.killed ? 'timed out after 60 s' : `exit ${String(err.code)}`}): ${why}`),
-          );
-        } else resolve(out);
-      });
-    });
-    return { doc: parseJson(stdout, '--tenants-cmd output'), source: `command: ${src.command}`, dir: process.cwd() };
+    const timeoutMs = src.timeoutMs ?? 60_000;
+    const r = await runShell(src.command, { env, timeoutMs, maxBytes: 256 * 1024 * 1024 });
+    if (r.killed || r.code !== 0) {
+      const how =
+        r.killed === 'timeout'
+          ? `timed out after ${timeoutMs / 1000} s; its process group was ended`
+          : r.killed === 'output-limit'
+            ? 'printed more than 256 MB'
+            : `exit ${r.code ?? r.signal}`;
+      const why = r.stderr.trim().split('\n').slice(0, 5).join('\n  ');
+      throw new RevgateError(ErrorCodes.ConfigInvalid, `--tenants-cmd failed (${how})${why ? `: ${why}` : ''}`);
+    }
+    return { doc: parseJson(r.stdout, '--tenants-cmd output'), source: `command: ${src.command}`, dir: process.cwd() };
   }
   throw new RevgateError(ErrorCodes.Usage, 'name the tenant catalog: --tenants FILE, --tenants-cmd "<command printing JSON>" or --sandbox');
 }
 
 function parseJson(text: string, what: string): unknown {
+  let parsed: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    parsed = JSON.parse(text) as unknown;
   } catch (err) {
     throw new RevgateError(ErrorCodes.ConfigInvalid, `the tenant catalog (${what}) is not valid JSON: ${(err as Error).message}`, [
       { path: '$', message: 'not valid JSON', file: what },
     ]);
   }
+  checkJsonDepth(parsed, `the tenant catalog (${what})`);
+  return parsed;
 }
 
 export async function loadCatalog(src: CatalogSource, env: Record<string, string | undefined>): Promise<TenantCatalog> {

@@ -3,7 +3,6 @@
  * -> engine (undici) -> evaluate -> decide with the blast radius. Everything the user gave is checked
  * before a request is sent.
  */
-import { readFileSync } from 'node:fs';
 import { fetchVaultSecrets, type VaultSecret } from '../azure/keyvault.js';
 import { ErrorCodes, RevgateError } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
@@ -19,10 +18,12 @@ import { resolveKeys, vaultRefsOf, type KeyResolution } from './keys.js';
 import { budgetProblems, buildPlan, keyBudgets, type ProbePlan } from './plan.js';
 import { probeSummarizer } from './summary.js';
 import type { TenantCatalog } from './types.js';
+import { readCaFile } from '../http/ca-file.js';
 
 export interface ProbeOptions {
   tenants?: string;
   tenantsCmd?: string;
+  tenantsCmdTimeoutMs?: number;
   /** The catalog comes from an injected estate (--sandbox). */
   sandbox?: boolean;
   regions?: string[];
@@ -63,11 +64,9 @@ export function probeAdapter(opts: ProbeOptions): Command<Prepared, GatewayEstat
         problems.add('--sandbox', 'use either --sandbox or --base-url/--region-url, not both');
       let ca: string | undefined;
       if (opts.caFile) {
-        try {
-          ca = readFileSync(opts.caFile, 'utf8');
-        } catch {
-          problems.add('--ca-file', `cannot be read: ${opts.caFile}`);
-        }
+        const read = readCaFile(opts.caFile);
+        if ('pem' in read) ca = read.pem;
+        else problems.add('--ca-file', read.problem);
       }
       return ca ? { ca } : {};
     },
@@ -75,7 +74,12 @@ export function probeAdapter(opts: ProbeOptions): Command<Prepared, GatewayEstat
     resolve: async (prepared, estate, io) => {
       const catalog = estate
         ? parseCatalog(estate.catalog, { source: 'sandbox', dir: estate.dir, env: io.env })
-        : await loadCatalog(opts.tenants !== undefined ? { file: opts.tenants } : { command: opts.tenantsCmd as string }, io.env);
+        : await loadCatalog(
+            opts.tenants !== undefined
+              ? { file: opts.tenants }
+              : { command: opts.tenantsCmd as string, ...(opts.tenantsCmdTimeoutMs ? { timeoutMs: opts.tenantsCmdTimeoutMs } : {}) },
+            io.env,
+          );
       const plan = buildPlan(catalog, {
         ...(opts.regions?.length ? { regions: opts.regions } : {}),
         ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}),

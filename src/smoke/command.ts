@@ -4,7 +4,7 @@
  * Allure results itself.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { acquireToken } from '../azure/token.js';
@@ -23,6 +23,7 @@ import type { RawResults } from './raw-results.js';
 import { toCheckResults } from './results.js';
 import { RunEnv, runSecrets } from './run-context.js';
 import { runPlaywright, type PlaywrightRun } from './runner.js';
+import { readCaFile } from '../http/ca-file.js';
 
 export interface SmokeOptions {
   config?: string;
@@ -67,7 +68,8 @@ export function smokeAdapter(o: SmokeOptions): Command<ResolvedConfig | undefine
     interruptMessage: 'stopping the checks (cleanup still runs) and writing partial results',
     prepare: (problems: Problems, io: Io) => {
       if (o.sandbox && o.baseUrl !== undefined) problems.add('--base-url', 'use either --sandbox or --base-url, not both');
-      if (o.caFile && !existsSync(o.caFile)) problems.add('--ca-file', `--ca-file not found: ${o.caFile}`);
+      const ca = o.caFile ? readCaFile(o.caFile) : undefined;
+      if (ca && 'problem' in ca) problems.add('--ca-file', `--ca-file: ${ca.problem}`);
       const resolved = problems.capture(() => loadFor(o, io));
       if (!resolved) return undefined;
       const specs = (resolved.config.specs ?? []).flatMap((s) => expandSpecGlob(resolved.dir, s));
@@ -88,7 +90,7 @@ export function smokeAdapter(o: SmokeOptions): Command<ResolvedConfig | undefine
       const specs = (resolved.config.specs ?? []).flatMap((s) => expandSpecGlob(resolved.dir, s));
       const caPems = [
         sandbox?.caPem,
-        o.caFile ? readFileSync(o.caFile, 'utf8') : undefined,
+        o.caFile ? (readCaFile(o.caFile) as { pem: string }).pem : undefined,
         resolved.target.caFile ? readFileSync(resolved.target.caFile, 'utf8') : undefined,
       ].filter((p): p is string => Boolean(p));
       return {

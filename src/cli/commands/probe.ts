@@ -8,6 +8,7 @@ import { requireSandboxFor, sandboxEstate } from '../sandbox-targets.js';
 interface ProbeArgs {
   tenants?: string;
   'tenants-cmd'?: string;
+  'tenants-cmd-timeout': number;
   regions?: string[];
   'base-url'?: string;
   'region-url'?: string[];
@@ -37,6 +38,11 @@ export const probeCommand: CommandModule<object, ProbeArgs> = {
     y
       .option('tenants', { type: 'string', describe: 'Tenant catalog file (schemas/tenants.schema.json), e.g. fixtures/tenants/stamps.json' })
       .option('tenants-cmd', { type: 'string', describe: 'Shell command that prints the catalog JSON (e.g. an export from the routing database)' })
+      .option('tenants-cmd-timeout', {
+        type: 'number',
+        default: 60,
+        describe: 'Seconds --tenants-cmd may run; after that its whole process group is ended (exit 3)',
+      })
       .option('regions', { type: 'string', array: true, describe: 'Only these regions (comma-separated or repeated)' })
       .option('base-url', { type: 'string', describe: 'One gateway URL for every region (overrides the catalog)' })
       .option('region-url', { type: 'string', array: true, describe: 'REGION=URL: gateway URL for one region (repeatable)' })
@@ -64,6 +70,8 @@ export const probeCommand: CommandModule<object, ProbeArgs> = {
       })
       .option('verbose', { type: 'boolean', default: false, describe: 'List every probe in the final output' })
       .check((a) => {
+        if (!Number.isFinite(a['tenants-cmd-timeout']) || a['tenants-cmd-timeout'] <= 0 || a['tenants-cmd-timeout'] > 3600)
+          throw new RevgateError(ErrorCodes.Usage, '--tenants-cmd-timeout must be seconds, more than 0 and at most 3600');
         if (!Number.isInteger(a.concurrency) || a.concurrency < 1 || a.concurrency > 1024)
           throw new RevgateError(ErrorCodes.Usage, '--concurrency must be a whole number from 1 to 1024');
         if (a['timeout-ms'] !== undefined && (!Number.isInteger(a['timeout-ms']) || a['timeout-ms'] < 100 || a['timeout-ms'] > 120_000))
@@ -105,7 +113,7 @@ export const probeCommand: CommandModule<object, ProbeArgs> = {
     ] as const;
     const command = probeAdapter({
       ...(a.tenants !== undefined ? { tenants: a.tenants } : {}),
-      ...(a['tenants-cmd'] !== undefined ? { tenantsCmd: a['tenants-cmd'] } : {}),
+      ...(a['tenants-cmd'] !== undefined ? { tenantsCmd: a['tenants-cmd'], tenantsCmdTimeoutMs: a['tenants-cmd-timeout'] * 1000 } : {}),
       ...(regions?.length ? { regions } : {}),
       ...(a['base-url'] !== undefined ? { baseUrl: a['base-url'] } : {}),
       ...(Object.keys(regionUrls).length ? { regionUrls } : {}),
