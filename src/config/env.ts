@@ -52,8 +52,7 @@ export function substituteEnv<T>(value: T, env: Record<string, string | undefine
       if (fromEnv !== undefined && fromEnv !== '') {
         result += fromEnv;
         fromEnvRefs.push({ name, path: p });
-      }
-      else if (m[2] !== undefined) result += m[2];
+      } else if (m[2] !== undefined) result += m[2];
       else diagnostics.push({ path: p, message: `environment variable ${name} is not set (referenced as \${${name}})` });
     }
     return result + s.slice(last);
