@@ -201,6 +201,8 @@ export class LoadEngine {
       this.#resolve = resolve;
       this.#startedAt = new Date();
       this.#t0 = performance.now();
+      // Stopped before it started (a signal during start-up): nothing is sent, the result is empty.
+      if (this.#stopping) return this.#finish();
       this.#houseTimer = setInterval(() => this.#housekeeping(), HOUSEKEEPING_MS);
       this.#tick();
     });
@@ -217,7 +219,7 @@ export class LoadEngine {
   #beginStop(graceMs: number): void {
     this.#stopping = true;
     this.#stopAt = performance.now() - this.#t0 + graceMs;
-    if (this.#inFlight === 0) this.#finish();
+    if (this.#inFlight === 0 && this.#resolve) this.#finish();
   }
 
   #tick(): void {

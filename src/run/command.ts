@@ -84,38 +84,44 @@ export interface RunOptions<T> {
 /** Runs a command through every stage; returns the exit code. Input problems throw RevgateError (exit 3) before anything starts. */
 export async function runCommand<P, T, R extends Resolved, M>(command: Command<P, T, R, M>, options: RunOptions<T>): Promise<number> {
   const { io } = options;
-  const problems = new Problems();
-  options.check?.(problems);
-  options.launcher?.check?.(problems);
-  const prepared = await command.prepare(problems, io);
-  problems.addAll(outputDirProblems(options.out, command.inputs?.(prepared) ?? []));
-  problems.throwIfAny();
-
-  const started = options.launcher ? await options.launcher.start(io) : undefined;
+  const out = path.resolve(options.out);
+  let claimed = false;
+  let published = false;
+  // Listening from the first moment: a signal during start-up still ends the run with a verdict (the
+  // providers see an aborted signal and send nothing). A second signal quits at once, and whatever is in
+  // OUT has not been scrubbed yet, so it goes; a folder this run never claimed is not touched.
+  const interrupts = listenForInterrupts(io, command.interruptMessage, () => {
+    if (claimed && !published) wipeOutputDir(out);
+  });
   try {
-    const resolved = await command.resolve(prepared, started?.target, io);
-    const redactor = new Redactor();
-    for (const s of resolved.secrets) redactor.add(s.value, s.label);
-    const out = path.resolve(options.out);
-    const claim = claimOutputDir(out);
+    const problems = new Problems();
+    options.check?.(problems);
+    options.launcher?.check?.(problems);
+    const prepared = await command.prepare(problems, io);
+    problems.addAll(outputDirProblems(options.out, command.inputs?.(prepared) ?? []));
+    problems.throwIfAny();
 
-    let published = false;
-    // A second signal quits at once: whatever is in OUT has not been scrubbed yet, so it goes.
-    const interrupts = listenForInterrupts(io, command.interruptMessage, () => {
-      if (!published) wipeOutputDir(out);
-    });
+    const started = options.launcher ? await options.launcher.start(io) : undefined;
     try {
-      const measured = await command.measure(resolved, { io, signal: interrupts.signal, redactor, out });
-      // Error messages and reproduce commands can quote what a target sent back: the verdict is masked as a whole.
-      const verdict = redactor.maskDeep(command.verdict(resolved, measured, { interrupted: interrupts.received() !== undefined }));
-      const final = await publishVerdict(verdict, { out, redactor, io, ...(command.publish?.(resolved, measured) ?? {}) });
-      published = true;
-      return final.exitCode;
+      const resolved = await command.resolve(prepared, started?.target, io);
+      const redactor = new Redactor();
+      for (const s of resolved.secrets) redactor.add(s.value, s.label);
+      const claim = claimOutputDir(out);
+      claimed = true;
+      try {
+        const measured = await command.measure(resolved, { io, signal: interrupts.signal, redactor, out });
+        // Error messages and reproduce commands can quote what a target sent back: the verdict is masked as a whole.
+        const verdict = redactor.maskDeep(command.verdict(resolved, measured, { interrupted: interrupts.received() !== undefined }));
+        const final = await publishVerdict(verdict, { out, redactor, io, ...(command.publish?.(resolved, measured) ?? {}) });
+        published = true;
+        return final.exitCode;
+      } finally {
+        claim.release();
+      }
     } finally {
-      interrupts.dispose();
-      claim.release();
+      await started?.stop();
     }
   } finally {
-    await started?.stop();
+    interrupts.dispose();
   }
 }

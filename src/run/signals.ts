@@ -18,6 +18,22 @@ export interface Interrupts {
   dispose(): void;
 }
 
+/** What bin/revgate.js installs before the CLI loads: the signals received so far, and its handler. */
+interface EarlySignals {
+  signals: string[];
+  handler: (sig: string) => void;
+}
+
+/** Takes over from the launcher's early handler: its signals are replayed, its handler removed. */
+function takeEarlySignals(): string[] {
+  const holder = globalThis as { __revgateEarlySignals?: EarlySignals };
+  const early = holder.__revgateEarlySignals;
+  if (!early) return [];
+  for (const sig of SIGNALS) process.removeListener(sig, early.handler);
+  delete holder.__revgateEarlySignals;
+  return early.signals;
+}
+
 export function listenForInterrupts(io: Io, message: string, onForce: () => void): Interrupts {
   const controller = new AbortController();
   let first: Handled | undefined;
@@ -39,6 +55,7 @@ export function listenForInterrupts(io: Io, message: string, onForce: () => void
     process.on(sig, handler);
     return [sig, handler] as const;
   });
+  for (const sig of takeEarlySignals()) handlers.find(([s]) => s === sig)?.[1]();
   return {
     signal: controller.signal,
     received: () => first,

@@ -56,6 +56,16 @@ function plan(scenario: Partial<ScenarioSpec>, thresholds: Record<string, string
 }
 
 describe('load engine', () => {
+  it('stopped before it started (a signal during start-up): resolves at once, sends nothing', async () => {
+    const before = received;
+    const engine = new LoadEngine(plan({ duration: '5s' }).plan);
+    engine.stop('interrupted', 'interrupted by a signal');
+    const result = await engine.run();
+    assert.equal(result.stopReason, 'interrupted');
+    assert.equal(result.recorder.iterations, 0);
+    assert.equal(received, before, 'no request reached the server');
+  });
+
   it('open model: sends the scheduled arrivals, never more, and stops by itself', async () => {
     const before = received;
     const { plan: p } = plan({ rate: 100, duration: '1s' });
