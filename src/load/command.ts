@@ -18,6 +18,7 @@ import type { GateResult, Target, Verdict } from '../verdict/types.js';
 import { compareWithBaseline, loadBaseline, sampleOf, saveBaseline, type RunSample } from './baseline.js';
 import { LATE_MS, LoadEngine, type EngineResult } from './engine.js';
 import { generatorGates, judgeLatencyOnSaturatedRun, withErrorKinds } from './gates.js';
+import { judgeInterrupted } from './interrupted.js';
 import { gatesFromK6Summary, K6_THRESHOLDS_FAILED, requireK6, runK6, type K6Run } from './k6.js';
 import { emitOperatorManifests } from './k6-operator.js';
 import { buildPlan, peakRatePerSecond } from './plan.js';
@@ -133,7 +134,10 @@ export function embeddedGates(run: Pick<LoadRun, 'loaded' | 'base'>, result: Eng
     ...evaluateThresholds(loaded.thresholds, recorderLookup(result.recorder, result.durationMs, result.slots, lateness)),
     ...(base ? compareWithBaseline(sample, base.sample, loaded.profile.baseline, lateness) : []),
   ];
-  return judgeLatencyOnSaturatedRun([...gates, ...generatorGates(result)], lowerBounds);
+  const judged = judgeLatencyOnSaturatedRun([...gates, ...generatorGates(result)], lowerBounds);
+  return result.stopReason === 'interrupted'
+    ? judgeInterrupted(judged, loaded.thresholds, recorderLookup(result.recorder, result.durationMs, result.slots))
+    : judged;
 }
 
 export function loadAdapter(o: LoadOptions): Command<Prepared | undefined, RevisionTarget, LoadRun, Measured> {
