@@ -17,7 +17,7 @@ import { decide } from '../verdict/decide.js';
 import type { GateResult, Target, Verdict } from '../verdict/types.js';
 import { compareWithBaseline, loadBaseline, sampleOf, saveBaseline, type RunSample } from './baseline.js';
 import { LATE_MS, LoadEngine, type EngineResult } from './engine.js';
-import { generatorGates, judgeLatencyOnSaturatedRun, withErrorKinds } from './gates.js';
+import { generatorGates, judgeLatencyOnSaturatedRun, retryGates, withErrorKinds, withRetries } from './gates.js';
 import { judgeInterrupted } from './interrupted.js';
 import { gatesFromK6Summary, K6_THRESHOLDS_FAILED, requireK6, runK6, type K6Run } from './k6.js';
 import { emitOperatorManifests } from './k6-operator.js';
@@ -118,14 +118,18 @@ function describeRun(result: EngineResult, summary: LoadSummary): string {
   return (
     `revgate: ${reqs} requests in ${(result.durationMs / 1000).toFixed(1)} s (${(reqs / Math.max(0.001, result.durationMs / 1000)).toFixed(1)}/s), ` +
     `p50 ${d.med ?? '-'} ms, p95 ${d['p(95)'] ?? '-'} ms, p99 ${d['p(99)'] ?? '-'} ms, failed ${(((m.http_req_failed?.values.rate ?? 0) as number) * 100).toFixed(2)}%, ` +
-    `dropped ${m.dropped_iterations?.values.count ?? 0}, late starts ${m.revgate_late_starts?.values.count ?? 0}${errs ? `, errors: ${errs}` : ''}\n`
+    `dropped ${m.dropped_iterations?.values.count ?? 0}, late starts ${m.revgate_late_starts?.values.count ?? 0}, retries ${m.http_req_retries?.values.count ?? 0}` +
+    `${errs ? `, errors: ${errs}` : ''}\n`
   );
 }
 
 /** Thresholds, baseline comparisons and the generator's health for one embedded-engine run. Pure. */
 export function embeddedGates(run: Pick<LoadRun, 'loaded' | 'base'>, result: EngineResult, summary: LoadSummary): GateResult[] {
   const { loaded, base } = run;
-  const gates = withErrorKinds(evaluateThresholds(loaded.thresholds, recorderLookup(result.recorder, result.durationMs, result.slots)), summary);
+  const gates = withRetries(
+    withErrorKinds(evaluateThresholds(loaded.thresholds, recorderLookup(result.recorder, result.durationMs, result.slots)), summary),
+    summary,
+  );
   const sample = sampleOf(result);
   if (base) gates.push(...compareWithBaseline(sample, base.sample, loaded.profile.baseline));
   // The same gates at the lowest latency the target itself could have caused, for a run where the generator fell behind.
@@ -134,7 +138,7 @@ export function embeddedGates(run: Pick<LoadRun, 'loaded' | 'base'>, result: Eng
     ...evaluateThresholds(loaded.thresholds, recorderLookup(result.recorder, result.durationMs, result.slots, lateness)),
     ...(base ? compareWithBaseline(sample, base.sample, loaded.profile.baseline, lateness) : []),
   ];
-  const judged = judgeLatencyOnSaturatedRun([...gates, ...generatorGates(result)], lowerBounds);
+  const judged = judgeLatencyOnSaturatedRun([...gates, ...generatorGates(result), ...retryGates(result)], lowerBounds);
   return result.stopReason === 'interrupted'
     ? judgeInterrupted(judged, loaded.thresholds, recorderLookup(result.recorder, result.durationMs, result.slots))
     : judged;

@@ -104,6 +104,9 @@ class Slot implements WireOwner {
   onFailure(err: Error): void {
     this.engine.fail(this, err);
   }
+  onRetry(): void {
+    this.engine.retry(this);
+  }
 }
 
 interface ScenarioState {
@@ -341,6 +344,16 @@ export class LoadEngine {
     this.recorder.iterations++;
     const s = this.#release(slot);
     this.#afterRelease(s, end);
+  }
+
+  /**
+   * @internal the slot's request is sent once more after an idle close (wire/connection.ts): counted, and its
+   * bytes sent again. It keeps its slot and its scheduled time, so the retry adds no arrival and no in-flight
+   * request, and its latency includes the failed attempt.
+   */
+  retry(slot: Slot): void {
+    this.recorder.retries++;
+    this.recorder.bytesOut += (this.#plan.requests[slot.request] as PlannedRequest).bytesOut;
   }
 
   /** @internal a request failed without a complete response (refused, reset, timeout, TLS...). */

@@ -51,6 +51,8 @@ export class Recorder {
   latenessMaxMs = 0;
   latenessSumMs = 0;
   interrupted = 0;
+  /** Requests sent once more on a new connection after the server's idle close crossed them (never twice). */
+  retries = 0;
   iterations = 0;
   bytesIn = 0;
   bytesOut = 0;

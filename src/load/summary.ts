@@ -103,6 +103,8 @@ export function recorderLookup(recorder: Recorder, elapsedMs: number, slots: num
         return counterView(recorder.bytesOut, seconds);
       case 'revgate_late_starts':
         return counterView(recorder.lateStarts, seconds);
+      case 'http_req_retries':
+        return counterView(recorder.retries, seconds);
       case 'vus':
         return gaugeView(recorder.maxInFlight);
       case 'vus_max':
@@ -169,6 +171,7 @@ const BASE_METRICS = [
   'vus',
   'vus_max',
   'revgate_late_starts',
+  'http_req_retries',
 ];
 
 /** The k6-shaped summary, with each threshold's outcome under its metric (as k6 writes it). */

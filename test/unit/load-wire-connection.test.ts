@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import https from 'node:https';
 import net, { type AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { after, describe, it } from 'node:test';
 import { LoadEngine, type EngineResult } from '../../src/load/engine.js';
 import { buildPlan } from '../../src/load/plan.js';
@@ -42,6 +43,33 @@ function raw(onRequest: (socket: net.Socket, index: number) => void): net.Server
       }
     });
   });
+}
+
+/** A raw TCP server answering request heads in order; `onRequest` gets how long the connection sat idle since its last answer (Infinity at first) and returns whether it answered. */
+function rawTimed(onRequest: (socket: net.Socket, idleMs: number) => boolean): net.Server {
+  const last = new WeakMap<net.Socket, number>();
+  return raw((socket) => {
+    const since = last.get(socket);
+    if (onRequest(socket, since === undefined ? Infinity : performance.now() - since)) last.set(socket, performance.now());
+  });
+}
+
+/** An open-model run: `rate` arrivals per `timeUnit`, one GET each; also the bytes of that GET. */
+async function runArrivals(
+  baseUrl: string,
+  scenario: { rate: number; timeUnit: string; duration: string },
+): Promise<{ r: EngineResult; requestBytes: number }> {
+  const loaded = validateProfile(
+    {
+      name: 't',
+      timeout: '2s',
+      scenarios: { s: { executor: 'constant-arrival-rate', maxInFlight: 5, requests: [{ path: '/' }], ...scenario } },
+      thresholds: { http_reqs: ['count>0'] },
+    },
+    {},
+  );
+  const plan = buildPlan(loaded, { baseUrl });
+  return { r: await new LoadEngine(plan).run(), requestBytes: plan.requests[0]!.bytesOut };
 }
 
 async function run(
@@ -118,9 +146,34 @@ describe('load engine connections against real servers', () => {
     assert.equal(connections(), 2, 'HEAD responses did not break keep-alive');
   });
 
-  it('a server closing idle connections as requests arrive costs a retry on a fresh connection, never an error (GET)', async () => {
-    // Answers the first request on each connection, ignores any later one and closes 30 ms after its
-    // response: what a server with a short keep-alive timeout does to a client that reuses the connection.
+  it('a server whose idle close crosses a request on a connection idle past the floor: one retry on a new connection, counted, never an error (GET)', async () => {
+    // No keep-alive hint; a request arriving on a connection idle for more than 600 ms is closed unanswered, as
+    // when the server's idle timer fires just before the request arrives. Arrivals every 700 ms meet it each time.
+    let closes = 0;
+    const { port, connections } = await listen(
+      rawTimed((s, idleMs) => {
+        if (Number.isFinite(idleMs) && idleMs > 600) {
+          closes++;
+          s.destroy();
+          return false;
+        }
+        s.write(OK);
+        return true;
+      }),
+    );
+    const { r, requestBytes } = await runArrivals(`http://127.0.0.1:${port}`, { rate: 3, timeUnit: '2100ms', duration: '2100ms' });
+    const g = r.recorder.groups[0]!;
+    assert.equal(g.failed, 0, JSON.stringify(r.recorder.errorSamples));
+    assert.equal(g.requests, 3);
+    assert.ok(closes >= 1, `closes ${closes}`);
+    assert.equal(r.recorder.retries, closes);
+    assert.equal(connections(), 1 + closes, 'the first connection, and one more per retry');
+    assert.equal(r.recorder.bytesOut, (g.requests + r.recorder.retries) * requestBytes, 'data_sent counts each retry');
+  });
+
+  it('a server dropping a request on a connection it used a moment ago: a failed request (reset), never retried', async () => {
+    // Answers the first request on each connection, ignores any later one and closes 30 ms after its response.
+    // The VU reuses the connection at once, so the close cannot be an idle timeout: the server dropped a request it had.
     const { port, connections } = await listen(
       raw((s, i) => {
         if (i > 0) return;
@@ -128,11 +181,38 @@ describe('load engine connections against real servers', () => {
         setTimeout(() => s.destroy(), 30);
       }),
     );
-    const r = await run(`http://127.0.0.1:${port}`, { duration: '500ms' });
+    const r = await run(`http://127.0.0.1:${port}`, { vus: 1, duration: '400ms' });
     const g = r.recorder.groups[0]!;
-    assert.equal(g.failed, 0, JSON.stringify(r.recorder.errorSamples));
-    assert.ok(g.requests >= 10, `requests ${g.requests}`);
-    assert.ok(connections() >= g.requests, `${connections()} connections for ${g.requests} requests`);
+    assert.equal(r.recorder.retries, 0);
+    assert.ok(g.requests >= 4, `requests ${g.requests}`);
+    // Requests alternate: answered on a new connection, dropped on its reuse.
+    assert.ok(Math.abs(g.failed - g.requests / 2) <= 1, `${g.failed} failed of ${g.requests}`);
+    assert.equal(r.recorder.errors.reset, g.failed);
+    assert.match(
+      r.recorder.errorSamples.reset ?? '',
+      /connection closed before any response on a keep-alive connection idle \d+ ms; not retried: an idle close needs 500 ms/,
+    );
+    assert.equal(connections(), g.requests - g.failed, 'a new connection for each answered request, none for a retry');
+  });
+
+  it('a server resetting every third request it reads: each reset is a failed request, none retried', async () => {
+    let received = 0;
+    let resets = 0;
+    const { port } = await listen(
+      raw((s) => {
+        if (++received % 3 === 0) {
+          resets++;
+          s.resetAndDestroy();
+        } else s.write(OK);
+      }),
+    );
+    const r = await run(`http://127.0.0.1:${port}`, { vus: 2, duration: '300ms' });
+    const g = r.recorder.groups[0]!;
+    assert.ok(g.requests >= 15, `requests ${g.requests}`);
+    assert.equal(r.recorder.retries, 0);
+    assert.equal(received, g.requests + r.recorder.interrupted);
+    assert.equal(r.recorder.errors.reset, resets);
+    assert.equal(g.failed, resets);
   });
 
   it('never re-sends a non-idempotent request: the same close fails the POST as a reset', async () => {
