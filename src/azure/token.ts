@@ -32,12 +32,17 @@ export async function acquireToken(auth: AuthConfig | undefined, options: Acquir
   if (!auth.scope) {
     throw new RevgateError(
       ErrorCodes.Usage,
-      `auth is configured but ${envName} is not set and auth.scope is missing: set ${envName}, or set auth.scope to use DefaultAzureCredential`,
+      `auth is configured but ${envName} is not set and auth.scope is missing: set ${envName} (export ${envName}=...), set auth.scope to use DefaultAzureCredential, or try it on the built-in sandbox: revgate smoke --sandbox`,
     );
   }
   const scoped = substituteEnv(auth.scope, options.env, '$.auth.scope');
   if (scoped.diagnostics.length) {
-    throw new RevgateError(ErrorCodes.EnvVarMissing, `cannot build the token scope, and ${envName} is not set either`, scoped.diagnostics);
+    throw new RevgateError(
+      ErrorCodes.EnvVarMissing,
+      `no token: ${envName} is not set, and the token scope cannot be built for DefaultAzureCredential. ` +
+        `Set ${envName} (export ${envName}=...), set the variables below, or try it on the built-in sandbox: revgate smoke --sandbox`,
+      scoped.diagnostics,
+    );
   }
   const credential = options.credential ?? new DefaultAzureCredential();
   const timeoutMs = options.timeoutMs ?? 60_000;

@@ -90,7 +90,7 @@ export const sandboxCommand: CommandModule<object, SandboxArgs> = {
     stdout(
       `  faults: ${faults.length ? faults.map((f) => JSON.stringify(f)).join(' ') : 'none'}  (change: curl -X PUT ${sandbox.url}/__sandbox/faults -d '{"faults":["ready-fail"]}')\n`,
     );
-    stdout(`  try:    revgate smoke --base-url ${sandbox.url}${sandbox.caPem ? ` --ca-file ${rel(caFile)}` : ''}\n`);
+    stdout(`  try:    REVGATE_TOKEN="$(cat ${rel(tokenFile)})" revgate smoke --base-url ${sandbox.url}${sandbox.caPem ? ` --ca-file ${rel(caFile)}` : ''}\n`);
     stdout('Press Ctrl+C to stop.\n');
     await new Promise<void>((resolve) => {
       const stop = (sig: string) => async () => {
