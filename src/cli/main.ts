@@ -1,4 +1,4 @@
-import yargs from 'yargs';
+import yargs, { type Argv, type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ExitCode } from '../core/exit-codes.js';
 import { VERSION } from '../core/version.js';
@@ -11,7 +11,7 @@ import { validateCommand } from './commands/validate.js';
 import { reportError, stderr } from './io.js';
 
 /** A yargs validation failure: thrown from .fail() so no command handler ever runs after it. */
-class UsageFailure extends Error {}
+export class UsageFailure extends Error {}
 
 const NO_COMMAND = 'Name a command: smoke, probe, load, gate, validate or sandbox (see the list above).';
 
@@ -29,32 +29,49 @@ function rejectEmptyValues(argv: Record<string, unknown>): true {
   return true;
 }
 
+/** Every command, in the order --help lists them. */
+export const COMMANDS: readonly CommandModule<object, never>[] = [
+  smokeCommand,
+  validateCommand,
+  sandboxCommand,
+  probeCommand,
+  loadCommand,
+  gateCommand,
+] as unknown as readonly CommandModule<object, never>[];
+
+/**
+ * The parser. `parseOnly` swaps every handler for a no-op, so tests can check that a documented command
+ * line (README, --help examples) parses as written without running it.
+ */
+export function buildCli(argv: string[], options: { parseOnly?: boolean } = {}): Argv {
+  let cli = yargs(argv)
+    .scriptName('revgate')
+    .usage('$0 <command> [options]\n\nPost-deploy verification: run checks against a new revision and return a verdict pipelines can gate on.');
+  for (const c of COMMANDS) cli = cli.command(options.parseOnly ? { ...c, handler: () => undefined } : c);
+  return (
+    cli
+      .demandCommand(1, NO_COMMAND)
+      // Flags are read by their kebab-case names only, so a typo is reported once, as typed.
+      .parserConfiguration({ 'camel-case-expansion': false })
+      .strict()
+      .check(rejectEmptyValues, true)
+      .recommendCommands()
+      .version(VERSION)
+      .alias('h', 'help')
+      .wrap(options.parseOnly ? null : Math.min(120, process.stdout.columns || 100))
+      .epilogue('Exit codes: 0 pass (promote), 1 fail (roll back), 2 inconclusive (hold), 3 bad usage or config, 4 could not evaluate.\nDocs: README.md')
+      .exitProcess(!options.parseOnly)
+      .fail((msg, err) => {
+        // Throwing here (instead of printing and returning) is what keeps the handler from running on a bad flag.
+        if (err && !(err instanceof UsageFailure)) throw err;
+        throw err ?? new UsageFailure(msg);
+      })
+  );
+}
+
 /** Entry point. Sets process.exitCode and returns; it never calls process.exit() in the middle of work. */
 export async function main(argv: string[] = hideBin(process.argv)): Promise<void> {
-  const cli = yargs(argv)
-    .scriptName('revgate')
-    .usage('$0 <command> [options]\n\nPost-deploy verification: run checks against a new revision and return a verdict pipelines can gate on.')
-    .command(smokeCommand)
-    .command(validateCommand)
-    .command(sandboxCommand)
-    .command(probeCommand)
-    .command(loadCommand)
-    .command(gateCommand)
-    .demandCommand(1, NO_COMMAND)
-    // Flags are read by their kebab-case names only, so a typo is reported once, as typed.
-    .parserConfiguration({ 'camel-case-expansion': false })
-    .strict()
-    .check(rejectEmptyValues, true)
-    .recommendCommands()
-    .version(VERSION)
-    .alias('h', 'help')
-    .wrap(Math.min(120, process.stdout.columns || 100))
-    .epilogue('Exit codes: 0 pass (promote), 1 fail (roll back), 2 inconclusive (hold), 3 bad usage or config, 4 could not evaluate.\nDocs: README.md')
-    .fail((msg, err) => {
-      // Throwing here (instead of printing and returning) is what keeps the handler from running on a bad flag.
-      if (err && !(err instanceof UsageFailure)) throw err;
-      throw err ?? new UsageFailure(msg);
-    });
+  const cli = buildCli(argv);
   try {
     await cli.parseAsync();
   } catch (err) {
