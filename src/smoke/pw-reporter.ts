@@ -82,6 +82,12 @@ export default class RevgateReporter implements Reporter {
       tags: test.tags,
       ...(outcomeAttachment ? { declared: outcomeAttachment as RawTest['declared'] } : {}),
       ...(cleanupAttachment ? { cleanup: cleanupAttachment as RawTest['cleanup'] } : {}),
+      tries: test.results.map((r) => {
+        const failed = r.status !== 'passed' && r.status !== 'skipped';
+        const declared = failed ? (readJsonAttachment(r, Attachment.outcome) as { message?: string } | undefined) : undefined;
+        const message = declared?.message ?? (r.errors[0] ? errorText(r.errors[0]) : undefined);
+        return { status: r.status, durationMs: r.duration, ...(failed && message ? { message } : {}) };
+      }),
     };
   }
 }

@@ -54,8 +54,11 @@ function toCheckResult(t: RawTest): CheckResult {
   let message: string | undefined;
   if (status === 'skipped') message = t.annotations.find((a) => a.type === 'skip')?.description ?? declared?.skip;
   else if (status === 'degraded') message = ann(Annotation.degraded);
-  else if (status === 'flaky') message = `passed on attempt ${t.attempts} after failing: ${firstLine(declared?.message ?? errorMessage ?? 'failed')}`;
-  else if (status === 'failed' || status === 'error') {
+  else if (status === 'flaky') {
+    // The failure a retry hid, not the passing attempt's notes: that is what someone has to look into.
+    const failedTry = t.tries?.find((r) => r.status !== 'passed' && r.status !== 'skipped');
+    message = `passed on attempt ${t.attempts} after failing: ${firstLine(failedTry?.message?.replace(/^Error:\s*/, '') ?? 'failed')}`;
+  } else if (status === 'failed' || status === 'error') {
     message =
       t.lastStatus === 'timedOut'
         ? `timed out after ${Math.round(t.durationMs / t.attempts)} ms${errorMessage ? `: ${firstLine(errorMessage)}` : ''}`
@@ -75,6 +78,16 @@ function toCheckResult(t: RawTest): CheckResult {
     ...(Object.keys(labels).length ? { labels } : {}),
     ...(declared?.assertions?.length ? { assertions: declared.assertions } : {}),
     ...(declared?.steps?.length ? { steps: declared.steps } : {}),
+    ...(t.tries && t.tries.length > 1
+      ? {
+          tries: t.tries.map((r, i) => ({
+            attempt: i + 1,
+            status: r.status,
+            durationMs: Math.round(r.durationMs),
+            ...(r.message ? { message: firstLine(r.message.replace(/^Error:\s*/, '')) } : {}),
+          })),
+        }
+      : {}),
   };
   if (t.cleanup && t.cleanup.ran > 0) {
     result.cleanup = t.cleanup.failures.length

@@ -34,6 +34,8 @@ export interface CheckResult {
   labels?: Record<string, string>;
   assertions?: AssertionResult[];
   steps?: StepResult[];
+  /** Every attempt when the check ran more than once (retries): a failure a retry hid stays visible. */
+  tries?: Array<{ attempt: number; status: string; durationMs: number; message?: string }>;
   /** Cleanup outcome for flows that created data. */
   cleanup?: { status: 'passed' | 'failed'; message?: string };
 }
