@@ -56,6 +56,7 @@ export function mixFromConfig(resolved: ResolvedConfig, options: { token?: strin
         headers,
         ...(body !== undefined ? { body } : {}),
         tags: { name: check.id, method, check: check.id, ...tenantTag(headers) },
+        ...(check.expect ? { expect: check.expect } : {}),
       },
       weight: 1,
     });

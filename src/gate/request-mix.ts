@@ -8,6 +8,7 @@ import { weightedCycle } from '../load/plan.js';
 import { requestTags, type LoadedProfile } from '../load/profile.js';
 import { SAMPLE_WINE } from '../traffic/sample-wine.js';
 import { SECRET_HEADER_NAMES } from '../secrets/redactor.js';
+import type { HttpExpectations } from '../evaluate/types.js';
 
 export interface MixRequest {
   name: string;
@@ -18,6 +19,11 @@ export interface MixRequest {
   body?: string;
   /** Tags for scoped gates: name, method, endpoint, tenant (from X-Tenant-ID), the profile's own. */
   tags: Readonly<Record<string, string>>;
+  /**
+   * The smoke check's own expectations (with --config): a response that does not meet them (a sign-in page,
+   * a wrong body) is a failed request, judged by the same evaluators smoke uses.
+   */
+  expect?: HttpExpectations;
 }
 
 export interface RequestMix {

@@ -19,7 +19,8 @@ import { performance } from 'node:perf_hooks';
 import { Pool, type Dispatcher } from 'undici';
 import { classifyNetError } from '../http/classify.js';
 import type { ArmRecorder } from './observations.js';
-import type { RequestMix } from './request-mix.js';
+import { evaluateHttp } from '../evaluate/http.js';
+import type { MixRequest, RequestMix } from './request-mix.js';
 
 export type ArmName = 'canary' | 'baseline';
 
@@ -200,23 +201,29 @@ export class TrafficDriver {
       return;
     }
     s.inFlight++;
-    const tags = (this.#mix.requests[r] as RequestMix['requests'][number]).tags;
+    const request = this.#mix.requests[r] as MixRequest;
+    const tags = request.tags;
     const sent = performance.now();
     arm.pool
       .request(arm.options[r] as Dispatcher.RequestOptions)
-      .then(async (res) => {
-        // Read (at most 1 MiB of) the body: the response is complete when its body is.
-        await res.body.dump({ limit: 1 << 20 });
-        return res.statusCode;
-      })
+      .then((res) => readWhole(res, request, sent))
       .then(
-        (status) => {
+        ({ status, unmet }) => {
           s.inFlight--;
           if (this.#frozen) return this.#settled();
           s.completed++;
+          const latencyMs = performance.now() - sent;
+          if (unmet) {
+            // The whole response arrived but is not what the check expects (a sign-in page, a wrong body): a failed
+            // request with no usable response, counted against availability like a reset, not as a 5xx.
+            s.errorsByKind.expectation = (s.errorsByKind.expectation ?? 0) + 1;
+            s.errorSamples.expectation ??= `${request.name}: ${unmet}`;
+            arm.target.recorder.record({ latencyMs, tags });
+            return this.#settled();
+          }
           const cls = `${Math.floor(status / 100)}xx`;
           s.statusClasses[cls] = (s.statusClasses[cls] ?? 0) + 1;
-          arm.target.recorder.record({ status, latencyMs: performance.now() - sent, tags });
+          arm.target.recorder.record({ status, latencyMs, tags });
           this.#settled();
         },
         (err: unknown) => {
@@ -253,4 +260,36 @@ export class TrafficDriver {
     this.#abort.abort();
     void Promise.all(this.#arms.map((a) => a.pool.destroy().catch(() => undefined))).then(() => resolve(this.#end as TrafficEnd));
   }
+}
+
+/** Body bytes kept as text for a check's expectations; the rest is read (to see it complete) and dropped. */
+const KEEP_BYTES = 1 << 20;
+
+/**
+ * Reads the whole response: a body cut mid-way (reset, broken chunked framing, truncated content-length) is
+ * an error here, so the request fails with its kind, as it does in `load`. With the check's expectations
+ * (--config), the response is judged by the smoke evaluators; `unmet` names the first failed assertion.
+ */
+async function readWhole(res: Dispatcher.ResponseData, request: MixRequest, sent: number): Promise<{ status: number; unmet?: string }> {
+  const kept: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of res.body as AsyncIterable<Buffer>) {
+    if (request.expect && bytes < KEEP_BYTES) kept.push(chunk.subarray(0, KEEP_BYTES - bytes));
+    bytes += chunk.length;
+  }
+  if (!request.expect) return { status: res.statusCode };
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  const assertions = evaluateHttp(
+    {
+      kind: 'http',
+      method: request.method,
+      url: request.path,
+      durationMs: performance.now() - sent,
+      response: { status: res.statusCode, headers, bodyText: Buffer.concat(kept).toString('utf8'), bodyBytes: bytes },
+    },
+    request.expect,
+  );
+  const bad = assertions.find((a) => a.phase === 'failed' || a.phase === 'error');
+  return bad ? { status: res.statusCode, unmet: bad.message ?? bad.name } : { status: res.statusCode };
 }
