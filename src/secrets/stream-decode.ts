@@ -168,14 +168,17 @@ export class DataUriSplitter {
       const h = i + match[0].length;
       let j = h;
       while (j < s.length && BASE64_CHAR[s.charCodeAt(j)] === 1) j++;
-      if (j - h >= MIN_PAYLOAD) {
+      let k = j;
+      while (k < s.length && s.charCodeAt(k) === EQUALS && k - j < 2) k++;
+      // The payload's length counts its padding, as the regex's capture does.
+      if (k - h >= MIN_PAYLOAD) {
         if (h > 0) out.push({ kind: 'text', bytes: buf.subarray(0, h) });
         out.push({ kind: 'start', mime: match[1] ?? '' });
         this.#mode = 'payload';
         return buf.subarray(h);
       }
-      if (j === s.length && !final) {
-        hold = i; // the payload may go on in the next chunk
+      if (k === s.length && k - j < 2 && !final) {
+        hold = i; // the payload or its padding may go on in the next chunk
         break;
       }
       if (j === h) {
@@ -183,8 +186,6 @@ export class DataUriSplitter {
         continue;
       }
       // A payload too short to hold a secret: the match is skipped whole, and matching resumes after it.
-      let k = j;
-      while (k < s.length && s.charCodeAt(k) === EQUALS && k - j < 2) k++;
       pos = k;
     }
     // Never hold back bytes inside a match already skipped: matching resumes after it, as matchAll does.

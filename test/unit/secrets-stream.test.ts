@@ -110,10 +110,27 @@ describe('AnsiStripper and StrippedMatches: stripAnsi over chunks', () => {
 const DATA_URI = /data:([A-Za-z0-9.+-]+\/[A-Za-z0-9.+-]+)?((?:;[A-Za-z0-9.+-]+=[^;,"'\s]*)*);base64,([A-Za-z0-9+/]+={0,2})/g;
 
 describe('DataUriSplitter: data URIs over chunks', () => {
-  it('cuts out the payloads the whole-text regex finds (8 characters or more), and passes everything else through', () => {
-    const tokens = ['data:', 'text/plain', ';charset=utf-8', ';a=data:x', ';base64,', 'data:;base64,', 'QUJDREVGR0hJSktM', 'QQ', '=', '==', '"', ' ', 'x'];
-    for (let round = 0; round < 4000; round++) {
-      const text = sample(tokens, 12);
+  it('cuts out the payloads the whole-text regex finds (8 characters or more, padding included), and passes everything else through', () => {
+    // Short base64 runs and padding make payloads of 6-10 characters, around the 8-character minimum.
+    const tokens = [
+      'data:',
+      'text/plain',
+      ';charset=utf-8',
+      ';a=data:x',
+      ';base64,',
+      'data:;base64,',
+      'QUJDREVGR0hJSktM',
+      'QQ',
+      'QUJD',
+      'Q',
+      '=',
+      '==',
+      '"',
+      ' ',
+      'x',
+    ];
+    for (let round = 0; round < 8000; round++) {
+      const text = sample(tokens, 14);
       const splitter = new DataUriSplitter();
       const events: DataUriEvent[] = [];
       for (const chunk of cuts(Buffer.from(text, 'latin1'))) events.push(...splitter.write(chunk));
