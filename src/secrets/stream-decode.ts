@@ -35,12 +35,12 @@ export class AnsiStripper {
   }
 
   #step(buf: Buffer, final: boolean): void {
-    const text = buf.toString('latin1');
-    const cut = final ? text.length : heldFrom(text);
+    const cut = final ? buf.length : heldFrom(buf);
     let last = 0;
-    if (text.includes('\x1b') || text.includes('\\u001')) {
+    // Most text has no colour code at all: it is not decoded to a string.
+    if (buf.indexOf(0x1b) !== -1 || buf.indexOf(JSON_ESCAPE) !== -1) {
       // A sequence never contains ESC or a backslash after its first character, so none crosses `cut`.
-      for (const match of text.slice(0, cut).matchAll(ANSI_SEQUENCE)) {
+      for (const match of buf.toString('latin1', 0, cut).matchAll(ANSI_SEQUENCE)) {
         if (match.index > last) this.#push(buf.subarray(last, match.index));
         last = match.index + match[0].length;
         this.removed++;
@@ -51,13 +51,16 @@ export class AnsiStripper {
   }
 }
 
-/** Where an unfinished colour code starts at the end of `text` (text.length when there is none). */
-function heldFrom(text: string): number {
-  for (let i = Math.max(0, text.length - ANSI_HOLD); i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if ((c === 0x1b || c === 0x5c) && ANSI_PREFIX.test(text.slice(i))) return i;
+const JSON_ESCAPE = Buffer.from('\\u001', 'latin1');
+
+/** Where an unfinished colour code starts at the end of `buf` (buf.length when there is none). */
+function heldFrom(buf: Buffer): number {
+  const from = Math.max(0, buf.length - ANSI_HOLD);
+  for (let i = from; i < buf.length; i++) {
+    const c = buf[i];
+    if ((c === 0x1b || c === 0x5c) && ANSI_PREFIX.test(buf.toString('latin1', i))) return i;
   }
-  return text.length;
+  return buf.length;
 }
 
 export type DataUriEvent =
@@ -82,6 +85,7 @@ const MIN_PAYLOAD = 8;
 const BASE64_CHAR = new Uint8Array(256);
 for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') BASE64_CHAR[c.charCodeAt(0)] = 1;
 const EQUALS = 0x3d;
+const DATA = Buffer.from('data:', 'latin1');
 
 /**
  * Cuts base64 data URIs out of a text stream, reported as events so that a payload of any size streams through.
@@ -148,10 +152,11 @@ export class DataUriSplitter {
 
   /** Text up to the next payload (returned, to be read in payload mode) or to what must wait for more input. */
   #text(buf: Buffer, final: boolean, out: DataUriEvent[]): Buffer | undefined {
-    const s = buf.toString('latin1');
-    let pos = 0;
     // "data" at the very end may be the start of a "data:" cut by the chunk end.
-    let hold = final ? s.length : Math.max(0, s.length - 4);
+    let hold = final ? buf.length : Math.max(0, buf.length - 4);
+    // Most text holds no data URI: it is not decoded to a string.
+    const s = buf.indexOf(DATA) === -1 ? '' : buf.toString('latin1');
+    let pos = 0;
     for (;;) {
       const i = s.indexOf('data:', pos);
       if (i === -1) break;
@@ -189,7 +194,7 @@ export class DataUriSplitter {
       pos = k;
     }
     // Never hold back bytes inside a match already skipped: matching resumes after it, as matchAll does.
-    hold = Math.max(hold, Math.min(pos, s.length));
+    hold = Math.max(hold, Math.min(pos, buf.length));
     if (hold > 0) out.push({ kind: 'text', bytes: buf.subarray(0, hold) });
     this.#pending = Buffer.from(buf.subarray(hold));
     return undefined;
