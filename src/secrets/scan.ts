@@ -21,7 +21,7 @@ import {
   drain,
   openChecked,
   peek,
-  rechunk,
+  sniff,
   transformed,
   unchangedSince,
   type Source,
@@ -188,9 +188,8 @@ async function scanInput(input: Input, trail: string[], depth: number, state: St
     for (const n of raw.found) report(where, state.needles[n]!.kind, state.needles[n]!.secretIndex);
   };
 
-  const { head, rest, close } = await peek(input.chunks, SNIFF_BYTES);
+  const { head, chunks, close } = await sniff(input.chunks, input.source, state.chunkBytes);
   const container = isZip(head) ? 'zip' : isGzip(head) ? 'gzip' : undefined;
-  const chunks = rechunk(rest, state.chunkBytes);
   const tapped = async function* (): AsyncGenerator<Buffer> {
     for await (const chunk of chunks) {
       raw.write(chunk);

@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createGunzip, createGzip } from 'node:zlib';
 import { byteVariantsOf, replaceSpans } from './encodings.js';
-import { ArtifactError, MAX_CONTAINER_DEPTH, SNIFF_BYTES, describeError, isGzip, isNotFound, isZip, looksText, walk, type ProblemReason } from './files.js';
+import { ArtifactError, MAX_CONTAINER_DEPTH, describeError, isGzip, isNotFound, isZip, looksText, walk, type ProblemReason } from './files.js';
 import { MASK, type Redactor } from './redactor.js';
 import {
   DEFAULT_CHUNK_BYTES,
@@ -25,8 +25,7 @@ import {
   chunksOf,
   dispose,
   openChecked,
-  peek,
-  rechunk,
+  sniff,
   sizeOf,
   spoolCopy,
   transformed,
@@ -273,12 +272,11 @@ async function scrubFile(
 }
 
 async function scrubInput(input: Input, ctx: Context, depth: number, spill?: Spill): Promise<Outcome> {
-  const { head, rest, close } = await peek(input.chunks, SNIFF_BYTES);
+  const { head, chunks, close } = await sniff(input.chunks, input.source, ctx.chunkBytes);
   const container = isZip(head) ? 'zip' : isGzip(head) ? 'gzip' : undefined;
   if (head.length === 0 || (container && depth >= MAX_CONTAINER_DEPTH) || (container === 'zip' && input.source)) await close();
   if (head.length === 0) return UNCHANGED;
   if (container && depth >= MAX_CONTAINER_DEPTH) return { kind: 'delete', problem: tooDeep(container) };
-  const chunks = rechunk(rest, ctx.chunkBytes);
   if (container === 'zip') {
     if (input.source) return scrubZip(input.source, ctx, depth, spill);
     // yauzl reads the central directory at the end first, so a nested zip is held (in a temporary file if large).

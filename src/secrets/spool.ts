@@ -7,7 +7,7 @@ import { mkdtemp, open, rm, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, pipeline, type Transform } from 'node:stream';
 import { promisify } from 'node:util';
-import { ArtifactError, describeError, type ProblemReason } from './files.js';
+import { ArtifactError, SNIFF_BYTES, describeError, type ProblemReason } from './files.js';
 
 /** How the scrubber and the scanner read: the same options for both. */
 export interface StreamOptions {
@@ -154,6 +154,21 @@ export async function peek(chunks: AsyncIterable<Buffer>, bytes: number): Promis
     }
   }
   return { head, rest: replay(), close: async () => void (await it.return?.()) };
+}
+
+/**
+ * The first SNIFF_BYTES of an input (to tell zip, gzip, text and binary apart) and all its bytes in pieces of
+ * `chunkBytes`. Bytes already in memory are sliced directly: most report files are small, and for them the
+ * generator layers of `peek` and `rechunk` cost as much as the search itself.
+ */
+export async function sniff(
+  chunks: AsyncIterable<Buffer>,
+  source: Source | undefined,
+  chunkBytes: number,
+): Promise<{ head: Buffer; chunks: AsyncIterable<Buffer>; close: () => Promise<void> }> {
+  if (source?.kind === 'memory') return { head: source.bytes.subarray(0, SNIFF_BYTES), chunks: chunksOf(source, chunkBytes), close: async () => undefined };
+  const { head, rest, close } = await peek(chunks, SNIFF_BYTES);
+  return { head, chunks: rechunk(rest, chunkBytes), close };
 }
 
 /** A private temporary folder, created on first use and removed by `dispose()`. */
