@@ -4,45 +4,96 @@
  */
 import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
-import JSZip from 'jszip';
 
-/** How deep zips-in-zips and data URIs are opened; deeper content is searched as raw bytes only. */
+/** How deep zips-in-zips, gzip streams and data URIs are opened; a container deeper still cannot be checked. */
 export const MAX_CONTAINER_DEPTH = 6;
+
+/** Bytes looked at to tell a zip, a gzip stream, text and binary apart (looksText reads this many). */
+export const SNIFF_BYTES = 8192;
+
+/**
+ * Why an artifact could not be scrubbed or scanned. All but `vanished` mean it cannot be vouched for, so it is
+ * deleted (fail closed); a file that vanished between listing and reading holds nothing any more.
+ */
+export type ProblemReason = 'vanished' | 'unreadable' | 'unreadable-zip' | 'unreadable-gzip' | 'too-deep' | 'changing' | 'write-failed';
+
+/**
+ * A failure tied to the container (or file) that raised it: each level catches only its own, so a corrupt zip
+ * entry condemns that zip, not the gzip stream or zip that the bad bytes happened to pass through.
+ */
+export class ArtifactError extends Error {
+  constructor(
+    readonly reason: ProblemReason,
+    /** An error code or a library message: never file content. Callers mask it before reporting. */
+    readonly detail: string,
+    readonly origin: object,
+  ) {
+    super(`${reason}: ${detail}`);
+  }
+}
+
+/** The errno code of a file system error (never its message, which holds the path), or the message of another. */
+export function describeError(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') return code;
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function isNotFound(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 'ENOENT';
+}
 
 export interface WalkEntry {
   /** Absolute path. */
   abs: string;
-  /** Path relative to the walked directory, with `/` separators. */
+  /** Path relative to the walked directory, with `/` separators ('' for the directory itself). */
   rel: string;
-  type: 'file' | 'dir' | 'symlink';
+  /** `gone`: listed, then vanished before it could be looked at; `unreadable`: could not be looked at or listed. */
+  type: 'file' | 'dir' | 'symlink' | 'gone' | 'unreadable';
   /** For symlinks: the link text (never followed). */
   target?: string;
+  /** For `unreadable`: the error code. */
+  code?: string;
 }
 
 /**
  * Every file, directory and symlink under `dir`, parents before children. Symlinks are reported, not followed.
+ * Never throws for one entry: what vanishes or cannot be read mid-walk (a Playwright worker still writing after
+ * SIGTERM) is yielded as `gone` or `unreadable` and the walk goes on.
  * The file system calls are synchronous: one async lstat per entry cost ~0.2 ms of thread-pool round trip,
  * seconds for the thousands of files a tenant-probe run writes, while there is nothing else to do meanwhile.
  */
 export async function* walk(dir: string): AsyncGenerator<WalkEntry> {
   const root = path.resolve(dir);
   const pending = [root];
+  const relOf = (abs: string): string => path.relative(root, abs).split(path.sep).join('/');
   while (pending.length > 0) {
     const current = pending.shift()!;
-    const names = readdirSync(current).sort();
+    let names: string[];
+    try {
+      names = readdirSync(current).sort();
+    } catch (err) {
+      yield isNotFound(err)
+        ? { abs: current, rel: relOf(current), type: 'gone' }
+        : { abs: current, rel: relOf(current), type: 'unreadable', code: describeError(err) };
+      continue;
+    }
     for (const name of names) {
       const abs = path.join(current, name);
-      const rel = path.relative(root, abs).split(path.sep).join('/');
-      const stat = lstatSync(abs);
-      if (stat.isSymbolicLink()) {
-        yield { abs, rel, type: 'symlink', target: readlinkSync(abs) };
-      } else if (stat.isDirectory()) {
-        yield { abs, rel, type: 'dir' };
-        pending.push(abs);
-      } else if (stat.isFile()) {
-        yield { abs, rel, type: 'file' };
+      const rel = relOf(abs);
+      let entry: WalkEntry | undefined;
+      try {
+        const stat = lstatSync(abs);
+        if (stat.isSymbolicLink()) entry = { abs, rel, type: 'symlink', target: readlinkSync(abs) };
+        else if (stat.isDirectory()) entry = { abs, rel, type: 'dir' };
+        else if (stat.isFile()) entry = { abs, rel, type: 'file' };
+        // Sockets, FIFOs and devices hold no report data; reading a FIFO would block.
+      } catch (err) {
+        entry = isNotFound(err) ? { abs, rel, type: 'gone' } : { abs, rel, type: 'unreadable', code: describeError(err) };
       }
-      // Sockets, FIFOs and devices hold no report data; reading a FIFO would block.
+      if (!entry) continue;
+      yield entry;
+      if (entry.type === 'dir') pending.push(abs);
     }
   }
 }
@@ -57,55 +108,7 @@ export function isGzip(bytes: Uint8Array): boolean {
 
 /** Text, for our purposes: no NUL byte in the first 8 KB (the heuristic git and grep use). */
 export function looksText(bytes: Uint8Array): boolean {
-  const end = Math.min(bytes.length, 8192);
+  const end = Math.min(bytes.length, SNIFF_BYTES);
   for (let i = 0; i < end; i++) if (bytes[i] === 0) return false;
   return true;
-}
-
-/**
- * `data:<mime>;base64,<payload>` inside text. Playwright's HTML report embeds its whole data zip this way:
- * `<template id="playwrightReportBase64">data:application/zip;base64,UEsDB...</template>` (1.5x; older versions
- * used `window.playwrightReportBase64 = "data:application/zip;base64,...";`). Matching any data URI covers both
- * and any other tool that inlines files.
- */
-const DATA_URI = /data:([A-Za-z0-9.+-]+\/[A-Za-z0-9.+-]+)?((?:;[A-Za-z0-9.+-]+=[^;,"'\s]*)*);base64,([A-Za-z0-9+/]+={0,2})/g;
-
-/** Payloads shorter than this cannot hold a 4-byte secret plus a container around it. */
-const MIN_DATA_URI_PAYLOAD = 8;
-
-export interface DataUri {
-  mime: string;
-  /** Offsets of the base64 payload within the searched string. */
-  start: number;
-  end: number;
-  bytes: Buffer;
-}
-
-/** Data URIs in `text` (a latin1 or UTF-8 decoded string: the payload is ASCII either way), decoded. */
-export function findDataUris(text: string): DataUri[] {
-  const out: DataUri[] = [];
-  for (const match of text.matchAll(DATA_URI)) {
-    const payload = match[3]!;
-    if (payload.length < MIN_DATA_URI_PAYLOAD) continue;
-    const start = match.index + match[0].length - payload.length;
-    out.push({ mime: match[1] ?? '', start, end: start + payload.length, bytes: Buffer.from(payload, 'base64') });
-  }
-  return out;
-}
-
-export interface ZipEntry {
-  name: string;
-  object: JSZip.JSZipObject;
-  bytes: Buffer;
-}
-
-/** Open a zip and read every file entry. Throws when the bytes are not a readable zip. */
-export async function readZip(bytes: Uint8Array): Promise<{ zip: JSZip; entries: ZipEntry[] }> {
-  const zip = await JSZip.loadAsync(bytes, { checkCRC32: true });
-  const entries: ZipEntry[] = [];
-  for (const object of Object.values(zip.files)) {
-    if (object.dir) continue;
-    entries.push({ name: object.name, object, bytes: await object.async('nodebuffer') });
-  }
-  return { zip, entries };
 }

@@ -1,16 +1,34 @@
 /**
  * The safety net behind redact-at-source: rewrite every output file so that no registered secret survives,
  * including inside zips (Playwright traces, Allure copies of them) and inside the zip Playwright's HTML report
- * embeds in index.html. What cannot be cleaned without breaking it (a binary that holds a secret) is deleted.
+ * embeds in index.html. What cannot be cleaned without breaking it (a binary that holds a secret) is deleted,
+ * and so is what cannot be checked at all (fail closed).
+ *
+ * Everything streams, so memory stays bounded whatever the size of a file or a zip entry: a response body of
+ * several GB in a trace is read a chunk at a time, zips entry by entry (see zip.ts), and what must be held
+ * (a rewritten entry, a decoded payload) goes to a temporary file past a few MB (see spool.ts). This file walks
+ * the folder and puts results in place; scrub-content.ts scrubs the bytes of each kind of content.
  */
-import { readFileSync } from 'node:fs';
-import { access, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { chmodSync, renameSync, rmSync } from 'node:fs';
+import { access, copyFile, rename, unlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
-import type JSZip from 'jszip';
-import { replaceSpans, stripAnsi } from './encodings.js';
-import { MAX_CONTAINER_DEPTH, findDataUris, isGzip, isZip, looksText, readZip, walk } from './files.js';
-import { MASK, type Redactor } from './redactor.js';
+import { byteVariantsOf, replaceSpans } from './encodings.js';
+import { ArtifactError, describeError, isNotFound, walk, type ProblemReason } from './files.js';
+import type { Redactor } from './redactor.js';
+import {
+  DEFAULT_CHUNK_BYTES,
+  DEFAULT_MEMORY_BYTES,
+  TempArea,
+  chunksOf,
+  dispose,
+  openChecked,
+  unchangedSince,
+  type Source,
+  type StreamOptions,
+} from './spool.js';
+import { NeedleSet } from './stream-search.js';
+import { NAME_MASK, scrubInput, type Context, type Outcome, type Problem, type Spill } from './scrub-content.js';
 
 export interface ScrubReport {
   /** Regular files read (zip entries are not counted separately). */
@@ -25,198 +43,227 @@ export interface ScrubReport {
    * `<dir>/path/to/trace.zip!resources/abc.png`.
    */
   filesDeleted: string[];
+  /**
+   * What could not be scrubbed, and why; present only when something could not (so a clean run's report is
+   * what it always was). Each is deleted (`deleted: false` when that failed too, or the file had vanished).
+   */
+  failures?: ArtifactFailure[];
 }
 
-/** File and directory names cannot hold `*` on Windows agents, so names are masked with a word instead. */
-const NAME_MASK = 'REDACTED';
-
-type Outcome = { kind: 'unchanged' } | { kind: 'changed'; bytes: Buffer } | { kind: 'delete' };
-
-interface Context {
-  redactor: Redactor;
-  /** The variants as latin1 strings of their UTF-8 bytes, to match against byte-preserving decoded text. */
-  latin1Needles: string[];
-  /** Zip entries removed along the way, as `<container path>!<entry>`. */
-  removed: string[];
+export interface ArtifactFailure {
+  /** As in `filesDeleted`: `path.join(dir, rel)`, with `!<entry>` (or `!data-uri`) for content inside a file. */
+  file: string;
+  /**
+   * `vanished` (listed, then gone: a writer cleaning up; not an error for the run), `unreadable` (the file or a
+   * directory could not be read), `unreadable-zip` / `unreadable-gzip` (corrupt, truncated, encrypted, CRC
+   * mismatch), `too-deep` (containers nested deeper than MAX_CONTAINER_DEPTH), `changing` (still being written
+   * after several tries), `write-failed` (the scrubbed copy, a rename or the delete could not be written).
+   */
+  reason: ProblemReason;
+  /** An error code or library message, masked; never file content. */
+  detail?: string;
+  /** Whether it is gone now. `false` with any reason but `vanished` means it may still hold a secret. */
+  deleted: boolean;
 }
 
-export async function scrubDirectory(dir: string, redactor: Redactor): Promise<ScrubReport> {
+export type ScrubOptions = StreamOptions;
+
+/** A file found changed after it was scrubbed is scrubbed again, this many times in all, then deleted. */
+const ATTEMPTS = 3;
+
+export async function scrubDirectory(dir: string, redactor: Redactor, options: ScrubOptions = {}): Promise<ScrubReport> {
   const report: ScrubReport = { filesScanned: 0, filesChanged: [], filesDeleted: [] };
-  if (redactor.size === 0) {
-    for await (const entry of walk(dir)) if (entry.type === 'file') report.filesScanned++;
-    return report;
-  }
+  const failures: ArtifactFailure[] = [];
   const variants = redactor.variants();
   const maskName = (rel: string): string => path.join(dir, ...rel.split('/').map((part) => replaceSpans(part, variants, NAME_MASK).text));
+  const fail = (file: string, reason: ProblemReason, deleted: boolean, detail?: string): void => {
+    failures.push({ file, reason, ...(detail === undefined ? {} : { detail: redactor.mask(detail) }), deleted });
+  };
   const toRename: string[] = [];
-  const latin1Needles = variants.map((v) => Buffer.from(v, 'utf8').toString('latin1'));
+  const ctx: Context = {
+    redactor,
+    text: new NeedleSet(variants.map((v) => Buffer.from(v, 'utf8').toString('latin1'))),
+    bytes: new NeedleSet(redactor.values().flatMap((v) => byteNeedles(v))),
+    variants,
+    area: new TempArea(options.tempDir ?? os.tmpdir()),
+    chunkBytes: options.chunkBytes ?? DEFAULT_CHUNK_BYTES,
+    memoryBytes: options.memoryBytes ?? DEFAULT_MEMORY_BYTES,
+    removed: [],
+    problems: [],
+  };
 
-  for await (const entry of walk(dir)) {
-    // Names are fixed at the end (deepest first) so the walk is not disturbed; report paths use final names.
-    const base = path.basename(entry.abs);
-    if (entry.type !== 'symlink' && replaceSpans(base, variants, NAME_MASK).text !== base) toRename.push(entry.abs);
-    if (entry.type === 'symlink') {
-      // Not followed: an uploader that follows it would publish content we never saw, so a link that names a
-      // secret goes, and the link target itself is outside the run's outputs.
-      if (redactor.has(entry.target ?? '') || redactor.has(entry.rel)) {
-        await unlink(entry.abs);
-        report.filesDeleted.push(maskName(entry.rel));
+  try {
+    for await (const entry of walk(dir)) {
+      if (redactor.size === 0) {
+        if (entry.type === 'file') report.filesScanned++;
+        continue;
       }
-      continue;
-    }
-    if (entry.type !== 'file') continue;
+      const shownAs = maskName(entry.rel);
+      if (entry.type === 'gone') {
+        fail(shownAs, 'vanished', false);
+        continue;
+      }
+      if (entry.type === 'unreadable') {
+        // A directory we cannot list (or an entry we cannot stat) may hold anything: it goes.
+        fail(shownAs, 'unreadable', tryRemove(entry.abs, report, shownAs), entry.code);
+        continue;
+      }
+      // Names are fixed at the end (deepest first) so the walk is not disturbed; report paths use final names.
+      const base = path.basename(entry.abs);
+      if (entry.type !== 'symlink' && replaceSpans(base, variants, NAME_MASK).text !== base) toRename.push(entry.abs);
+      if (entry.type === 'symlink') {
+        // Not followed: an uploader that follows it would publish content we never saw, so a link that names a
+        // secret goes, and the link target itself is outside the run's outputs.
+        if (redactor.has(entry.target ?? '') || redactor.has(entry.rel)) {
+          if (!tryRemove(entry.abs, report, shownAs)) fail(shownAs, 'write-failed', false);
+        }
+        continue;
+      }
+      if (entry.type !== 'file') continue;
 
-    report.filesScanned++;
-    const ctx: Context = { redactor, latin1Needles, removed: [] };
-    // Read synchronously: see walk() in files.ts.
-    const outcome = await scrubBytes(readFileSync(entry.abs), ctx, 0);
-    const shownAs = maskName(entry.rel);
-    report.filesDeleted.push(...ctx.removed.map((inner) => `${shownAs}!${inner}`));
-    if (outcome.kind === 'changed') {
-      await writeAtomically(entry.abs, outcome.bytes);
-      report.filesChanged.push(shownAs);
-    } else if (outcome.kind === 'delete') {
-      await unlink(entry.abs);
-      report.filesDeleted.push(shownAs);
-      const index = toRename.indexOf(entry.abs);
-      if (index !== -1) toRename.splice(index, 1);
-    } else if (shownAs !== path.join(dir, entry.rel)) {
-      report.filesChanged.push(shownAs);
+      report.filesScanned++;
+      await options.onFile?.(entry.abs);
+      const after = await scrubFile(entry.abs, shownAs, ctx, report, fail);
+      if (after === 'gone') {
+        const index = toRename.indexOf(entry.abs);
+        if (index !== -1) toRename.splice(index, 1);
+      } else if (after === 'kept' && shownAs !== path.join(dir, entry.rel)) {
+        report.filesChanged.push(shownAs);
+      }
     }
-  }
 
-  // Deepest first, so renaming a directory does not invalidate the paths of entries below it.
-  toRename.sort((a, b) => b.split(path.sep).length - a.split(path.sep).length);
-  for (const abs of toRename) {
-    const base = path.basename(abs);
-    const masked = replaceSpans(base, variants, NAME_MASK).text;
-    await rename(abs, await freeName(path.dirname(abs), masked));
+    // Deepest first, so renaming a directory does not invalidate the paths of entries below it.
+    toRename.sort((a, b) => b.split(path.sep).length - a.split(path.sep).length);
+    for (const abs of toRename) {
+      const masked = replaceSpans(path.basename(abs), variants, NAME_MASK).text;
+      try {
+        await rename(abs, await freeName(path.dirname(abs), masked));
+      } catch (err) {
+        // A name that keeps its secret cannot stay.
+        const shownAs = maskName(path.relative(dir, abs).split(path.sep).join('/'));
+        if (isNotFound(err)) fail(shownAs, 'vanished', false);
+        else fail(shownAs, 'write-failed', tryRemove(abs, report, shownAs), describeError(err));
+      }
+    }
+  } finally {
+    await ctx.area.dispose();
   }
+  if (failures.length > 0) report.failures = failures;
   return report;
 }
 
-async function scrubBytes(bytes: Buffer, ctx: Context, depth: number): Promise<Outcome> {
-  if (bytes.length === 0) return { kind: 'unchanged' };
-  if (depth < MAX_CONTAINER_DEPTH && isZip(bytes)) return scrubZip(bytes, ctx, depth);
-  if (depth < MAX_CONTAINER_DEPTH && isGzip(bytes)) return scrubGzip(bytes, ctx, depth);
-  if (looksText(bytes)) return scrubText(bytes, ctx, depth);
-  // Binary: masking bytes in place would corrupt the format (PNG chunk CRCs, offsets), so it goes.
-  return ctx.redactor.hasBytes(bytes) ? { kind: 'delete' } : { kind: 'unchanged' };
-}
+/** Scrubs one file in place: 'changed' (rewritten), 'kept' (as it was) or 'gone'. Never throws. */
+async function scrubFile(
+  abs: string,
+  shownAs: string,
+  parent: Context,
+  report: ScrubReport,
+  fail: (file: string, reason: ProblemReason, deleted: boolean, detail?: string) => void,
+): Promise<'changed' | 'kept' | 'gone'> {
+  // It vanished (fine), or cannot be read, so cannot be vouched for: it goes.
+  const gone = (err: unknown): 'kept' | 'gone' => {
+    if (isNotFound(err)) {
+      fail(shownAs, 'vanished', false);
+      return 'gone';
+    }
+    const deleted = tryRemove(abs, report, shownAs);
+    fail(shownAs, 'unreadable', deleted, describeError(err));
+    return deleted ? 'gone' : 'kept';
+  };
+  for (let attempt = 1; ; attempt++) {
+    const ctx: Context = { ...parent, removed: [], problems: [] };
+    let opened: ReturnType<typeof openChecked>;
+    try {
+      opened = openChecked(abs, ctx.memoryBytes);
+    } catch (err) {
+      return gone(err);
+    }
+    let spills = 0;
+    const spill: Spill = () => `${abs}.revgate-scrub-${process.pid}-${spills++}`;
+    let outcome: Outcome;
+    try {
+      outcome = await scrubInput({ chunks: chunksOf(opened.source, ctx.chunkBytes), source: opened.source }, ctx, 0, spill);
+    } catch (err) {
+      outcome = { kind: 'delete', problem: problemOf(err) };
+    } finally {
+      opened.close();
+    }
 
-async function scrubText(bytes: Buffer, ctx: Context, depth: number): Promise<Outcome> {
-  // latin1 maps each byte to one char and back, so bytes outside a match are preserved exactly.
-  const original = bytes.toString('latin1');
-  let text = original;
+    let same: boolean;
+    try {
+      same = unchangedSince(abs, opened.stat);
+    } catch (err) {
+      await discardOutcome(outcome);
+      return gone(err);
+    }
+    if (!same) {
+      // Written while we read it: what we scrubbed is not what is there now.
+      await discardOutcome(outcome);
+      if (attempt < ATTEMPTS) continue;
+      outcome = { kind: 'delete', problem: { reason: 'changing', detail: `modified during each of ${ATTEMPTS} attempts` } };
+    }
 
-  // Embedded files first: masking the text first could cut `***` into a base64 payload (a STORE zip entry
-  // carries the secret's bytes uncompressed, so its base64 can match an aligned variant) and break the zip.
-  if (depth < MAX_CONTAINER_DEPTH) {
-    const uris = findDataUris(text);
-    if (uris.length > 0) {
-      let rebuilt = '';
-      let cursor = 0;
-      for (const uri of uris) {
-        const outcome = await scrubBytes(uri.bytes, ctx, depth + 1);
-        if (outcome.kind === 'unchanged') continue;
-        // A payload we must drop becomes an empty data URI: the page still loads, without that content.
-        rebuilt += text.slice(cursor, uri.start) + (outcome.kind === 'changed' ? outcome.bytes.toString('base64') : '');
-        cursor = uri.end;
+    report.filesDeleted.push(...ctx.removed.map((inner) => `${shownAs}!${inner}`));
+    for (const p of ctx.problems) fail(`${shownAs}!${p.at}`, p.reason, true, p.detail);
+    if (outcome.kind === 'changed') {
+      try {
+        await commit(abs, outcome.result, opened.stat.mode);
+        report.filesChanged.push(shownAs);
+        return 'changed';
+      } catch (err) {
+        await discardOutcome(outcome);
+        outcome = { kind: 'delete', problem: { reason: 'write-failed', detail: describeError(err) } };
       }
-      text = rebuilt + text.slice(cursor);
     }
-  }
-
-  let masked = replaceSpans(text, ctx.latin1Needles, MASK).text;
-  // An expect() diff can colour single characters of a secret, splitting it with escape codes. Only then are
-  // colours stripped (from the whole file): the text loses its colours, not its content.
-  const stripped = stripAnsi(masked);
-  if (stripped !== masked) {
-    const again = replaceSpans(stripped, ctx.latin1Needles, MASK);
-    if (again.count > 0) masked = again.text;
-  }
-  const result = masked === original ? bytes : Buffer.from(masked, 'latin1');
-  // What masking cannot reach (UTF-16 text past the first 8 KB) means the file cannot be kept.
-  if (ctx.redactor.hasBytes(result)) return { kind: 'delete' };
-  return masked === original ? { kind: 'unchanged' } : { kind: 'changed', bytes: result };
-}
-
-async function scrubGzip(bytes: Buffer, ctx: Context, depth: number): Promise<Outcome> {
-  let inner: Buffer;
-  try {
-    inner = gunzipSync(bytes);
-  } catch {
-    return { kind: 'delete' }; // as with zips: what we cannot decompress we cannot check
-  }
-  const outcome = await scrubBytes(inner, ctx, depth + 1);
-  return outcome.kind === 'changed' ? { kind: 'changed', bytes: gzipSync(outcome.bytes) } : outcome;
-}
-
-async function scrubZip(bytes: Buffer, ctx: Context, depth: number): Promise<Outcome> {
-  let opened: Awaited<ReturnType<typeof readZip>>;
-  try {
-    opened = await readZip(bytes);
-  } catch {
-    // A zip we cannot open is a zip we cannot check: fail closed.
-    return { kind: 'delete' };
-  }
-  const { zip, entries } = opened;
-  const variants = ctx.redactor.variants();
-  let changed = false;
-
-  for (const entry of entries) {
-    const compression = compressionOf(entry.object);
-    // Unchanged entries keep their method, which also lets JSZip copy their compressed bytes as they are.
-    entry.object.options.compression = compression;
-    const inner: Context = { ...ctx, removed: [] };
-    const outcome = await scrubBytes(entry.bytes, inner, depth + 1);
-    const name = replaceSpans(entry.name, variants, NAME_MASK).text;
-    ctx.removed.push(...inner.removed.map((r) => `${name}!${r}`));
-
     if (outcome.kind === 'delete') {
-      zip.remove(entry.name);
-      ctx.removed.push(name);
-      changed = true;
-    } else if (outcome.kind === 'changed' || name !== entry.name) {
-      if (name !== entry.name) zip.remove(entry.name);
-      zip.file(name, outcome.kind === 'changed' ? outcome.bytes : entry.bytes, {
-        binary: true,
-        createFolders: false, // JSZip would otherwise add directory entries the original did not have
-        compression,
-        date: entry.object.date,
-        comment: entry.object.comment ? ctx.redactor.mask(entry.object.comment) : undefined,
-        unixPermissions: entry.object.unixPermissions,
-        dosPermissions: entry.object.dosPermissions,
-      } as JSZip.JSZipFileOptions);
-      changed = true;
+      const deleted = tryRemove(abs, report, shownAs);
+      if (outcome.problem) fail(shownAs, outcome.problem.reason, deleted, outcome.problem.detail);
+      else if (!deleted) fail(shownAs, 'write-failed', false, 'could not delete a file that holds a secret');
+      return deleted ? 'gone' : 'kept';
     }
+    return 'kept';
   }
-
-  const comment = (zip as unknown as { comment?: string }).comment;
-  if (comment && ctx.redactor.has(comment)) changed = true;
-  if (!changed) {
-    // Entries are clean; a secret left in the raw bytes sits in headers we do not rewrite. Fail closed.
-    return ctx.redactor.hasBytes(bytes) ? { kind: 'delete' } : { kind: 'unchanged' };
-  }
-  const anyUnix = entries.some((e) => e.object.unixPermissions !== null && e.object.unixPermissions !== undefined);
-  const regenerated = await zip.generateAsync({
-    type: 'nodebuffer',
-    platform: anyUnix ? 'UNIX' : 'DOS',
-    ...(comment ? { comment: ctx.redactor.mask(comment) } : {}),
-  });
-  return ctx.redactor.hasBytes(regenerated) ? { kind: 'delete' } : { kind: 'changed', bytes: regenerated };
 }
 
-/** The entry's original method, read from JSZip's loaded data (JSZip does not expose it publicly). */
-function compressionOf(object: JSZip.JSZipObject): 'STORE' | 'DEFLATE' {
-  const magic = (object as unknown as { _data?: { compression?: { magic?: string } } })._data?.compression?.magic;
-  return magic === '\x00\x00' ? 'STORE' : 'DEFLATE';
+function byteNeedles(secret: string): string[] {
+  return byteVariantsOf(secret).map((v) => v.bytes.toString('latin1'));
 }
 
-async function writeAtomically(file: string, bytes: Buffer): Promise<void> {
-  const temp = `${file}.revgate-scrub-${process.pid}`;
-  await writeFile(temp, bytes, { mode: (await stat(file)).mode & 0o7777 });
-  await rename(temp, file);
+function problemOf(err: unknown): Problem {
+  return err instanceof ArtifactError ? { reason: err.reason, detail: err.detail } : { reason: 'unreadable', detail: describeError(err) };
+}
+
+async function discardOutcome(outcome: Outcome): Promise<void> {
+  if (outcome.kind === 'changed') await dispose(outcome.result);
+}
+
+/** Puts the scrubbed copy in place of `file`, keeping its permissions; readers see the old or the new file. */
+async function commit(file: string, result: Source, mode: number): Promise<void> {
+  if (result.kind === 'memory') {
+    const temp = `${file}.revgate-scrub-${process.pid}`;
+    await writeFile(temp, result.bytes, { mode: mode & 0o7777 });
+    await rename(temp, file);
+    return;
+  }
+  chmodSync(result.path, mode & 0o7777);
+  try {
+    renameSync(result.path, file);
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== 'EXDEV') throw err;
+    await copyFile(result.path, file);
+    await unlink(result.path);
+  }
+}
+
+/** Deletes a file (or a directory we could not list) and records it; false when it could not be deleted. */
+function tryRemove(abs: string, report: ScrubReport, shownAs: string): boolean {
+  try {
+    rmSync(abs, { recursive: true, force: true });
+  } catch {
+    return false;
+  }
+  report.filesDeleted.push(shownAs);
+  return true;
 }
 
 async function freeName(dir: string, base: string): Promise<string> {
