@@ -1,4 +1,4 @@
-import { existsSync, unlinkSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Io } from '../core/io.js';
 import type { Redactor } from '../secrets/redactor.js';
@@ -47,12 +47,13 @@ export async function publishVerdict(verdict: Verdict, options: PublishOptions):
   let v: Verdict = { ...verdict, artifacts };
   writeReports(v, out, reporters, mask);
   if (own) writeAllureResults(v, out, mask);
-  await scrubDirectory(out, redactor);
-  const leaks = await scanForLeaks(out, redactor.values());
-  if (leaks.length) {
-    const files = [...new Set(leaks.map((l) => l.file))];
-    for (const f of files) if (existsSync(f)) unlinkSync(f);
-    v = withHarnessError(v, `a secret was still present after scrubbing in ${files.length} report file(s), which were deleted`);
+  const unsafe = await makeSafe(out, redactor);
+  if (unsafe.length) {
+    const shown = unsafe.slice(0, 5).join('; ');
+    v = withHarnessError(
+      v,
+      `${unsafe.length} report file(s) could not be made safe and were deleted (${shown}${unsafe.length > 5 ? `; and ${unsafe.length - 5} more` : ''})`,
+    );
     writeReports(v, out, reporters, mask);
   }
   const done = publishToCi(v, mask(renderMarkdown(v)), path.join(out, 'summary.md'), io.env, (s) => io.out(mask(s)));
@@ -60,4 +61,35 @@ export async function publishVerdict(verdict: Verdict, options: PublishOptions):
   io.out(mask(renderConsole(v, { verbose: options.verbose ?? false })));
   io.out(`reports: ${path.relative(process.cwd(), out) || '.'}/ (${Object.values(artifacts).join(', ')})\n`);
   return v;
+}
+
+/**
+ * Scrubs OUT, then verifies it with an independent scan. Every artifact that could not be scrubbed or checked,
+ * or still holds a secret, is deleted (fail closed); returns one line per such file for the verdict. A file
+ * that vanished meanwhile (a worker cleaning up) is not a problem.
+ */
+async function makeSafe(out: string, redactor: Redactor): Promise<string[]> {
+  const rel = (f: string): string => path.relative(out, f.split('!')[0] as string) || f;
+  const problems = new Map<string, string>();
+  const remove = (file: string): string => {
+    try {
+      if (existsSync(file)) rmSync(file, { recursive: true, force: true });
+      return 'deleted';
+    } catch (err) {
+      return `could NOT be deleted (${(err as NodeJS.ErrnoException).code ?? 'error'}): do not upload this folder`;
+    }
+  };
+  const scrub = await scrubDirectory(out, redactor);
+  for (const f of scrub.failures ?? []) {
+    if (f.reason === 'vanished') continue;
+    const onDisk = f.file.split('!')[0] as string;
+    const outcome = f.deleted ? 'deleted' : remove(onDisk);
+    problems.set(rel(onDisk), `${rel(onDisk)}: could not be scrubbed (${f.reason}${f.detail ? `: ${f.detail}` : ''}), ${outcome}`);
+  }
+  for (const l of await scanForLeaks(out, redactor.values())) {
+    if (l.variant === 'vanished' || problems.has(rel(l.file))) continue;
+    const why = l.secretIndex >= 0 ? 'a secret survived scrubbing' : `could not be checked (${l.variant})`;
+    problems.set(rel(l.file), `${rel(l.file)}: ${why}, ${remove(l.file)}`);
+  }
+  return [...problems.values()];
 }
