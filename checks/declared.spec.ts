@@ -6,6 +6,7 @@ import type { Dispatcher } from 'undici';
 import { test as base } from '../fixtures/test.js';
 import { createHttpAgent } from '../src/http/exchange.js';
 import { Annotation, Attachment, declaredTestTitle } from '../src/smoke/conventions.js';
+import { testTimeoutMs } from '../src/smoke/budget.js';
 import { runDeclaredCheck } from '../src/smoke/run-check.js';
 import { loadRunContext } from '../src/smoke/run-context.js';
 
@@ -24,6 +25,7 @@ const test = base.extend<object, { http: Dispatcher }>({
 });
 
 const context = loadRunContext();
+const defaults = context.resolved.config.defaults ?? {};
 
 for (const { check, skip } of context.planned) {
   const annotation = [
@@ -35,6 +37,8 @@ for (const { check, skip } of context.planned) {
 
   test(declaredTestTitle(check), { annotation, tag }, async ({ http, cleanup, revgate }, testInfo) => {
     test.skip(skip !== undefined, skip);
+    // The check's own budgets (every step and cleanup) decide when it gives up, not Playwright's default 60 s.
+    test.setTimeout(testTimeoutMs(check, defaults));
     const outcome = await runDeclaredCheck(check, { http, ctx: revgate, cleanup });
     await testInfo.attach(Attachment.outcome, { body: JSON.stringify(outcome), contentType: 'application/json' });
     test.skip(outcome.skip !== undefined, outcome.skip);
