@@ -57,14 +57,15 @@ export function nextHop(hop: Hop, status: number, location: string, policy: Redi
   }
 
   const toGet = ((status === 301 || status === 302) && hop.method === 'POST') || (status === 303 && hop.method !== 'GET' && hop.method !== 'HEAD');
+  const keepsBody = !toGet && hop.body !== undefined;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(hop.headers)) {
-    if (offsite && !CROSS_ORIGIN_HEADERS.has(name) && !(name === 'content-type' && !toGet)) continue;
+    if (offsite && !CROSS_ORIGIN_HEADERS.has(name) && !(name === 'content-type' && keepsBody)) continue;
     if (toGet && BODY_HEADERS.has(name)) continue;
     headers[name] = value;
   }
   const next: Hop = { url: to, method: toGet ? 'GET' : hop.method, headers };
-  if (!toGet && hop.body !== undefined) next.body = hop.body;
+  if (keepsBody) next.body = hop.body;
   return { hop: next, record };
 }
 
