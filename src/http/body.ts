@@ -49,7 +49,7 @@ export async function readBody(source: Readable, contentEncoding: string | undef
   const decoding = decoders?.length ? contentEncoding?.toLowerCase().trim() : undefined;
   if (!decoding && declaredLength !== undefined && declaredLength > limit.maxBytes) {
     source.destroy();
-    return tooLarge(`Content-Length ${formatBytes(declaredLength)} is over ${limit.source} = ${formatBytes(limit.maxBytes)}; not read`);
+    return tooLarge(`Content-Length ${formatBytes(declaredLength)} is over the ${formatBytes(limit.maxBytes)} limit (${limit.source}); not read`);
   }
   const streams = decoders?.map((make) => make()) ?? [];
   // pipeline() hands the first error to every stream; the stream that emits first is where it started.
@@ -67,7 +67,9 @@ export async function readBody(source: Readable, contentEncoding: string | undef
       if (size > limit.maxBytes) {
         decoded.destroy();
         source.destroy();
-        return tooLarge(`${decoding ? `decoded ${decoding} body` : 'body'} passed ${limit.source} = ${formatBytes(limit.maxBytes)}; stopped reading`);
+        return tooLarge(
+          `the ${decoding ? `decoded ${decoding} body` : 'body'} went over the ${formatBytes(limit.maxBytes)} limit (${limit.source}); stopped reading`,
+        );
       }
       chunks.push(chunk);
     }
