@@ -88,7 +88,9 @@ export async function measureHttp(dispatcher: Dispatcher, req: PreparedRequest):
       signal.addEventListener('abort', onAbort, { once: true });
       if (signal.aborted) onAbort();
       try {
-        const length = Number(res.headers['content-length']);
+        // A HEAD answer, a 204 and a 304 carry no body whatever their Content-Length says.
+        const bodiless = hop.method === 'HEAD' || res.statusCode === 204 || res.statusCode === 304;
+        const length = bodiless ? NaN : Number(res.headers['content-length']);
         const encoding = res.headers['content-encoding'];
         const body = await readBody(
           res.body,

@@ -87,7 +87,7 @@ describe('measureHttp', () => {
           return stream(res, 64 * MB);
         case '/big-declared':
           res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(1024 * MB) });
-          return void res.write(Buffer.alloc(1024));
+          return void (req.method === 'HEAD' ? res.end() : res.write(Buffer.alloc(1024)));
         case '/gzip-bomb':
           res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(bomb.length) });
           return void res.end(bomb);
@@ -151,6 +151,12 @@ describe('measureHttp', () => {
     const m = await measure({ path: '/big-declared' });
     assert.equal(m.error?.kind, 'body-too-large');
     assert.match(m.error?.message ?? '', /Content-Length 1\.00 GB is over the 1\.0 MB limit \(defaults\.maxBodyBytes\); not read/);
+  });
+
+  it('a HEAD whose Content-Length is over the limit is fine: there is no body', async () => {
+    const m = await measure({ method: 'HEAD', path: '/big-declared' });
+    assert.equal(m.response?.status, 200);
+    assert.equal(m.response?.bodyBytes, 0);
   });
 
   it('a gzip bomb stops at the limit on its decoded size', async () => {
