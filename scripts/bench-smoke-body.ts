@@ -116,7 +116,7 @@ async function run(name: string, args: string[]): Promise<Run> {
       sum += m.rssKb;
       pss += m.pssKb;
       hwm.set(pid, Math.max(hwm.get(pid) ?? 0, m.hwmKb));
-      if (!names.has(pid)) names.set(pid, commandOf(pid));
+      names.set(pid, commandOf(pid)); // every time: a child shows its parent's command line until it has exec'd
     }
     treePeakKb = Math.max(treePeakKb, sum);
     treePssPeakKb = Math.max(treePssPeakKb, pss);
