@@ -47,10 +47,7 @@ export function nextHop(hop: Hop, status: number, location: string, policy: Redi
   const record: RedirectHop = { status, from: shownUrl(hop.url), to: shownUrl(to) };
   const offsite = to.origin !== policy.origin;
   if (offsite && !policy.allowed.includes(to.origin)) {
-    return {
-      refused: record,
-      message: `redirected to ${record.to} (${status} from ${record.from}): another origin, not the revision under test; list ${to.origin} in allowRedirectOrigins if this redirect is expected`,
-    };
+    return { refused: record, message: `redirect to another origin (${to.origin}), not the revision under test` };
   }
   if (to.protocol !== 'http:' && to.protocol !== 'https:') {
     return { invalid: `the ${status} redirect from ${shownUrl(hop.url)} leads to a ${to.protocol} URL` };
@@ -81,7 +78,22 @@ export function redirectAssertion(m: HttpMeasurement): AssertionResult | undefin
   const path = shown.map((h) => `${h.status} -> ${h.to}`).join(', ');
   const elided = chain.length > shown.length ? ` (${chain.length - shown.length} more in between)` : '';
   const base = { name: 'redirects', expected: 'redirects within the target origin or allowRedirectOrigins', actual: chain };
-  if (kind === 'redirect-offsite') return { ...base, phase: 'failed', message: m.error?.message ?? 'redirected to another origin' };
+  const last = chain[chain.length - 1] as RedirectHop;
+  if (kind === 'redirect-offsite') {
+    return {
+      ...base,
+      phase: 'failed',
+      message: `redirected to ${last.to} (${last.status} from ${last.from}): another origin, not the revision under test; list ${originOf(last.to)} in allowRedirectOrigins if this redirect is expected`,
+    };
+  }
   if (kind === 'redirect-loop') return { ...base, phase: 'failed', message: `${m.error?.message ?? 'too many redirects'}: ${path}${elided}` };
   return { ...base, phase: 'passed', message: `followed ${chain.length} redirect${chain.length === 1 ? '' : 's'} from ${chain[0]?.from}: ${path}${elided}` };
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
 }
