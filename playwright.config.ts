@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type PlaywrightTestConfig } from '@playwright/test';
 import { chromiumArgs, findChromium } from './src/smoke/browser.js';
+import { MIN_TEST_TIMEOUT_MS } from './src/smoke/budget.js';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 const out = path.resolve(process.env.REVGATE_OUT ?? path.join(root, 'reports', 'smoke'));
@@ -38,7 +39,8 @@ export default defineConfig({
   forbidOnly: true,
   retries: Number(process.env.REVGATE_RETRIES ?? 0),
   workers: Number(process.env.REVGATE_WORKERS ?? 2),
-  timeout: 60_000,
+  // Hand-written specs; each declared check raises its own test's timeout to its request budgets (checks/declared.spec.ts).
+  timeout: MIN_TEST_TIMEOUT_MS,
   outputDir: path.join(out, 'test-results'),
   reporter: [
     [path.join(root, 'src', 'smoke', 'pw-reporter.ts')],

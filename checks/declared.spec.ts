@@ -2,12 +2,30 @@
  * Expands the declared checks of revgate.config.json into one Playwright test each.
  * Run through `revgate smoke`, which passes the config, target and token in the environment.
  */
-import { test } from '../fixtures/test.js';
+import type { Dispatcher } from 'undici';
+import { test as base } from '../fixtures/test.js';
+import { createHttpAgent } from '../src/http/exchange.js';
 import { Annotation, Attachment, declaredTestTitle } from '../src/smoke/conventions.js';
+import { testTimeoutMs } from '../src/smoke/budget.js';
 import { runDeclaredCheck } from '../src/smoke/run-check.js';
 import { loadRunContext } from '../src/smoke/run-context.js';
 
+// Declared checks send their requests over undici (bodies limited while they stream, redirects checked hop by
+// hop); one agent per worker keeps connections alive across checks. Hand-written specs keep Playwright's `request`.
+const test = base.extend<object, { http: Dispatcher }>({
+  http: [
+    // eslint-disable-next-line no-empty-pattern
+    async ({}, use) => {
+      const agent = createHttpAgent();
+      await use(agent);
+      await agent.destroy();
+    },
+    { scope: 'worker' },
+  ],
+});
+
 const context = loadRunContext();
+const defaults = context.resolved.config.defaults ?? {};
 
 for (const { check, skip } of context.planned) {
   const annotation = [
@@ -17,9 +35,11 @@ for (const { check, skip } of context.planned) {
   ];
   const tag = (check.tags ?? []).map((t) => (t.startsWith('@') ? t : `@${t}`));
 
-  test(declaredTestTitle(check), { annotation, tag }, async ({ request, cleanup, revgate }, testInfo) => {
+  test(declaredTestTitle(check), { annotation, tag }, async ({ http, cleanup, revgate }, testInfo) => {
     test.skip(skip !== undefined, skip);
-    const outcome = await runDeclaredCheck(check, { request, ctx: revgate, cleanup });
+    // The check's own budgets (every step and cleanup) decide when it gives up, not Playwright's default 60 s.
+    test.setTimeout(testTimeoutMs(check, defaults));
+    const outcome = await runDeclaredCheck(check, { http, ctx: revgate, cleanup });
     await testInfo.attach(Attachment.outcome, { body: JSON.stringify(outcome), contentType: 'application/json' });
     test.skip(outcome.skip !== undefined, outcome.skip);
 

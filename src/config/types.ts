@@ -62,8 +62,17 @@ export interface SecretsConfig {
 export interface CheckDefaults {
   timeoutMs?: number;
   maxRedirects?: number;
-  /** Larger bodies fail the check instead of being buffered without limit. */
+  /**
+   * Larger bodies fail the check instead of being buffered without limit. Counted on the decoded body while it
+   * streams, so a compressed body that expands past it stops there. Default 10 MiB.
+   */
   maxBodyBytes?: number;
+  /**
+   * Origins (`https://login.example.com`) a redirect may lead to besides the target's own. A redirect to any
+   * other origin fails the check (`redirect-offsite`): the answer would not come from the revision under test.
+   * Headers from the config (Authorization, keys, tenant headers) are never sent to another origin. Default none.
+   */
+  allowRedirectOrigins?: string[];
   latency?: LatencyBudget;
   /** Send the bearer token unless a request says `auth: false`. Default true when `auth` is configured. */
   auth?: boolean;
@@ -98,8 +107,12 @@ export interface RequestSpec {
   body?: string;
   /** Send the bearer token. */
   auth?: boolean;
+  /** Budget for the whole exchange: connect, redirects, headers and the complete body. */
   timeoutMs?: number;
+  /** Redirects followed at most; 0 returns the redirect itself (to assert on it). */
   maxRedirects?: number;
+  /** Replaces `defaults.allowRedirectOrigins` for this request. */
+  allowRedirectOrigins?: string[];
 }
 
 export interface StepConfig {

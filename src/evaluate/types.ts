@@ -3,8 +3,20 @@
  * Evaluators are pure functions of the two; see src/evaluate/http.ts.
  */
 
-/** How a request failed before a response arrived. Each kind is a measurement, not an exception. */
-export type NetErrorKind = 'dns' | 'connect' | 'timeout' | 'tls' | 'reset' | 'redirect-loop' | 'body-too-large' | 'protocol' | 'other';
+/**
+ * How a request failed before a usable response arrived. Each kind is a measurement, not an exception.
+ * `redirect-offsite`: a redirect pointed to an origin other than the target's (and not an allowed one).
+ */
+export type NetErrorKind = 'dns' | 'connect' | 'timeout' | 'tls' | 'reset' | 'redirect-loop' | 'redirect-offsite' | 'body-too-large' | 'protocol' | 'other';
+
+/** One redirect followed (or refused). URLs keep origin and path only: a query may carry a code or a signature. */
+export interface RedirectHop {
+  status: number;
+  /** The URL that answered with the redirect. */
+  from: string;
+  /** Where its Location header pointed, resolved against `from`. */
+  to: string;
+}
 
 export interface HttpMeasurement {
   kind: 'http';
@@ -23,6 +35,8 @@ export interface HttpMeasurement {
   };
   /** Present when no usable response arrived. */
   error?: { kind: NetErrorKind; code?: string; message: string };
+  /** Redirects in the order they were met; the last one is the refused hop when `error` is a redirect kind. */
+  redirects?: RedirectHop[];
 }
 
 export interface TlsMeasurement {

@@ -11,9 +11,13 @@ export interface PreparedRequest {
   body?: string;
   form?: Record<string, string>;
   multipart?: Record<string, string | { name: string; mimeType: string; buffer: Buffer; file: string }>;
+  /** Budget for the whole exchange: connect, every redirect, headers and the complete body. */
   timeoutMs: number;
   maxRedirects: number;
+  /** Limit on the decoded body, enforced while it streams. */
   maxBodyBytes: number;
+  /** Origins (`scheme://host:port`) a redirect may lead to besides the request's own. */
+  allowRedirectOrigins: string[];
 }
 
 export interface PrepareContext {
@@ -36,6 +40,15 @@ export function joinUrl(baseUrl: string, pathOrUrl: string): string {
   return `${baseUrl.replace(/\/+$/, '')}/${pathOrUrl.replace(/^\/+/, '')}`;
 }
 
+/** `HTTPS://Login.Example.com:443/` -> `https://login.example.com`; the schema has checked the shape. */
+export function normalizeOrigin(origin: string): string {
+  try {
+    return new URL(origin).origin;
+  } catch {
+    return origin; // matches no real origin, so nothing extra is allowed
+  }
+}
+
 export function prepareRequest(spec: RequestSpec, ctx: PrepareContext): PreparedRequest {
   const url = new URL(joinUrl(ctx.baseUrl, spec.path));
   for (const [k, v] of Object.entries(spec.query ?? {})) url.searchParams.set(k, String(v));
@@ -52,6 +65,7 @@ export function prepareRequest(spec: RequestSpec, ctx: PrepareContext): Prepared
     timeoutMs: spec.timeoutMs ?? ctx.defaults.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     maxRedirects: spec.maxRedirects ?? ctx.defaults.maxRedirects ?? DEFAULT_MAX_REDIRECTS,
     maxBodyBytes: ctx.defaults.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    allowRedirectOrigins: (spec.allowRedirectOrigins ?? ctx.defaults.allowRedirectOrigins ?? []).map(normalizeOrigin),
   };
   if (spec.json !== undefined) {
     prepared.json = spec.json;

@@ -1,9 +1,10 @@
-import type { APIRequestContext } from '@playwright/test';
+import type { Dispatcher } from 'undici';
 import type { CheckConfig, RequestSpec, StepConfig } from '../config/types.js';
 import { evaluateHttp, evaluateTls, foldPhases, getPath } from '../evaluate/index.js';
 import type { AssertionResult, HttpExpectations, HttpMeasurement, Phase } from '../evaluate/types.js';
 import { toCurl } from '../http/curl.js';
-import { measureHttp } from '../http/playwright-fetch.js';
+import { measureHttp } from '../http/exchange.js';
+import { redirectAssertion } from '../http/redirects.js';
 import { probeTls } from '../http/tls-probe.js';
 import type { StepResult } from '../verdict/types.js';
 import type { CleanupRegistry } from './cleanup.js';
@@ -24,7 +25,8 @@ export interface CheckOutcome {
 }
 
 export interface CheckDeps {
-  request: APIRequestContext;
+  /** The worker's undici dispatcher (see createHttpAgent); hand-written specs keep Playwright's `request`. */
+  http: Dispatcher;
   ctx: RunContext;
   cleanup: CleanupRegistry;
 }
@@ -70,6 +72,12 @@ function reproduce(req: PreparedRequest, ctx: RunContext): string {
   );
 }
 
+/** The evaluator's assertions, preceded by the redirects the request followed or refused. */
+function assess(m: HttpMeasurement, expect: HttpExpectations): AssertionResult[] {
+  const redirects = redirectAssertion(m);
+  return [...(redirects ? [redirects] : []), ...evaluateHttp(m, expect)];
+}
+
 function firstProblem(assertions: AssertionResult[]): string | undefined {
   return (assertions.find((a) => a.phase === 'failed') ?? assertions.find((a) => a.phase === 'error') ?? assertions.find((a) => a.phase === 'degraded'))
     ?.message;
@@ -77,8 +85,8 @@ function firstProblem(assertions: AssertionResult[]): string | undefined {
 
 async function runRequestCheck(spec: RequestSpec, expect: HttpExpectations, deps: CheckDeps, vars: Vars = builtinVars(deps.ctx.runId)): Promise<CheckOutcome> {
   const req = prepareRequest(interpolate(spec, vars), prepareContext(deps.ctx));
-  const measurement = await measureHttp(deps.request, req);
-  const assertions = evaluateHttp(measurement, withDefaults(expect, deps.ctx));
+  const measurement = await measureHttp(deps.http, req);
+  const assertions = assess(measurement, withDefaults(expect, deps.ctx));
   const phase = foldPhases(assertions);
   const message = firstProblem(assertions);
   return { phase, assertions, reproduce: reproduce(req, deps.ctx), ...(message ? { message } : {}) };
@@ -115,8 +123,8 @@ async function runFlow(steps: StepConfig[], deps: CheckDeps): Promise<CheckOutco
 
   for (const [i, step] of steps.entries()) {
     const req = prepareRequest(interpolate(step.request, vars), pctx);
-    const measurement = await measureHttp(deps.request, req);
-    const stepAssertions = evaluateHttp(measurement, withDefaults(interpolate(step.expect ?? {}, vars), deps.ctx));
+    const measurement = await measureHttp(deps.http, req);
+    const stepAssertions = assess(measurement, withDefaults(interpolate(step.expect ?? {}, vars), deps.ctx));
     const captureProblems = stepAssertions.some((a) => a.phase === 'failed' || a.phase === 'error') ? [] : capture(step, measurement, vars);
     stepAssertions.push(...captureProblems);
     const phase = foldPhases(stepAssertions);
@@ -165,8 +173,8 @@ function registerCleanup(step: StepConfig, vars: Vars, deps: CheckDeps, pctx: Pr
   const { expect, ...request } = spec;
   const req = prepareRequest({ method: 'DELETE', ...request }, pctx);
   deps.cleanup.register(`${req.method} ${new URL(req.url).pathname} (cleanup of "${step.name}")`, async () => {
-    const m = await measureHttp(deps.request, req);
-    const a = evaluateHttp(m, expect ?? DEFAULT_CLEANUP_EXPECT);
+    const m = await measureHttp(deps.http, req);
+    const a = assess(m, expect ?? DEFAULT_CLEANUP_EXPECT);
     const phase = foldPhases(a);
     if (phase === 'failed' || phase === 'error') {
       throw new Error(`${req.method} ${new URL(req.url).pathname}: ${firstProblem(a) ?? 'failed'} (reproduce: ${reproduce(req, deps.ctx)})`);
