@@ -43,6 +43,8 @@ export function describeNetError(error: { kind: NetErrorKind; code?: string; mes
       return `connection reset by ${target.hostPort} before the response was complete (${error.code ?? 'ECONNRESET'}): did the revision crash or restart?`;
     case 'redirect-loop':
       return 'too many redirects (redirect loop?)';
+    case 'redirect-offsite':
+      return `${reason}: not the revision under test (allow the origin with allowRedirectOrigins if it is expected)`;
     case 'body-too-large':
       return `response body larger than the allowed maximum (${reason}): raise maxBodyBytes if this size is expected`;
     case 'protocol':
