@@ -17,11 +17,15 @@ import type { Command, Resolved, RunContext } from '../run/command.js';
 import type { Problems } from '../run/problems.js';
 import type { RevisionTarget } from '../run/targets.js';
 import { decide } from '../verdict/decide.js';
-import type { Verdict } from '../verdict/types.js';
+import type { CheckResult, Verdict } from '../verdict/types.js';
+import type { NetErrorKind } from '../evaluate/types.js';
+import { describeNetError, targetOf } from '../evaluate/net-errors.js';
+import { DEFAULT_TIMEOUT_MS } from '../http/prepare.js';
 import { findChromium } from './browser.js';
 import type { RawResults } from './raw-results.js';
 import { toCheckResults } from './results.js';
-import { RunEnv, runSecrets } from './run-context.js';
+import { planChecks, RunEnv, runSecrets } from './run-context.js';
+import { unreachable } from './reachability.js';
 import { runPlaywright, type PlaywrightRun } from './runner.js';
 import { readCaFile } from '../http/ca-file.js';
 
@@ -50,7 +54,9 @@ interface SmokeRun extends Resolved {
 
 interface Measured {
   raw?: RawResults;
-  run: PlaywrightRun;
+  run?: PlaywrightRun;
+  /** The target could not be connected to at all: no check ran. */
+  unreachable?: { kind: NetErrorKind; code?: string; message: string };
   startedAt: Date;
   finishedAt: Date;
 }
@@ -104,10 +110,11 @@ export function smokeAdapter(o: SmokeOptions): Command<ResolvedConfig | undefine
     },
     measure: (run, ctx) => runSuite(o, run, ctx),
     verdict: (run, m): Verdict => {
+      if (m.unreachable) return unreachableVerdict(run, m, m.unreachable, o);
       const { raw } = m;
       if (raw && raw.tests.length === 0 && raw.globalErrors.every((e) => /No tests found/i.test(e))) throw noChecks(o);
       let harnessError: string | undefined;
-      if (!raw) harnessError = `the Playwright run ended (exit ${m.run.exitCode ?? m.run.signal}) without results`;
+      if (!raw) harnessError = `the Playwright run ended (exit ${m.run?.exitCode ?? m.run?.signal}) without results`;
       else if (raw.globalErrors.length) harnessError = raw.globalErrors[0]?.split('\n')[0] ?? 'Playwright reported an error';
       if (raw && !harnessError && raw.tests.length === 0) throw noChecks(o);
       const { resolved } = run;
@@ -124,12 +131,16 @@ export function smokeAdapter(o: SmokeOptions): Command<ResolvedConfig | undefine
         checks: toCheckResults(raw?.tests ?? []),
         gates: [],
         ...(resolved.config.policy ? { policy: resolved.config.policy } : {}),
-        partial: raw?.status === 'interrupted' || m.run.signal !== null,
+        partial: raw?.status === 'interrupted' || (m.run?.signal ?? null) !== null,
         ...(harnessError ? { harnessError } : {}),
         version: VERSION,
       });
     },
-    publish: () => ({ playwrightReports: true, artifacts: { html: 'html/index.html', allure: 'allure-results/' }, verbose: o.verbose ?? false }),
+    // Without a Playwright run (unreachable target) revgate writes its own HTML report and Allure results.
+    publish: (_run, m) =>
+      m.unreachable
+        ? { verbose: o.verbose ?? false }
+        : { playwrightReports: true, artifacts: { html: 'html/index.html', allure: 'allure-results/' }, verbose: o.verbose ?? false },
   };
 }
 
@@ -145,6 +156,11 @@ async function runSuite(o: SmokeOptions, run: SmokeRun, ctx: RunContext): Promis
     .toISOString()
     .replace(/[-:.TZ]/g, '')
     .slice(0, 14)}-${randomUUID().slice(0, 8)}`;
+  const down = await unreachable(resolved.target.baseUrl, resolved.config.defaults?.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  if (down) {
+    io.err(`revgate: ${resolved.target.baseUrl} cannot be reached (${down.code ?? down.kind}): every check fails without running\n`);
+    return { unreachable: down, startedAt, finishedAt: new Date() };
+  }
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'revgate-'));
   try {
     const resultsFile = path.join(tmp, 'results.json');
@@ -205,4 +221,45 @@ function commonDir(files: string[]): string {
   let i = 0;
   while (i < first.length && parts.every((p) => p[i] === first[i])) i++;
   return first.slice(0, i).join(path.sep) || path.sep;
+}
+
+/** Every check that would have run fails with the one connect error; each spec file counts as one check. */
+function unreachableVerdict(run: SmokeRun, m: Measured, down: NonNullable<Measured['unreachable']>, o: SmokeOptions): Verdict {
+  const { resolved } = run;
+  const reason = describeNetError(down, targetOf(resolved.target.baseUrl), 0);
+  const grep = o.grep ? new RegExp(o.grep) : undefined;
+  const checks: CheckResult[] = [
+    ...planChecks(resolved, o.allowDestructive ?? false)
+      .filter((p) => !grep || grep.test(`[${p.check.id}] ${p.check.title ?? ''}`))
+      .map(({ check, skip }): CheckResult => ({
+        id: check.id,
+        title: check.title ?? check.id,
+        status: skip ? 'skipped' : 'failed',
+        blocking: check.blocking !== false,
+        durationMs: 0,
+        attempts: skip ? 0 : 1,
+        error: { message: skip ?? reason, ...(skip ? {} : { kind: down.kind }) },
+      })),
+    ...(grep
+      ? []
+      : run.specs.map((file): CheckResult => ({
+          id: `spec:${path.basename(file)}`,
+          title: `hand-written spec ${path.relative(resolved.dir, file)} (not run)`,
+          status: 'failed',
+          blocking: true,
+          durationMs: 0,
+          attempts: 1,
+          error: { message: reason, kind: down.kind },
+        }))),
+  ];
+  if (!checks.length) throw noChecks(o);
+  return decide({
+    kind: 'smoke',
+    target: { baseUrl: resolved.target.baseUrl, environment: resolved.environment, service: resolved.config.service.name },
+    startedAt: m.startedAt,
+    finishedAt: m.finishedAt,
+    checks,
+    gates: [],
+    version: VERSION,
+  });
 }
