@@ -38,8 +38,8 @@ describe('CLI help, version and validate', () => {
 });
 
 describe('revgate sandbox', () => {
-  it('prints its URL, serves, and stops cleanly on SIGTERM, removing its token file', async () => {
-    const state = tempDir();
+  it('prints its URL, serves, and stops cleanly on SIGTERM, removing its token file', async (t) => {
+    const state = tempDir(t);
     const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'revgate.js'), 'sandbox', '--state-dir', state, '--fault', 'latency=10'], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import type { LoadSummary } from '../../src/load/summary.js';
-import { readVerdict, runCli, tempDir, writeJson } from '../helpers/cli.js';
+import { readVerdict, runCli, tempDir, writeJson, type TempOwner } from '../helpers/cli.js';
 import { verdictSchemaErrors } from '../helpers/verdicts.js';
 import { closedPort } from '../helpers/files.js';
 
 /** A short profile (2-3 s) so the whole file stays well under a minute. */
-function profile(patch: Record<string, unknown> = {}, scenario: Record<string, unknown> = {}): string {
-  return writeJson(path.join(tempDir('revgate-load-'), 'profile.json'), {
+function profile(owner: TempOwner, patch: Record<string, unknown> = {}, scenario: Record<string, unknown> = {}): string {
+  return writeJson(path.join(tempDir(owner, 'revgate-load-'), 'profile.json'), {
     name: 'e2e',
     timeout: '3s',
     scenarios: {
@@ -30,9 +30,9 @@ function profile(patch: Record<string, unknown> = {}, scenario: Record<string, u
 const summaryOf = (out: string): LoadSummary => JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8')) as LoadSummary;
 
 describe('revgate load against the sandbox', { concurrency: true }, () => {
-  it('passes a healthy revision, with one gate per threshold and a k6-shaped summary', async () => {
-    const out = tempDir();
-    const r = await runCli(['load', '--profile', profile(), '--sandbox', '--out', out]);
+  it('passes a healthy revision, with one gate per threshold and a k6-shaped summary', async (t) => {
+    const out = tempDir(t);
+    const r = await runCli(['load', '--profile', profile(t), '--sandbox', '--out', out]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const v = readVerdict(out);
     assert.equal(v.kind, 'load');
@@ -51,9 +51,9 @@ describe('revgate load against the sandbox', { concurrency: true }, () => {
     );
   });
 
-  it('fails on injected latency, naming the breached threshold', async () => {
-    const out = tempDir();
-    const r = await runCli(['load', '--profile', profile(), '--sandbox', '--fault', 'latency=400', '--out', out]);
+  it('fails on injected latency, naming the breached threshold', async (t) => {
+    const out = tempDir(t);
+    const r = await runCli(['load', '--profile', profile(t), '--sandbox', '--fault', 'latency=400', '--out', out]);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     const v = readVerdict(out);
     assert.equal(v.verdict, 'fail');
@@ -66,9 +66,9 @@ describe('revgate load against the sandbox', { concurrency: true }, () => {
     );
   });
 
-  it('fails on injected errors, naming http_req_failed', async () => {
-    const out = tempDir();
-    const r = await runCli(['load', '--profile', profile(), '--sandbox', '--fault', 'errors=0.2', '--out', out]);
+  it('fails on injected errors, naming http_req_failed', async (t) => {
+    const out = tempDir(t);
+    const r = await runCli(['load', '--profile', profile(t), '--sandbox', '--fault', 'errors=0.2', '--out', out]);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     const v = readVerdict(out);
     // Latency gates may also fail on an overloaded machine; the error-rate gate must.
@@ -76,10 +76,10 @@ describe('revgate load against the sandbox', { concurrency: true }, () => {
     assert.ok((summaryOf(out).revgate.statusClasses['5xx'] ?? 0) > 5);
   });
 
-  it('fails an unreachable target with the error kinds counted, and never hangs', async () => {
-    const out = tempDir();
+  it('fails an unreachable target with the error kinds counted, and never hangs', async (t) => {
+    const out = tempDir(t);
     const started = Date.now();
-    const r = await runCli(['load', '--profile', profile(), '--base-url', `http://127.0.0.1:${await closedPort()}`, '--out', out], { timeoutMs: 30_000 });
+    const r = await runCli(['load', '--profile', profile(t), '--base-url', `http://127.0.0.1:${await closedPort()}`, '--out', out], { timeoutMs: 30_000 });
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.ok(Date.now() - started < 15_000);
     const v = readVerdict(out);
@@ -91,10 +91,10 @@ describe('revgate load against the sandbox', { concurrency: true }, () => {
 });
 
 describe('interrupted runs', () => {
-  it('SIGINT stops the load at once and still writes the partial results, marked as such (exit 4)', async () => {
-    const out = tempDir();
+  it('SIGINT stops the load at once and still writes the partial results, marked as such (exit 4)', async (t) => {
+    const out = tempDir(t);
     const started = Date.now();
-    const r = await runCli(['load', '--profile', profile({}, { duration: '60s' }), '--sandbox', '--out', out], {
+    const r = await runCli(['load', '--profile', profile(t, {}, { duration: '60s' }), '--sandbox', '--out', out], {
       interruptOn: /revgate: load e2e ->/,
       timeoutMs: 30_000,
     });
@@ -112,20 +112,20 @@ describe('interrupted runs', () => {
 describe('baselines', () => {
   // 100 req/s for 2.5 s: enough samples per time block for the noise estimate. Latencies of 200 vs 300 ms
   // keep the injected +50% well clear of the scheduling jitter of a busy CI machine.
-  const p = profile({ thresholds: { http_req_failed: ['rate<0.01'] } }, { rate: 100, duration: '2.5s' });
-  const dir = tempDir('revgate-baseline-');
+  const p = profile({ after }, { thresholds: { http_req_failed: ['rate<0.01'] } }, { rate: 100, duration: '2.5s' });
+  const dir = tempDir({ after }, 'revgate-baseline-');
   const baseline = path.join(dir, 'baseline.json');
 
-  it('saves a baseline', async () => {
-    const r = await runCli(['load', '--profile', p, '--sandbox', '--fault', 'latency=200', '--save-baseline', baseline, '--out', tempDir()]);
+  it('saves a baseline', async (t) => {
+    const r = await runCli(['load', '--profile', p, '--sandbox', '--fault', 'latency=200', '--save-baseline', baseline, '--out', tempDir(t)]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const b = JSON.parse(readFileSync(baseline, 'utf8')) as { format: string; blocks: unknown[]; histogram: string };
     assert.equal(b.format, 'revgate-load-baseline/1');
     assert.equal(b.blocks.length, 10);
   });
 
-  it('flags a 50% p95 regression beyond noise', async () => {
-    const out = tempDir();
+  it('flags a 50% p95 regression beyond noise', async (t) => {
+    const out = tempDir(t);
     const r = await runCli(['load', '--profile', p, '--sandbox', '--fault', 'latency=300', '--baseline', baseline, '--out', out]);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     const v = readVerdict(out);
@@ -138,8 +138,8 @@ describe('baselines', () => {
     );
   });
 
-  it('passes a rerun of the same revision', async () => {
-    const out = tempDir();
+  it('passes a rerun of the same revision', async (t) => {
+    const out = tempDir(t);
     const r = await runCli(['load', '--profile', p, '--sandbox', '--fault', 'latency=200', '--baseline', baseline, '--out', out]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const v = readVerdict(out);
@@ -154,23 +154,27 @@ describe('bad input exits 3 with the problem named, before any load', { concurre
   const rows: Array<[string, string[], RegExp]> = [
     [
       'unknown executor',
-      ['--profile', profile({}, { executor: 'shared-iterations' }), '--sandbox'],
+      ['--profile', profile({ after }, {}, { executor: 'shared-iterations' }), '--sandbox'],
       /\$\.scenarios\.s\.executor: must be one of[^]*the schema is schemas\/load-profile\.schema\.json/,
     ],
     [
       'malformed threshold',
-      ['--profile', profile({ thresholds: { http_req_duration: ['p95 < 500'] } }), '--sandbox'],
+      ['--profile', profile({ after }, { thresholds: { http_req_duration: ['p95 < 500'] } }), '--sandbox'],
       /"p95 < 500" is not a k6 threshold expression/,
     ],
-    ['rate of 0', ['--profile', profile({}, { rate: 0 }), '--sandbox'], /\$\.scenarios\.s\.rate: must be > 0/],
-    ['negative duration', ['--profile', profile({}, { duration: '-2s' }), '--sandbox'], /\$\.scenarios\.s\.duration: "-2s" is not a positive duration/],
-    ['host not allowed', ['--profile', profile(), '--base-url', 'https://example.com'], /host "example\.com" is not allowed/],
+    ['rate of 0', ['--profile', profile({ after }, {}, { rate: 0 }), '--sandbox'], /\$\.scenarios\.s\.rate: must be > 0/],
+    [
+      'negative duration',
+      ['--profile', profile({ after }, {}, { duration: '-2s' }), '--sandbox'],
+      /\$\.scenarios\.s\.duration: "-2s" is not a positive duration/,
+    ],
+    ['host not allowed', ['--profile', profile({ after }), '--base-url', 'https://example.com'], /host "example\.com" is not allowed/],
     ['missing profile', ['--profile', '/nonexistent/profile.json', '--sandbox'], /load profile not found/],
-    ['parallelism without emit', ['--profile', profile(), '--sandbox', '--parallelism', '2'], /--parallelism only applies with --emit/],
+    ['parallelism without emit', ['--profile', profile({ after }), '--sandbox', '--parallelism', '2'], /--parallelism only applies with --emit/],
   ];
   for (const [name, args, expected] of rows) {
-    it(name, async () => {
-      const r = await runCli(['load', ...args, '--out', tempDir()], { timeoutMs: 20_000 });
+    it(name, async (t) => {
+      const r = await runCli(['load', ...args, '--out', tempDir(t)], { timeoutMs: 20_000 });
       assert.equal(r.code, 3, r.stdout + r.stderr);
       assert.match(r.stderr, expected);
     });
@@ -178,8 +182,8 @@ describe('bad input exits 3 with the problem named, before any load', { concurre
 });
 
 describe('k6 paths', { concurrency: true }, () => {
-  it('--emit k6-operator writes a ConfigMap and a TestRun', async () => {
-    const out = tempDir();
+  it('--emit k6-operator writes a ConfigMap and a TestRun', async (t) => {
+    const out = tempDir(t);
     const r = await runCli([
       'load',
       '--profile',
@@ -204,8 +208,8 @@ describe('k6 paths', { concurrency: true }, () => {
     assert.match(r.stdout, /does not aggregate thresholds across runners/);
   });
 
-  it('--engine k6 without k6 says how to install it (exit 4)', async () => {
-    const r = await runCli(['load', '--profile', profile(), '--sandbox', '--engine', 'k6', '--out', tempDir()], {
+  it('--engine k6 without k6 says how to install it (exit 4)', async (t) => {
+    const r = await runCli(['load', '--profile', profile(t), '--sandbox', '--engine', 'k6', '--out', tempDir(t)], {
       env: { PATH: path.dirname(process.execPath), K6_PATH: undefined },
     });
     assert.equal(r.code, 4, r.stdout + r.stderr);

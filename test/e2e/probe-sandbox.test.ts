@@ -10,8 +10,8 @@ import { verdictSchemaErrors } from '../helpers/verdicts.js';
 import { allFiles } from '../helpers/files.js';
 
 describe('revgate probe against the sandbox gateway', () => {
-  it('one faulted cell fails exactly its tenants, the blast radius says so, and an isolation leak is caught', async () => {
-    const out = tempDir();
+  it('one faulted cell fails exactly its tenants, the blast radius says so, and an isolation leak is caught', async (t) => {
+    const out = tempDir(t);
     const cell = 'shared-premium-eastus-01';
     const leaky = 't0003-basic';
     const r = await runCli([
@@ -72,8 +72,8 @@ describe('revgate probe against the sandbox gateway', () => {
     assert.match(r.stdout, /verdict: fail \(decision: rollback, exit 1\)/);
   });
 
-  it('a 429 is rate-limited, not an outage: Retry-After honoured once, then reported as could-not-measure', async () => {
-    const out = tempDir();
+  it('a 429 is rate-limited, not an outage: Retry-After honoured once, then reported as could-not-measure', async (t) => {
+    const out = tempDir(t);
     const r = await runCli([
       'probe',
       '--sandbox',
@@ -114,8 +114,8 @@ describe('revgate probe against the sandbox gateway', () => {
     assert.match(v.blastRadius?.line ?? '', /1 tenant could not be probed; 1 probe rate-limited/);
   });
 
-  it('SIGINT stops sending, finishes what is in flight and writes a partial verdict (exit 4)', async () => {
-    const out = tempDir();
+  it('SIGINT stops sending, finishes what is in flight and writes a partial verdict (exit 4)', async (t) => {
+    const out = tempDir(t);
     const r = await runCli(['probe', '--sandbox', '--sandbox-tenants', '1000', '--concurrency', '2', '--out', out], {
       interruptOn: /revgate: probing/,
       timeoutMs: 60_000,
@@ -134,8 +134,8 @@ describe('revgate probe against the sandbox gateway', () => {
     );
   });
 
-  it('bad catalog: exit 3 with every problem listed, nothing run', async () => {
-    const dir = tempDir();
+  it('bad catalog: exit 3 with every problem listed, nothing run', async (t) => {
+    const dir = tempDir(t);
     const file = writeJson(path.join(dir, 'tenants.json'), {
       regions: { eastus: { gatewayUrl: 'https://gw.example.net' }, westus: { gatewayUrl: 'not a url' } },
       cells: { c1: { type: 'shared' } },
@@ -157,11 +157,11 @@ describe('revgate probe against the sandbox gateway', () => {
 });
 
 describe('revgate probe with real keys from env vars and a keys file', () => {
-  it('a missing key fails only that tenant with the reason; keys appear in no output file', async () => {
+  it('a missing key fails only that tenant with the reason; keys appear in no output file', async (t) => {
     const estate = generateEstate({ tenants: 8, regions: ['eastus', 'westus'] });
     const gateway = await startGateway({ estate, faults: ['cell=shared-smb-westus-01:errors,status=500', 'tenant=t0002-premium:isolation-leak,mode=body'] });
     try {
-      const dir = tempDir();
+      const dir = tempDir(t);
       const keysFile = path.join(dir, 'keys.json');
       const fromFile = estate.tenants.slice(4);
       writeFileSync(keysFile, JSON.stringify(Object.fromEntries(fromFile.map((t) => [t.id, t.key]))));

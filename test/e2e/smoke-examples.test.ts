@@ -16,8 +16,8 @@ describe('every example config works against the sandbox', () => {
   });
 
   for (const name of EXAMPLES) {
-    it(`examples/${name}.json`, async () => {
-      const out = tempDir();
+    it(`examples/${name}.json`, async (t) => {
+      const out = tempDir(t);
       const r = await runCli(['smoke', '--config', path.join(ROOT, 'examples', `${name}.json`), '--base-url', sandbox.url, '--out', out], {
         env: { REVGATE_TOKEN: sandbox.token, APIM_SUBSCRIPTION_KEY: 'example-subscription-key-123456' },
       });
@@ -32,10 +32,10 @@ describe('every example config works against the sandbox', () => {
     });
   }
 
-  it('the same example fails when the sandbox breaks what it checks', async () => {
+  it('the same example fails when the sandbox breaks what it checks', async (t) => {
     sandbox.setFaults(['errors=1,path=/api/v1/prediction/predict']);
     try {
-      const out = tempDir();
+      const out = tempDir(t);
       const r = await runCli(['smoke', '--config', path.join(ROOT, 'examples', 'wine-quality.json'), '--base-url', sandbox.url, '--out', out]);
       assert.equal(r.code, 1, r.stdout + r.stderr);
       assert.equal(checkStatus(readVerdict(out), 'predict'), 'failed');
@@ -46,17 +46,17 @@ describe('every example config works against the sandbox', () => {
 });
 
 describe('browser checks run in real Chromium', () => {
-  it('the status page spec passes on a healthy sandbox and fails when /health breaks', async () => {
+  it('the status page spec passes on a healthy sandbox and fails when /health breaks', async (t) => {
     const sandbox = await startSandbox();
     try {
       const config = path.join(ROOT, 'test', 'fixtures', 'browser.config.json');
-      let out = tempDir();
+      let out = tempDir(t);
       let r = await runCli(['smoke', '--config', config, '--base-url', sandbox.url, '--out', out]);
       assert.equal(r.code, 0, r.stdout + r.stderr);
       assert.equal(readVerdict(out).checks.find((c) => c.id.startsWith('status-page/'))?.status, 'passed');
 
       sandbox.setFaults(['errors=1,path=/health']);
-      out = tempDir();
+      out = tempDir(t);
       r = await runCli(['smoke', '--config', config, '--base-url', sandbox.url, '--out', out]);
       assert.equal(r.code, 1, r.stdout + r.stderr);
       assert.equal(readVerdict(out).checks.find((c) => c.id.startsWith('status-page/'))?.status, 'failed');

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import type { CanaryGateResult } from '../../src/gate/evaluate-gates.js';
 import { baselineReachability, gateSummary, generatorGate, progressLine, toVerdictGates } from '../../src/gate/gate-report.js';
 import { prepareGate, type GateOptions } from '../../src/gate/gate-setup.js';
@@ -15,8 +14,9 @@ import { RevgateError } from '../../src/core/errors.js';
 import { validateProfile } from '../../src/load/profile.js';
 import { decide } from '../../src/verdict/decide.js';
 import type { GateResult } from '../../src/verdict/types.js';
+import { tempDir } from '../helpers/cli.js';
 
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'revgate-gate-unit-'));
+const tmp = tempDir({ after }, 'revgate-gate-unit-');
 const file = (name: string, value: unknown): string => {
   const f = path.join(tmp, name);
   writeFileSync(f, JSON.stringify(value));

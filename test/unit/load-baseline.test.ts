@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { createRng } from '../../src/stats/index.js';
@@ -8,6 +7,7 @@ import { compareWithBaseline, latencyStat, loadBaseline, saveBaseline, type RunS
 import { BLOCKS } from '../../src/load/recorder.js';
 import { newHistogram } from '../../src/traffic/histogram.js';
 import type { LoadSummary } from '../../src/load/summary.js';
+import { tempDir } from '../helpers/cli.js';
 
 /** A synthetic run: latencies ~ base * lognormal noise, in µs, over BLOCKS blocks; `blockDrift` adds per-block level noise. */
 function run(seed: number, baseMs: number, opts: { perBlock?: number; failed?: number; blockDrift?: number } = {}): RunSample {
@@ -57,9 +57,9 @@ describe('baseline comparison', () => {
     const gates = compareWithBaseline(run(2, 20, { failed: 0.05 }), run(1, 20));
     assert.equal(status(gates, 'baseline http_req_failed rate'), 'failed');
   });
-  it('round-trips through a baseline file (encoded histograms)', () => {
+  it('round-trips through a baseline file (encoded histograms)', (t) => {
     const sample = run(3, 20);
-    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'revgate-bl-')), 'b.json');
+    const file = path.join(tempDir(t, 'revgate-bl-'), 'b.json');
     saveBaseline(file, sample, { metrics: {} } as unknown as LoadSummary, { profile: 'p', baseUrl: 'http://127.0.0.1:1' });
     const { baseline, sample: back } = loadBaseline(file);
     assert.equal(baseline.format, 'revgate-load-baseline/1');
