@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
-import { ROOT, checkStatus, readVerdict, runCli, tempDir } from '../helpers/cli.js';
+import { ROOT, assertPassedOrSlow, checkStatus, readVerdict, runCli, tempDir } from '../helpers/cli.js';
 
 const EXAMPLES = ['apex-backend', 'operations-guide', 'wine-quality', 'xshopai-user-service', 'stamps-tenant-api'];
 
@@ -24,11 +24,10 @@ describe('every example config works against the sandbox', () => {
       assert.equal(r.code, 0, r.stdout + r.stderr);
       const v = readVerdict(out);
       assert.equal(v.verdict, 'pass');
-      assert.ok(v.counts.passed >= 3, `${v.counts.passed} checks passed`);
-      assert.ok(
-        v.checks.every((c) => c.status === 'passed' || c.status === 'skipped' || c.status === 'degraded'),
-        JSON.stringify(v.checks.map((c) => [c.id, c.status, c.error?.message])),
-      );
+      // Every check that ran passed; a busy machine may push one past its latency warning (degraded), nothing else.
+      const ran = v.checks.filter((c) => c.status !== 'skipped');
+      assert.ok(ran.length >= 3, `${ran.length} checks ran`);
+      for (const c of ran) assertPassedOrSlow(v, c.id);
     });
   }
 
