@@ -46,7 +46,12 @@ describe('baseline comparison', () => {
   it('holds (inconclusive) when over the limit but within a noisy baseline', () => {
     const gates = compareWithBaseline(run(2, 25, { blockDrift: 0.4 }), run(1, 20, { blockDrift: 0.4 }), { latency: [{ stat: 'p(95)', maxIncreasePct: 5 }] });
     const g = gates[0];
-    assert.ok(g && (g.status === 'inconclusive' || g.status === 'passed'), g?.reason);
+    assert.equal(g?.status, 'inconclusive', g?.reason);
+    assert.match(
+      g.reason,
+      /^over the limit but within noise: p\(95\) .* \(\+\d+\.\d%, allowed \+5%\); 95% interval of the ratio \[[\d.]+, [\d.]+\]: within the baseline's run-to-run noise/,
+    );
+    assert.ok(g.interval && g.interval[0] < 1.05 && g.interval[1] > 1.05, `the interval ${JSON.stringify(g.interval)} straddles the allowed 1.05`);
   });
   it('ignores differences under minDeltaMs', () => {
     const gates = compareWithBaseline(run(2, 0.6), run(1, 0.3), { minDeltaMs: 1 });
