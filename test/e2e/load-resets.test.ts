@@ -1,3 +1,5 @@
+import os from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
@@ -5,8 +7,13 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { after, describe, it } from 'node:test';
 import type { LoadSummary } from '../../src/load/summary.js';
-import { readVerdict, runCli, tempDir, writeJson } from '../helpers/cli.js';
+import { readVerdict, runCli, writeJson } from '../helpers/cli.js';
 import { verdictSchemaErrors } from '../helpers/verdicts.js';
+
+/** One folder for this file's temp files, removed after its tests (the suite may run concurrently). */
+const scratchRoot = mkdtempSync(path.join(os.tmpdir(), 'revgate-e2e-'));
+after(() => rmSync(scratchRoot, { recursive: true, force: true }));
+const scratch = (): string => mkdtempSync(path.join(scratchRoot, 'x-'));
 
 // The real CLI against servers on loopback that count what they received, so what the load reports can be
 // checked against what the server saw: resets are failed requests, every retry is counted, and a server
@@ -73,7 +80,7 @@ function countingServer(
 }
 
 function profile(scenario: Record<string, unknown>, thresholds: Record<string, string[]>): string {
-  return writeJson(path.join(tempDir('revgate-load-resets-'), 'profile.json'), {
+  return writeJson(path.join(scratch(), 'profile.json'), {
     name: 'resets',
     timeout: '3s',
     scenarios: { s: { executor: 'constant-arrival-rate', maxInFlight: 50, requests: [{ path: '/' }], ...scenario } },
@@ -94,7 +101,7 @@ describe('revgate load against servers that reset or close connections', { concu
     // connection that was busy a moment ago, so nothing about it looks like an idle close.
     const { server, seen } = countingServer((n) => (n % 3 === 0 ? 'reset' : 'answer'));
     const url = await listen(server);
-    const out = tempDir();
+    const out = scratch();
     const planned = 200; // 50/s for 4 s
     const r = await runCli(['load', '--profile', profile({ rate: 50, duration: '4s' }, { http_req_failed: ['rate<0.10'] }), '--base-url', url, '--out', out]);
     assert.equal(r.code, 1, r.stdout + r.stderr);
@@ -143,7 +150,7 @@ describe('revgate load against servers that reset or close connections', { concu
     // writing (a stalled event loop) is an idle close, retried, and never blamed on the server.
     const { server, seen } = countingServer(() => 'answer', 600);
     const url = await listen(server);
-    const out = tempDir();
+    const out = scratch();
     const r = await runCli([
       'load',
       '--profile',
@@ -170,7 +177,7 @@ describe('revgate load against servers that reset or close connections', { concu
     // Arrivals every 800 ms reuse a connection idle that long: every arrival after the first meets the close.
     const { server, seen } = countingServer((_n, idleMs) => (idleMs > 600 && idleMs !== Infinity ? 'close' : 'answer'));
     const url = await listen(server);
-    const out = tempDir();
+    const out = scratch();
     const r = await runCli([
       'load',
       '--profile',

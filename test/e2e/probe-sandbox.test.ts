@@ -1,33 +1,50 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
+import { estateCatalog } from '../../src/sandbox/estate.js';
 import { generateEstate } from '../../src/sandbox/gateway-catalog.js';
 import { startGateway } from '../../src/sandbox/gateway.js';
 import { scanForLeaks } from '../../src/secrets/scan.js';
-import { readVerdict, runCli, tempDir, writeJson } from '../helpers/cli.js';
+import type { CheckResult } from '../../src/verdict/types.js';
+import { readVerdict, runCli, tempDir, writeJson, type CliResult } from '../helpers/cli.js';
 import { verdictSchemaErrors } from '../helpers/verdicts.js';
 import { allFiles } from '../helpers/files.js';
 
+/**
+ * `revgate probe --sandbox` as the test's own process hosts it: the generated estate behind the sandbox gateway,
+ * with latency budgets far above what a loaded machine adds to a loopback probe (the tiers' default is 200 ms
+ * warn, 500 ms fail), so exactly the injected faults fail a tenant and the counts below can be exact.
+ */
+async function probeEstate(
+  t: TestContext,
+  estate: { tenants: number; regions?: string[] },
+  faults: string[],
+  args: string[] = [],
+): Promise<CliResult & { out: string }> {
+  const generated = generateEstate(estate);
+  const gateway = await startGateway({ estate: generated, faults });
+  t.after(() => gateway.stop());
+  const dir = tempDir(t);
+  const keysFile = writeJson(path.join(dir, 'keys.json'), Object.fromEntries(generated.tenants.map((x) => [x.id, x.key])));
+  const calm = { latency: { warnMs: 5_000, maxMs: 10_000 } };
+  const catalog = writeJson(path.join(dir, 'tenants.json'), {
+    ...estateCatalog(generated, gateway.urls, keysFile),
+    tiers: { basic: calm, premium: calm, enterprise: calm },
+  });
+  const out = path.join(dir, 'out');
+  return { ...(await runCli(['probe', '--tenants', catalog, '--out', out, ...args])), out };
+}
+
+/** Failed only because a probe took longer than its latency budget: all a busy machine can do to a healthy tenant. */
+const failedOnLatencyOnly = (c: CheckResult): boolean =>
+  c.status === 'failed' && (c.assertions ?? []).filter((a) => a.phase !== 'passed').every((a) => a.name === 'latency');
+
 describe('revgate probe against the sandbox gateway', () => {
-  it('one faulted cell fails exactly its tenants, the blast radius says so, and an isolation leak is caught', async () => {
-    const out = tempDir();
+  it('one faulted cell fails exactly its tenants, the blast radius says so, and an isolation leak is caught', async (t) => {
     const cell = 'shared-premium-eastus-01';
     const leaky = 't0003-basic';
-    const r = await runCli([
-      'probe',
-      '--sandbox',
-      '--sandbox-tenants',
-      '120',
-      '--concurrency',
-      '16',
-      '--out',
-      out,
-      '--gateway-fault',
-      `cell=${cell}:errors,status=503`,
-      '--gateway-fault',
-      `tenant=${leaky}:isolation-leak`,
-    ]);
+    const { out, ...r } = await probeEstate(t, { tenants: 120 }, [`cell=${cell}:errors,status=503`, `tenant=${leaky}:isolation-leak`], ['--concurrency', '16']);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     const v = readVerdict(out);
     assert.equal(verdictSchemaErrors(v), '');
@@ -72,33 +89,28 @@ describe('revgate probe against the sandbox gateway', () => {
     assert.match(r.stdout, /verdict: fail \(decision: rollback, exit 1\)/);
   });
 
-  it('a 429 is rate-limited, not an outage: Retry-After honoured once, then reported as could-not-measure', async () => {
-    const out = tempDir();
-    const r = await runCli([
-      'probe',
-      '--sandbox',
-      '--sandbox-tenants',
-      '6',
-      '--sandbox-regions',
-      'eastus',
-      '--out',
-      out,
-      '--gateway-fault',
+  it('a 429 is rate-limited, not an outage: Retry-After honoured once, then reported as could-not-measure', async (t) => {
+    const { out, ...r } = await probeEstate(t, { tenants: 6, regions: ['eastus'] }, [
       'tenant=t0001-basic:rate-limited,first=1,retry-after=1',
-      '--gateway-fault',
       'tenant=t0003-basic:rate-limited,retry-after=30',
     ]);
     assert.equal(r.code, 4, r.stdout + r.stderr);
     const v = readVerdict(out);
-    // t0001's first request with its key got 429 + Retry-After: 1; the one retry passed.
+    // t0001's first request with its key got 429 + Retry-After: 1; the one retry passed. Only its health probe
+    // is answered as t0001 (its isolation probe is refused 403 before the rate limit), so that is the one retried.
     const retried = v.checks.filter((c) => c.labels?.tenant === 't0001-basic');
-    assert.ok(
-      retried.every((c) => c.status === 'passed'),
+    assert.deepEqual(
+      retried.map((c) => [c.id, c.status, c.attempts]),
+      [
+        ['t0001-basic/eastus/health', 'passed', 2],
+        ['t0001-basic/eastus/isolation', 'passed', 1],
+      ],
       JSON.stringify(retried),
     );
-    assert.ok(
-      retried.some((c) => c.attempts === 2),
-      'the retry is counted as a second attempt',
+    assert.deepEqual(
+      v.checks.filter((c) => c.attempts !== 1).map((c) => c.id),
+      ['t0001-basic/eastus/health'],
+      'honoured once: no other probe was sent twice',
     );
     // t0003 stays rate-limited (Retry-After 30 s is over the 5 s wait): could not measure, never "failed".
     const stuck = v.checks.find((c) => c.id === 't0003-basic/eastus/health');
@@ -114,8 +126,8 @@ describe('revgate probe against the sandbox gateway', () => {
     assert.match(v.blastRadius?.line ?? '', /1 tenant could not be probed; 1 probe rate-limited/);
   });
 
-  it('SIGINT stops sending, finishes what is in flight and writes a partial verdict (exit 4)', async () => {
-    const out = tempDir();
+  it('SIGINT stops sending, finishes what is in flight and writes a partial verdict (exit 4)', async (t) => {
+    const out = tempDir(t);
     const r = await runCli(['probe', '--sandbox', '--sandbox-tenants', '1000', '--concurrency', '2', '--out', out], {
       interruptOn: /revgate: probing/,
       timeoutMs: 60_000,
@@ -128,14 +140,15 @@ describe('revgate probe against the sandbox gateway', () => {
     assert.equal(verdictSchemaErrors(v), '');
     const notSent = v.checks.filter((c) => c.status === 'error' && /interrupted \(SIGINT\)/.test(c.error?.message ?? ''));
     assert.ok(notSent.length > 1000, `${notSent.length} probes reported as not sent`);
+    // The estate is healthy: what was sent passed, or was slowed by the busy machine; nothing else failed.
     assert.ok(
-      v.checks.every((c) => c.status === 'passed' || c.status === 'degraded' || c.status === 'error'),
+      v.checks.every((c) => c.status === 'passed' || c.status === 'degraded' || c.status === 'error' || failedOnLatencyOnly(c)),
       'nothing not sent is reported as passed or failed',
     );
   });
 
-  it('bad catalog: exit 3 with every problem listed, nothing run', async () => {
-    const dir = tempDir();
+  it('bad catalog: exit 3 with every problem listed, nothing run', async (t) => {
+    const dir = tempDir(t);
     const file = writeJson(path.join(dir, 'tenants.json'), {
       regions: { eastus: { gatewayUrl: 'https://gw.example.net' }, westus: { gatewayUrl: 'not a url' } },
       cells: { c1: { type: 'shared' } },
@@ -157,11 +170,11 @@ describe('revgate probe against the sandbox gateway', () => {
 });
 
 describe('revgate probe with real keys from env vars and a keys file', () => {
-  it('a missing key fails only that tenant with the reason; keys appear in no output file', async () => {
+  it('a missing key fails only that tenant with the reason; keys appear in no output file', async (t) => {
     const estate = generateEstate({ tenants: 8, regions: ['eastus', 'westus'] });
     const gateway = await startGateway({ estate, faults: ['cell=shared-smb-westus-01:errors,status=500', 'tenant=t0002-premium:isolation-leak,mode=body'] });
     try {
-      const dir = tempDir();
+      const dir = tempDir(t);
       const keysFile = path.join(dir, 'keys.json');
       const fromFile = estate.tenants.slice(4);
       writeFileSync(keysFile, JSON.stringify(Object.fromEntries(fromFile.map((t) => [t.id, t.key]))));

@@ -14,10 +14,11 @@ import { NO_OTHER_AZURE_IDENTITY } from '../helpers/azure.js';
 
 describe('smoke with auth.scope: DefaultAzureCredential against the sandbox managed identity endpoint', () => {
   let sandbox: RunningSandbox;
+  const dir = tempDir({ after });
   let config: string;
   before(async () => {
     sandbox = await startSandbox();
-    config = writeJson(path.join(tempDir(), 'identity.config.json'), {
+    config = writeJson(path.join(dir, 'identity.config.json'), {
       service: { name: 'identity' },
       environments: { dev: { baseUrl: 'http://127.0.0.1:1' } },
       auth: { type: 'bearer', scope: `${SANDBOX_AUDIENCE}/.default` },
@@ -34,8 +35,8 @@ describe('smoke with auth.scope: DefaultAzureCredential against the sandbox mana
       ([where, text]) => secrets.filter((s) => text.includes(s)).map(() => where),
     );
 
-  it('gets the token through the managed identity protocol; the authenticated check passes; neither the token nor the identity header is in any output', async () => {
-    const out = tempDir();
+  it('gets the token through the managed identity protocol; the authenticated check passes; neither the token nor the identity header is in any output', async (t) => {
+    const out = tempDir(t);
     const r = await runCli(['smoke', '--base-url', sandbox.url, '--config', config, '--out', out], {
       env: { ...NO_OTHER_AZURE_IDENTITY, IDENTITY_ENDPOINT: sandbox.identity.endpoint, IDENTITY_HEADER: sandbox.identity.header },
     });
@@ -45,8 +46,8 @@ describe('smoke with auth.scope: DefaultAzureCredential against the sandbox mana
     assert.deepEqual(leaks(out, r, [sandbox.token, sandbox.identity.header]), []);
   });
 
-  it('a wrong identity header: no token, so nothing was measured (error, exit 4) with the scope named, and the header not echoed', async () => {
-    const out = tempDir();
+  it('a wrong identity header: no token, so nothing was measured (error, exit 4) with the scope named, and the header not echoed', async (t) => {
+    const out = tempDir(t);
     const wrong = `${sandbox.identity.header.slice(0, -4)}XXXX`;
     const r = await runCli(['smoke', '--base-url', sandbox.url, '--config', config, '--out', out], {
       env: { ...NO_OTHER_AZURE_IDENTITY, IDENTITY_ENDPOINT: sandbox.identity.endpoint, IDENTITY_HEADER: wrong },
@@ -58,9 +59,9 @@ describe('smoke with auth.scope: DefaultAzureCredential against the sandbox mana
     assert.deepEqual(leaks(out, r, [wrong, sandbox.identity.header, sandbox.token]), []);
   });
 
-  it('a scope the identity cannot get a token for is an error too, naming the scope', async () => {
-    const out = tempDir();
-    const other = writeJson(path.join(tempDir(), 'other.config.json'), {
+  it('a scope the identity cannot get a token for is an error too, naming the scope', async (t) => {
+    const out = tempDir(t);
+    const other = writeJson(path.join(tempDir(t), 'other.config.json'), {
       ...JSON.parse(readFileSync(config, 'utf8')),
       auth: { type: 'bearer', scope: 'api://someone-else/.default' },
     });

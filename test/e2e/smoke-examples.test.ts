@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
-import { ROOT, checkStatus, readVerdict, runCli, tempDir } from '../helpers/cli.js';
+import { ROOT, assertPassedOrSlow, checkStatus, readVerdict, runCli, tempDir } from '../helpers/cli.js';
 
 const EXAMPLES = ['apex-backend', 'operations-guide', 'wine-quality', 'xshopai-user-service', 'stamps-tenant-api'];
 
@@ -16,26 +16,25 @@ describe('every example config works against the sandbox', () => {
   });
 
   for (const name of EXAMPLES) {
-    it(`examples/${name}.json`, async () => {
-      const out = tempDir();
+    it(`examples/${name}.json`, async (t) => {
+      const out = tempDir(t);
       const r = await runCli(['smoke', '--config', path.join(ROOT, 'examples', `${name}.json`), '--base-url', sandbox.url, '--out', out], {
         env: { REVGATE_TOKEN: sandbox.token, APIM_SUBSCRIPTION_KEY: 'example-subscription-key-123456' },
       });
       assert.equal(r.code, 0, r.stdout + r.stderr);
       const v = readVerdict(out);
       assert.equal(v.verdict, 'pass');
-      assert.ok(v.counts.passed >= 3, `${v.counts.passed} checks passed`);
-      assert.ok(
-        v.checks.every((c) => c.status === 'passed' || c.status === 'skipped' || c.status === 'degraded'),
-        JSON.stringify(v.checks.map((c) => [c.id, c.status, c.error?.message])),
-      );
+      // Every check that ran passed; a busy machine may push one past its latency warning (degraded), nothing else.
+      const ran = v.checks.filter((c) => c.status !== 'skipped');
+      assert.ok(ran.length >= 3, `${ran.length} checks ran`);
+      for (const c of ran) assertPassedOrSlow(v, c.id);
     });
   }
 
-  it('the same example fails when the sandbox breaks what it checks', async () => {
+  it('the same example fails when the sandbox breaks what it checks', async (t) => {
     sandbox.setFaults(['errors=1,path=/api/v1/prediction/predict']);
     try {
-      const out = tempDir();
+      const out = tempDir(t);
       const r = await runCli(['smoke', '--config', path.join(ROOT, 'examples', 'wine-quality.json'), '--base-url', sandbox.url, '--out', out]);
       assert.equal(r.code, 1, r.stdout + r.stderr);
       assert.equal(checkStatus(readVerdict(out), 'predict'), 'failed');
@@ -46,17 +45,17 @@ describe('every example config works against the sandbox', () => {
 });
 
 describe('browser checks run in real Chromium', () => {
-  it('the status page spec passes on a healthy sandbox and fails when /health breaks', async () => {
+  it('the status page spec passes on a healthy sandbox and fails when /health breaks', async (t) => {
     const sandbox = await startSandbox();
     try {
       const config = path.join(ROOT, 'test', 'fixtures', 'browser.config.json');
-      let out = tempDir();
+      let out = tempDir(t);
       let r = await runCli(['smoke', '--config', config, '--base-url', sandbox.url, '--out', out]);
       assert.equal(r.code, 0, r.stdout + r.stderr);
       assert.equal(readVerdict(out).checks.find((c) => c.id.startsWith('status-page/'))?.status, 'passed');
 
       sandbox.setFaults(['errors=1,path=/health']);
-      out = tempDir();
+      out = tempDir(t);
       r = await runCli(['smoke', '--config', config, '--base-url', sandbox.url, '--out', out]);
       assert.equal(r.code, 1, r.stdout + r.stderr);
       assert.equal(readVerdict(out).checks.find((c) => c.id.startsWith('status-page/'))?.status, 'failed');

@@ -1,3 +1,5 @@
+import os from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
 /**
  * Issue #11 item 5 through the built CLI: bodies are limited while they stream, on their decoded size, and
  * timeoutMs covers the whole exchange. Real loopback servers started here, and the sandbox's huge-body fault.
@@ -11,7 +13,12 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import zlib from 'node:zlib';
-import { readVerdict, runCli, tempDir, writeJson } from '../helpers/cli.js';
+import { readVerdict, runCli, writeJson } from '../helpers/cli.js';
+
+/** One folder for this file's temp files, removed after its tests (the suite may run concurrently). */
+const scratchRoot = mkdtempSync(path.join(os.tmpdir(), 'revgate-e2e-'));
+after(() => rmSync(scratchRoot, { recursive: true, force: true }));
+const scratch = (): string => mkdtempSync(path.join(scratchRoot, 'x-'));
 
 const MB = 1024 * 1024;
 const GB = 1024 * MB;
@@ -87,7 +94,7 @@ describe('smoke: response bodies are limited while they stream (issue #11 item 5
   after(() => server.close());
 
   it('a >1 GB body, a 4 MB gzip bomb (4 GB decoded) and a body that trickles forever each fail fast with their reason', async () => {
-    const config = writeJson(path.join(tempDir(), 'revgate.config.json'), {
+    const config = writeJson(path.join(scratch(), 'revgate.config.json'), {
       service: { name: 'bodies' },
       environments: { local: { baseUrl: server.url } },
       defaults: { maxBodyBytes: 10 * MB },
@@ -97,7 +104,7 @@ describe('smoke: response bodies are limited while they stream (issue #11 item 5
         { id: 'trickle', request: { path: '/trickle', timeoutMs: 2_000 }, expect: { status: 200 } },
       ],
     });
-    const out = tempDir();
+    const out = scratch();
     const started = Date.now();
     const r = await runCli(['smoke', '--config', config, '--out', out]);
     const wallMs = Date.now() - started;
@@ -122,7 +129,7 @@ describe('smoke: response bodies are limited while they stream (issue #11 item 5
   });
 
   it("the sandbox's huge-body fault at 1024 MiB fails health-ready with the limit named", async () => {
-    const out = tempDir();
+    const out = scratch();
     const r = await runCli(['smoke', '--sandbox', '--fault', 'huge-body,mb=1024,path=/health/ready', '--grep', 'health-ready', '--out', out]);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     const c = readVerdict(out).checks.find((x) => x.id === 'health-ready');

@@ -1,3 +1,5 @@
+import os from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
 /**
  * Issue #11 item 7 through the built CLI: a redirect to another origin fails the check with the chain in
  * verdict.json, the token never reaches another origin, an allowed origin passes, same-origin redirects work.
@@ -8,7 +10,12 @@ import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { readVerdict, runCli, tempDir, writeJson } from '../helpers/cli.js';
+import { readVerdict, runCli, writeJson } from '../helpers/cli.js';
+
+/** One folder for this file's temp files, removed after its tests (the suite may run concurrently). */
+const scratchRoot = mkdtempSync(path.join(os.tmpdir(), 'revgate-e2e-'));
+after(() => rmSync(scratchRoot, { recursive: true, force: true }));
+const scratch = (): string => mkdtempSync(path.join(scratchRoot, 'x-'));
 
 interface Origin {
   url: string;
@@ -57,7 +64,7 @@ describe('smoke: redirects stay on the revision under test (issue #11 item 7)', 
   });
 
   const config = (extra: Record<string, unknown> = {}) =>
-    writeJson(path.join(tempDir(), 'revgate.config.json'), {
+    writeJson(path.join(scratch(), 'revgate.config.json'), {
       service: { name: 'redirects' },
       environments: { rev: { baseUrl: target.url, headers: { 'X-Tenant-ID': 'contoso' } } },
       auth: { type: 'bearer', tokenEnv: 'REVGATE_TOKEN' },
@@ -70,7 +77,7 @@ describe('smoke: redirects stay on the revision under test (issue #11 item 7)', 
     });
 
   it('another origin fails with the chain recorded; an allowed origin passes without the credentials; same-origin redirects keep them', async () => {
-    const out = tempDir();
+    const out = scratch();
     const r = await runCli(['smoke', '--config', config(), '--out', out], { env: { REVGATE_TOKEN: TOKEN } });
     assert.equal(r.code, 1, r.stdout + r.stderr);
     const v = readVerdict(out);
@@ -105,7 +112,7 @@ describe('smoke: redirects stay on the revision under test (issue #11 item 7)', 
   });
 
   it('defaults.allowRedirectOrigins lets the whole config follow a redirect to a named origin', async () => {
-    const out = tempDir();
+    const out = scratch();
     const before = elsewhere.requests.length;
     const r = await runCli(['smoke', '--config', config({ defaults: { allowRedirectOrigins: [elsewhere.url] } }), '--grep', 'offsite', '--out', out], {
       env: { REVGATE_TOKEN: TOKEN },
@@ -117,7 +124,7 @@ describe('smoke: redirects stay on the revision under test (issue #11 item 7)', 
   });
 
   it('an allowRedirectOrigins entry that is not an origin is a config error (exit 3) at its path', async () => {
-    const out = tempDir();
+    const out = scratch();
     const r = await runCli(['smoke', '--config', config({ defaults: { allowRedirectOrigins: ['https://login.example.com/path'] } }), '--out', out], {
       env: { REVGATE_TOKEN: TOKEN },
     });

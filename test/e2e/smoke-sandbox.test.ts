@@ -3,12 +3,12 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
-import { assertPassedOrSlow, checkStatus, readVerdict, runCli, tempDir } from '../helpers/cli.js';
+import { assertPassedOrSlow, checkStatus, readVerdict, runCli, tempDir, type TempOwner } from '../helpers/cli.js';
 import { verdictSchemaErrors } from '../helpers/verdicts.js';
 
 describe('revgate smoke --sandbox (the npm start job)', () => {
-  it('passes on a healthy sandbox and writes every report', async () => {
-    const out = tempDir();
+  it('passes on a healthy sandbox and writes every report', async (t) => {
+    const out = tempDir(t);
     const r = await runCli(['smoke', '--sandbox', '--out', out]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /verdict: pass \(decision: promote, exit 0\)/);
@@ -37,8 +37,8 @@ describe('revgate smoke --sandbox (the npm start job)', () => {
     assert.match(readFileSync(path.join(out, 'summary.md'), 'utf8'), /✅ PASS: promote/);
   });
 
-  it('--fault ready-fail exits 1 and the summary names the failing check', async () => {
-    const out = tempDir();
+  it('--fault ready-fail exits 1 and the summary names the failing check', async (t) => {
+    const out = tempDir(t);
     const r = await runCli(['smoke', '--sandbox', '--fault', 'ready-fail', '--out', out]);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     const v = readVerdict(out);
@@ -51,23 +51,23 @@ describe('revgate smoke --sandbox (the npm start job)', () => {
     assert.match(md, /got 503 Service Unavailable/);
   });
 
-  it('TLS certificate near expiry: below minDays fails (exit 1), below warnDays is degraded (exit 0)', async () => {
-    let out = tempDir();
+  it('TLS certificate near expiry: below minDays fails (exit 1), below warnDays is degraded (exit 0)', async (t) => {
+    let out = tempDir(t);
     let r = await runCli(['smoke', '--sandbox', '--fault', 'tls-expiry=5', '--grep', 'tls-certificate|health-live', '--out', out]);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     let v = readVerdict(out);
     assert.equal(checkStatus(v, 'tls-certificate'), 'failed');
     assertPassedOrSlow(v, 'health-live'); // https with the sandbox CA trusted
     assert.match(v.checks.find((c) => c.id === 'tls-certificate')?.error?.message ?? '', /day/);
-    out = tempDir();
+    out = tempDir(t);
     r = await runCli(['smoke', '--sandbox', '--fault', 'tls-expiry=20', '--grep', 'tls-certificate', '--out', out]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     v = readVerdict(out);
     assert.equal(checkStatus(v, 'tls-certificate'), 'degraded');
   });
 
-  it('a bad --fault is a usage error (exit 3) and nothing runs', async () => {
-    const out = tempDir();
+  it('a bad --fault is a usage error (exit 3) and nothing runs', async (t) => {
+    const out = tempDir(t);
     const r = await runCli(['smoke', '--sandbox', '--fault', 'latency=fast', '--out', out]);
     assert.equal(r.code, 3, r.stdout + r.stderr);
     assert.match(r.stderr, /latency/);
@@ -84,16 +84,16 @@ describe('each sandbox fault gives the right check status and exit code', () => 
     await sandbox.stop();
   });
 
-  async function smokeWith(faults: string[], extra: string[] = []) {
+  async function smokeWith(t: TempOwner, faults: string[], extra: string[] = []) {
     sandbox.setFaults(faults);
-    const out = tempDir();
+    const out = tempDir(t);
     const r = await runCli(['smoke', '--base-url', sandbox.url, '--out', out, ...extra], { env: { REVGATE_TOKEN: sandbox.token } });
     const v = existsSync(path.join(out, 'verdict.json')) ? readVerdict(out) : undefined;
     return { r, v, out };
   }
 
-  it('one run, one fault per endpoint: every faulted check fails with its own reason', async () => {
-    const { r, v } = await smokeWith([
+  it('one run, one fault per endpoint: every faulted check fails with its own reason', async (t) => {
+    const { r, v } = await smokeWith(t, [
       'errors=1,path=/health/db',
       'down,path=/metrics',
       'wrong-body,path=/health/live',
@@ -120,15 +120,15 @@ describe('each sandbox fault gives the right check status and exit code', () => 
     assert.match(reason('health-redis'), /reset|hang up|closed/i);
   });
 
-  it('latency above the warn budget only: degraded, verdict pass (exit 0)', async () => {
-    const { r, v } = await smokeWith(['latency=150,path=/health'], ['--grep', '\\[health\\]']);
+  it('latency above the warn budget only: degraded, verdict pass (exit 0)', async (t) => {
+    const { r, v } = await smokeWith(t, ['latency=150,path=/health'], ['--grep', '\\[health\\]']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.equal(checkStatus(v!, 'health'), 'degraded');
     assert.match(v!.summary, /1 degraded/);
   });
 
-  it('a check that passes only on retry is flaky: verdict inconclusive, hold (exit 2)', async () => {
-    const { r, v } = await smokeWith(['errors=1,first=1,path=/health/db'], ['--grep', 'health-db', '--retries', '1']);
+  it('a check that passes only on retry is flaky: verdict inconclusive, hold (exit 2)', async (t) => {
+    const { r, v } = await smokeWith(t, ['errors=1,first=1,path=/health/db'], ['--grep', 'health-db', '--retries', '1']);
     assert.equal(r.code, 2, r.stdout + r.stderr);
     const db = v!.checks.find((c) => c.id === 'health-db');
     assert.equal(db?.status, 'flaky');
@@ -136,27 +136,27 @@ describe('each sandbox fault gives the right check status and exit code', () => 
     assert.equal(v!.decision, 'hold');
   });
 
-  it('the same failure without retries fails (retries are off by default)', async () => {
-    const { r, v } = await smokeWith(['errors=1,first=1,path=/health/db'], ['--grep', 'health-db']);
+  it('the same failure without retries fails (retries are off by default)', async (t) => {
+    const { r, v } = await smokeWith(t, ['errors=1,first=1,path=/health/db'], ['--grep', 'health-db']);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.equal(v!.checks.find((c) => c.id === 'health-db')?.attempts, 1);
   });
 
-  it('a failing non-blocking check is reported but does not fail the verdict', async () => {
-    const { r, v } = await smokeWith(['errors=1,path=/health/redis'], ['--grep', 'health-(redis|live)']);
+  it('a failing non-blocking check is reported but does not fail the verdict', async (t) => {
+    const { r, v } = await smokeWith(t, ['errors=1,path=/health/redis'], ['--grep', 'health-(redis|live)']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const redis = v!.checks.find((c) => c.id === 'health-redis');
     assert.equal(redis?.status, 'failed');
     assert.equal(redis?.blocking, false);
   });
 
-  it('redirect loop and slow start fail with clear reasons', async () => {
-    const loop = await smokeWith(['redirect-loop,path=/health/live'], ['--grep', 'health-live']);
+  it('redirect loop and slow start fail with clear reasons', async (t) => {
+    const loop = await smokeWith(t, ['redirect-loop,path=/health/live'], ['--grep', 'health-live']);
     assert.equal(loop.r.code, 1);
     assert.match(loop.v!.checks[0]?.error?.message ?? '', /redirect/i);
     const slow = await startSandbox({ faults: ['slow-start=60000'] });
     try {
-      const out = tempDir();
+      const out = tempDir(t);
       const r = await runCli(['smoke', '--base-url', slow.url, '--out', out, '--grep', 'health-(ready|live)'], { env: { REVGATE_TOKEN: slow.token } });
       assert.equal(r.code, 1, r.stdout + r.stderr);
       const v = readVerdict(out);
@@ -167,9 +167,9 @@ describe('each sandbox fault gives the right check status and exit code', () => 
     }
   });
 
-  it('a failing flow still deletes what it created', async () => {
+  it('a failing flow still deletes what it created', async (t) => {
     const before = sandbox.state();
-    const { r, v } = await smokeWith(['errors=1,path=/api/v1/documents/*'], ['--grep', 'document-upload']);
+    const { r, v } = await smokeWith(t, ['errors=1,path=/api/v1/documents/*'], ['--grep', 'document-upload']);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     const flow = v!.checks.find((c) => c.id === 'document-upload');
     assert.equal(flow?.status, 'failed');

@@ -8,13 +8,13 @@ import { ROOT, readVerdict, runCli, tempDir } from '../helpers/cli.js';
 import { allFiles } from '../helpers/files.js';
 
 describe('secrets never leak', () => {
-  it('a planted token, subscription key and custom secret appear in no output of a failing suite', async () => {
+  it('a planted token, subscription key and custom secret appear in no output of a failing suite', async (t) => {
     const token = 'planted-token-4c1d9e8b7a6f5e4d3c2b1a0f';
     const key = 'planted-apim-key-0f1e2d3c4b5a69788796a5b4';
     const custom = 'planted-custom-9a8b7c6d5e4f3a2b1c0d';
     const sandbox = await startSandbox({ token });
     try {
-      const out = tempDir();
+      const out = tempDir(t);
       const r = await runCli(
         ['smoke', '--config', path.join(ROOT, 'test', 'fixtures', 'leak.config.json'), '--base-url', sandbox.url, '--out', out, '--retries', '1'],
         {
@@ -55,8 +55,8 @@ describe('secrets never leak', () => {
 });
 
 describe('CI integrations', () => {
-  it('GitHub Actions: step summary and outputs; Azure Pipelines: output variable', async () => {
-    const dir = tempDir();
+  it('GitHub Actions: step summary and outputs; Azure Pipelines: output variable', async (t) => {
+    const dir = tempDir(t);
     const summary = path.join(dir, 'step-summary.md');
     const output = path.join(dir, 'output.txt');
     writeFileSync(summary, '');

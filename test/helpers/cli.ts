@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,8 +57,19 @@ export function runCli(
   });
 }
 
-export function tempDir(prefix = 'revgate-test-'): string {
-  return mkdtempSync(path.join(os.tmpdir(), prefix));
+/**
+ * Who removes a temp folder: a test context `t` (removed when that test ends, passed or failed), or
+ * `{ after }` with node:test's `after` for a folder a whole suite or file shares.
+ */
+export interface TempOwner {
+  after(fn: () => Promise<void>): void;
+}
+
+/** A fresh folder in the system temp folder, removed with everything in it when `owner` ends. */
+export function tempDir(owner: TempOwner, prefix = 'revgate-test-'): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  owner.after(() => rm(dir, { recursive: true, force: true, maxRetries: 3 }));
+  return dir;
 }
 
 export function readVerdict(out: string): Verdict {

@@ -4,10 +4,10 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/load.js';
 import { RevgateError } from '../../src/core/errors.js';
-import { ROOT, tempDir } from '../helpers/cli.js';
+import { ROOT, tempDir, type TempOwner } from '../helpers/cli.js';
 
-function writeConfig(config: unknown, name = 'revgate.config.json'): string {
-  const dir = tempDir('revgate-config-');
+function writeConfig(t: TempOwner, config: unknown, name = 'revgate.config.json'): string {
+  const dir = tempDir(t, 'revgate-config-');
   const file = path.join(dir, name);
   writeFileSync(file, typeof config === 'string' ? config : JSON.stringify(config));
   return file;
@@ -42,14 +42,14 @@ describe('loadConfig', () => {
     }
   });
 
-  it('resolves the selected environment, strips a trailing slash and applies --base-url', () => {
-    const file = writeConfig(minimal);
+  it('resolves the selected environment, strips a trailing slash and applies --base-url', (t) => {
+    const file = writeConfig(t, minimal);
     assert.equal(loadConfig({ configPath: file }).target.baseUrl, 'http://127.0.0.1:1');
     assert.equal(loadConfig({ configPath: file, baseUrl: 'https://app--rev2.example.io/' }).target.baseUrl, 'https://app--rev2.example.io');
   });
 
-  it('substitutes ${VAR} and ${VAR:-default}, only for the selected environment', () => {
-    const file = writeConfig({
+  it('substitutes ${VAR} and ${VAR:-default}, only for the selected environment', (t) => {
+    const file = writeConfig(t, {
       ...minimal,
       environments: { smoke: { baseUrl: 'http://${HOST:-127.0.0.1}:${PORT}' }, prod: { baseUrl: 'https://${PROD_HOST}' } },
     });
@@ -57,8 +57,8 @@ describe('loadConfig', () => {
     assert.equal(r.target.baseUrl, 'http://127.0.0.1:8080');
   });
 
-  it('lists every problem with its JSON path and exit code 3', () => {
-    const file = writeConfig({
+  it('lists every problem with its JSON path and exit code 3', (t) => {
+    const file = writeConfig(t, {
       service: {},
       environments: { smoke: { baseUrl: 'http://x' } },
       checks: [
@@ -86,8 +86,8 @@ describe('loadConfig', () => {
     );
   });
 
-  it('reports semantic problems: duplicate ids, check shape, latency order, unknown variables, bad paths', () => {
-    const file = writeConfig({
+  it('reports semantic problems: duplicate ids, check shape, latency order, unknown variables, bad paths', (t) => {
+    const file = writeConfig(t, {
       ...minimal,
       checks: [
         { id: 'a', request: { path: '/a' }, expect: { latency: { warnMs: 500, maxMs: 100 }, json: { 'items[x': 1 } } },
@@ -114,31 +114,31 @@ describe('loadConfig', () => {
     assert.match(text, /unknown built-in variable \{\{\$nope\}\}/);
   });
 
-  it('names an unset environment variable and where it is used (exit 3)', () => {
-    const file = writeConfig({ ...minimal, environments: { smoke: { baseUrl: 'https://${REVGATE_TEST_UNSET_HOST}' } } });
+  it('names an unset environment variable and where it is used (exit 3)', (t) => {
+    const file = writeConfig(t, { ...minimal, environments: { smoke: { baseUrl: 'https://${REVGATE_TEST_UNSET_HOST}' } } });
     const p = problems(() => loadConfig({ configPath: file, processEnv: {} }));
     assert.equal(p.exit, 3);
     assert.deepEqual(p.paths, ['$.environments.smoke.baseUrl']);
     assert.match(p.messages[0] as string, /REVGATE_TEST_UNSET_HOST is not set/);
   });
 
-  it('rejects malformed JSON with a line and column', () => {
-    const file = writeConfig('{\n  "service": { "name": "x" },\n  "environments": {,\n}');
+  it('rejects malformed JSON with a line and column', (t) => {
+    const file = writeConfig(t, '{\n  "service": { "name": "x" },\n  "environments": {,\n}');
     const p = problems(() => loadConfig({ configPath: file }));
     assert.match(p.messages[0] as string, /not valid JSON at line 3/);
   });
 
-  it('rejects a missing file, an unknown environment and a bad base URL with exit 3', () => {
+  it('rejects a missing file, an unknown environment and a bad base URL with exit 3', (t) => {
     assert.equal(problems(() => loadConfig({ configPath: '/nonexistent/revgate.config.json' })).code, 'REVGATE_CONFIG_NOT_FOUND');
-    const file = writeConfig(minimal);
+    const file = writeConfig(t, minimal);
     assert.equal(problems(() => loadConfig({ configPath: file, env: 'prod' })).exit, 3);
     const bad = problems(() => loadConfig({ configPath: file, baseUrl: 'ftp://x' }));
     assert.deepEqual(bad.paths, ['--base-url']);
     assert.match(problems(() => loadConfig({ configPath: file, baseUrl: 'https://user:pw@x.io' })).messages[0] as string, /credentials in the URL/);
   });
 
-  it('loads schema files and checks multipart files and spec globs relative to the config', () => {
-    const dir = tempDir('revgate-config-refs-');
+  it('loads schema files and checks multipart files and spec globs relative to the config', (t) => {
+    const dir = tempDir(t, 'revgate-config-refs-');
     mkdirSync(path.join(dir, 'schemas'));
     writeFileSync(path.join(dir, 'schemas', 'ok.json'), JSON.stringify({ type: 'object' }));
     const file = path.join(dir, 'c.json');

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import type { CanaryGateResult } from '../../src/gate/evaluate-gates.js';
 import { baselineReachability, gateSummary, generatorGate, progressLine, toVerdictGates } from '../../src/gate/gate-report.js';
 import { prepareGate, type GateOptions } from '../../src/gate/gate-setup.js';
@@ -17,8 +16,9 @@ import { decide } from '../../src/verdict/decide.js';
 import type { GateResult } from '../../src/verdict/types.js';
 import { sandboxPair } from '../../src/cli/sandbox-targets.js';
 import { Problems } from '../../src/run/problems.js';
+import { tempDir } from '../helpers/cli.js';
 
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'revgate-gate-unit-'));
+const tmp = tempDir({ after }, 'revgate-gate-unit-');
 const file = (name: string, value: unknown): string => {
   const f = path.join(tmp, name);
   writeFileSync(f, JSON.stringify(value));
@@ -290,7 +290,8 @@ describe('paired traffic on two real servers', () => {
     const paths: string[] = [];
     const srv = http.createServer((req, res) => {
       paths.push(`${req.method} ${req.url} ${req.headers['x-tenant-id'] ?? ''}`.trim());
-      setTimeout(() => res.end('{}'), delayMs);
+      // unref: a response still pending when the test ends must not keep this file's process alive.
+      setTimeout(() => res.end('{}'), delayMs).unref();
     });
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
     return { url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`, paths, close: () => new Promise((r) => srv.close(() => r())) };
@@ -324,20 +325,22 @@ describe('paired traffic on two real servers', () => {
   });
 
   it('stop() freezes the recorders at once and aborts what is in flight', async () => {
-    const slow = await server(5_000);
+    // Responses take 30 s, under the mix's 60 s timeout: a stop that waited for them would take that long.
+    const slow = await server(30_000);
     try {
       const rec = new ArmRecorder([]);
-      const driver = new TrafficDriver(builtinMix({ userAgent: 'ua' }), [{ name: 'canary', baseUrl: slow.url, recorder: rec }], {
+      const driver = new TrafficDriver(builtinMix({ userAgent: 'ua', timeoutMs: 60_000 }), [{ name: 'canary', baseUrl: slow.url, recorder: rec }], {
         ratePerSecond: 100,
         maxRequests: 1_000,
         maxDurationMs: 60_000,
         maxInFlight: 500,
       });
-      const run = driver.run();
-      setTimeout(() => driver.stop(), 2_500);
       const started = Date.now();
+      const run = driver.run();
+      setTimeout(() => driver.stop(), 2_500); // after the warm-up (at most 2 s), while requests are in flight
       assert.equal(await run, 'stopped');
-      assert.ok(Date.now() - started < 4_500, 'does not wait for the slow responses');
+      // Stopped at 2.5 s; a third of the 30 s the responses would take leaves a loaded machine seconds of room.
+      assert.ok(Date.now() - started < 10_000, `does not wait for the slow responses (took ${Date.now() - started} ms)`);
       assert.equal(rec.view().requests, 0, 'nothing answered before the stop, nothing recorded after it');
       assert.equal(driver.stats('canary')?.inFlight, 0);
     } finally {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { createRng } from '../../src/stats/index.js';
@@ -8,6 +7,7 @@ import { compareWithBaseline, latencyStat, loadBaseline, saveBaseline, type RunS
 import { BLOCKS } from '../../src/load/recorder.js';
 import { newHistogram } from '../../src/traffic/histogram.js';
 import type { LoadSummary } from '../../src/load/summary.js';
+import { tempDir } from '../helpers/cli.js';
 
 /** A synthetic run: latencies ~ base * lognormal noise, in µs, over BLOCKS blocks; `blockDrift` adds per-block level noise. */
 function run(seed: number, baseMs: number, opts: { perBlock?: number; failed?: number; blockDrift?: number } = {}): RunSample {
@@ -46,7 +46,12 @@ describe('baseline comparison', () => {
   it('holds (inconclusive) when over the limit but within a noisy baseline', () => {
     const gates = compareWithBaseline(run(2, 25, { blockDrift: 0.4 }), run(1, 20, { blockDrift: 0.4 }), { latency: [{ stat: 'p(95)', maxIncreasePct: 5 }] });
     const g = gates[0];
-    assert.ok(g && (g.status === 'inconclusive' || g.status === 'passed'), g?.reason);
+    assert.equal(g?.status, 'inconclusive', g?.reason);
+    assert.match(
+      g.reason,
+      /^over the limit but within noise: p\(95\) .* \(\+\d+\.\d%, allowed \+5%\); 95% interval of the ratio \[[\d.]+, [\d.]+\]: within the baseline's run-to-run noise/,
+    );
+    assert.ok(g.interval && g.interval[0] < 1.05 && g.interval[1] > 1.05, `the interval ${JSON.stringify(g.interval)} straddles the allowed 1.05`);
   });
   it('ignores differences under minDeltaMs', () => {
     const gates = compareWithBaseline(run(2, 0.6), run(1, 0.3), { minDeltaMs: 1 });
@@ -57,9 +62,9 @@ describe('baseline comparison', () => {
     const gates = compareWithBaseline(run(2, 20, { failed: 0.05 }), run(1, 20));
     assert.equal(status(gates, 'baseline http_req_failed rate'), 'failed');
   });
-  it('round-trips through a baseline file (encoded histograms)', () => {
+  it('round-trips through a baseline file (encoded histograms)', (t) => {
     const sample = run(3, 20);
-    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'revgate-bl-')), 'b.json');
+    const file = path.join(tempDir(t, 'revgate-bl-'), 'b.json');
     saveBaseline(file, sample, { metrics: {} } as unknown as LoadSummary, { profile: 'p', baseUrl: 'http://127.0.0.1:1' });
     const { baseline, sample: back } = loadBaseline(file);
     assert.equal(baseline.format, 'revgate-load-baseline/1');

@@ -93,6 +93,9 @@ async function run(
 
 const OK = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';
 
+// Request counts are lower bounds only as large as each claim needs (more requests than connections, so a
+// connection was reused; or a second connection, so one was replaced): a busy machine sends fewer in 300 ms.
+
 describe('load engine connections against real servers', () => {
   it('reads chunked responses and counts every byte received, head included', async () => {
     const { port, connections } = await listen(
@@ -104,7 +107,7 @@ describe('load engine connections against real servers', () => {
     const r = await run(`http://127.0.0.1:${port}`);
     const g = r.recorder.groups[0]!;
     assert.equal(g.failed, 0);
-    assert.ok(g.requests >= 20, `requests ${g.requests}`);
+    assert.ok(g.requests > 2, `requests ${g.requests}`);
     assert.equal(r.recorder.statusClasses[2], g.requests);
     assert.equal(connections(), 2, 'one kept-alive connection per VU');
     assert.ok(r.recorder.bytesIn >= g.requests * 100, `bytes in ${r.recorder.bytesIn}: head and chunked body`);
@@ -115,7 +118,7 @@ describe('load engine connections against real servers', () => {
     const r = await run(`http://127.0.0.1:${port}`);
     const g = r.recorder.groups[0]!;
     assert.equal(g.failed, 0, JSON.stringify(r.recorder.errorSamples));
-    assert.ok(g.requests >= 10, `requests ${g.requests}`);
+    assert.ok(g.requests > 2, `requests ${g.requests}`);
     assert.equal(connections(), g.requests);
   });
 
@@ -142,7 +145,7 @@ describe('load engine connections against real servers', () => {
     const r = await run(`http://127.0.0.1:${port}`, { requests: [{ method: 'HEAD', path: '/' }] });
     const g = r.recorder.groups[0]!;
     assert.equal(g.failed, 0, JSON.stringify(r.recorder.errorSamples));
-    assert.ok(g.requests >= 20);
+    assert.ok(g.requests > 2, `requests ${g.requests}`);
     assert.equal(connections(), 2, 'HEAD responses did not break keep-alive');
   });
 
@@ -243,7 +246,7 @@ describe('load engine connections against real servers', () => {
     const r = await run(`http://127.0.0.1:${port}`, { vus: 1, duration: '200ms' });
     const g = r.recorder.groups[0]!;
     assert.equal(g.failed, 0);
-    assert.ok(g.requests >= 5);
+    assert.ok(g.requests > 1, `requests ${g.requests}`);
     assert.equal(connections(), g.requests);
   });
 
@@ -262,7 +265,7 @@ describe('load engine connections against real servers', () => {
     const r = await run(`https://localhost:${port}`, {}, { ca: certs.caPem });
     const g = r.recorder.groups[0]!;
     assert.equal(g.failed, 0, JSON.stringify(r.recorder.errorSamples));
-    assert.ok(g.requests >= 10);
+    assert.ok(g.requests > 2, `requests ${g.requests}`);
     assert.equal(connections(), 2);
     const untrusted = await run(`https://localhost:${port}`, { vus: 1, duration: '100ms' });
     assert.ok(untrusted.recorder.errors.tls >= 1, JSON.stringify(untrusted.recorder.errors));
@@ -274,6 +277,8 @@ describe('load engine connections against real servers', () => {
     const r = await run(`http://127.0.0.1:${port}`, { vus: 2, duration: '300ms' }, { timeout: '200ms' });
     assert.ok(r.recorder.errors.timeout >= 2, JSON.stringify(r.recorder.errors));
     assert.match(r.recorder.errorSamples.timeout ?? '', /timed out after 200 ms/);
-    assert.ok(r.durationMs < 2000, `took ${r.durationMs}`);
+    // 300 ms of VUs plus one 200 ms timeout; without the timeout the run would hang until its graceful stop
+    // (0.7 s) cut it, so the timeouts counted above are the proof, and this bound only a hang guard.
+    assert.ok(r.durationMs < 5000, `took ${r.durationMs}`);
   });
 });

@@ -1,6 +1,6 @@
 import { vaultRefKey } from '../../src/azure/keyvault.js';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -9,7 +9,7 @@ import { loadCatalog, parseCatalog } from '../../src/probe/catalog.js';
 import { resolveKeys } from '../../src/probe/keys.js';
 import { budgetProblems, buildPlan } from '../../src/probe/plan.js';
 import { Redactor } from '../../src/secrets/redactor.js';
-import { ROOT } from '../helpers/cli.js';
+import { ROOT, tempDir } from '../helpers/cli.js';
 
 const ctx = { source: 'test.json', dir: os.tmpdir(), env: {} };
 
@@ -90,8 +90,8 @@ describe('tenant catalog', () => {
     assert.deepEqual(problems(doc, { GW_EASTUS: 'https://gw-east.example.net' }), []);
   });
 
-  it('resolves keys per tenant: a missing env var, a keys file field, a Key Vault reference', () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'revgate-keys-'));
+  it('resolves keys per tenant: a missing env var, a keys file field, a Key Vault reference', (t) => {
+    const dir = tempDir(t, 'revgate-keys-');
     writeFileSync(path.join(dir, 'keys.json'), JSON.stringify({ b: 'key-of-b-0123456789', unused: 'unused-key-9876543210' }));
     const c = parseCatalog(
       minimal({

@@ -54,8 +54,8 @@ describe('allure results', () => {
     assert.match(renderAllureEnvironment(verdict), /^revgate.verdict=fail$/m);
   });
 
-  it('writes result files through the mask', () => {
-    const out = tempDir();
+  it('writes result files through the mask', (t) => {
+    const out = tempDir(t);
     writeAllureResults(verdict, out, (s) => s.replace(/t1/g, '***'));
     const files = readdirSync(path.join(out, 'allure-results'));
     assert.equal(files.filter((f) => f.endsWith('-result.json')).length, 7);
