@@ -7,7 +7,18 @@ import type { NetErrorKind } from '../evaluate/types.js';
 import { clampUs, newHistogram, type Histogram } from '../traffic/histogram.js';
 import type { Lateness } from './lateness.js';
 
-export const NET_ERROR_KINDS: readonly NetErrorKind[] = ['dns', 'connect', 'timeout', 'tls', 'reset', 'redirect-loop', 'redirect-offsite', 'body-too-large', 'protocol', 'other'];
+export const NET_ERROR_KINDS: readonly NetErrorKind[] = [
+  'dns',
+  'connect',
+  'timeout',
+  'tls',
+  'reset',
+  'redirect-loop',
+  'redirect-offsite',
+  'body-too-large',
+  'protocol',
+  'other',
+];
 /** Equal-time blocks per run, for the batch-means noise estimate baselines use. */
 export const BLOCKS = 10;
 
