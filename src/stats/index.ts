@@ -5,6 +5,10 @@
  * Every gate is a proportion (error rate, availability, fraction of requests slower than X) or a
  * comparison of proportions between canary and baseline, decided with time-uniform confidence
  * sequences so that looking after every batch keeps the false-verdict rate at or below α.
+ *
+ * betting.ts and quantile-grid.ts are sequences over per-window aggregates, which stay valid when
+ * failures come in bursts (issue 10). They are tested here; wiring the gate onto them is the open part of
+ * issue 10 (wip/gate-windows.patch). The per-request sequences assume independent requests.
  */
 export { createRng, type Rng } from './rng.js';
 export {
@@ -72,3 +76,22 @@ export {
   type QuantileInterval,
 } from './quantile.js';
 export { bonferroniAlpha, splitAlpha, alphaFromConfidence } from './multiplicity.js';
+export {
+  ABOVE_BETS,
+  BELOW_BETS,
+  CLIP_ABOVE,
+  UNIT_RANGE,
+  ValueCounts,
+  betsFor,
+  confidenceBound,
+  logEvidence,
+  logFactor,
+  logMixture,
+  logWealths,
+  windowsToDecide,
+  type BetMixture,
+  type EvidenceSide,
+  type ExtraObservations,
+  type ObservationRange,
+} from './betting.js';
+export { GRID_MAX_MS, GRID_MIN_MS, GRID_STEP, QuantileGrid, bucketOf, latencyGrid, type ExtraWindow } from './quantile-grid.js';
