@@ -36,6 +36,7 @@ interface Measured {
   baseline?: ArmStats;
   loopDelayP99Ms: number;
   loopDelaySamples: number;
+  baselineResults?: CanaryGateResult[];
 }
 
 export function gateAdapter(opts: GateOptions): Command<GateSetup | undefined, RevisionPair, GateRun, Measured> {
@@ -72,6 +73,7 @@ export function gateAdapter(opts: GateOptions): Command<GateSetup | undefined, R
         ...(m.baseline ? { baseline: m.baseline } : {}),
         loopDelayP99Ms: m.loopDelayP99Ms,
         loopDelaySamples: m.loopDelaySamples,
+        ...(m.baselineResults ? { baselineResults: m.baselineResults } : {}),
       }),
   };
 }
@@ -139,6 +141,8 @@ async function sendAndEvaluate(run: GateRun, ctx: RunContext): Promise<Measured>
   }
   // The same data that decided the run, evaluated once more as final (count gates and triggers settle).
   const results = evaluateAll(true);
+  // The baseline alone against the same criteria: did the revision in service meet the absolute gates?
+  const baselineResults = baseline ? evaluateCanary(criteria, { canary: baseline }, { final: true }) : undefined;
   const b = driver.stats('baseline');
   return {
     results,
@@ -150,6 +154,7 @@ async function sendAndEvaluate(run: GateRun, ctx: RunContext): Promise<Measured>
     ...(b ? { baseline: b } : {}),
     loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
     loopDelaySamples: loopDelay.count,
+    ...(baselineResults ? { baselineResults } : {}),
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import { VERSION } from '../core/version.js';
 import { decide } from '../verdict/decide.js';
+import { holdLatencyOnSaturation } from '../traffic/saturation.js';
 import type { GateResult, Target, Verdict } from '../verdict/types.js';
 import type { CanaryCriteria } from './criteria.js';
 import { alphaPerGate, type CanaryGateResult } from './evaluate-gates.js';
@@ -182,6 +183,30 @@ export interface GateVerdictInput {
   baseline?: ArmStats;
   loopDelayP99Ms: number;
   loopDelaySamples: number;
+  /** The same criteria evaluated on the baseline arm alone: whether the revision in service met each absolute gate. */
+  baselineResults?: readonly CanaryGateResult[];
+}
+
+/**
+ * The shared saturation policy (src/traffic/saturation.ts) for the gate: a failed absolute latency gate stands
+ * when the baseline, measured by the same generator at the same time, met it; otherwise, if the generator's
+ * event loop lagged or the baseline breached the same limit, it is a hold. Comparisons stay decisive.
+ */
+export function judgeLatency(gates: GateResult[], i: Pick<GateVerdictInput, 'loopDelayP99Ms' | 'baselineResults'>): GateResult[] {
+  const lagging = i.loopDelayP99Ms > GENERATOR_DELAY_LIMIT_MS;
+  const delay = `the generator's event loop was delayed ${Math.round(i.loopDelayP99Ms).toLocaleString('en-US')} ms (p99)`;
+  return gates.map((g) => {
+    const b = i.baselineResults?.find((x) => x.id === g.id);
+    const shared = b !== undefined && b.status !== 'passed';
+    const saturation = {
+      saturated: lagging || shared,
+      why: shared ? 'the baseline breached the same limit at the same time' : delay,
+      delay: shared ? 'a cause both revisions share (this machine, or a dependency they share)' : 'its delay',
+    };
+    const evidence = (): string | undefined =>
+      b?.status === 'passed' ? `the baseline, measured by the same generator at the same time, met it (${b.reason})` : undefined;
+    return holdLatencyOnSaturation([g], saturation, evidence)[0] as GateResult;
+  });
 }
 
 /**
@@ -191,7 +216,7 @@ export interface GateVerdictInput {
  */
 export function gateVerdict(i: GateVerdictInput): Verdict {
   const stopReason: StopReason = i.decided ? 'decided' : i.interrupted ? 'interrupted' : 'budget';
-  const gates = [...toVerdictGates(i.results, i.canary), generatorGate(i.loopDelayP99Ms, i.loopDelaySamples)];
+  const gates = judgeLatency([...toVerdictGates(i.results, i.canary), generatorGate(i.loopDelayP99Ms, i.loopDelaySamples)], i);
   const budget = i.end === 'max-requests' || i.end === 'max-duration' ? i.end : undefined;
   const b = i.baseline;
   return decide({

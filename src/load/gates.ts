@@ -2,6 +2,7 @@
  * Pure gate logic for a load run, after the engine has measured: network error kinds named on failed-request
  * gates, the generator's own health as an advisory gate, and latency gates judged on a saturated run.
  */
+import { holdLatencyOnSaturation } from '../traffic/saturation.js';
 import type { GateResult } from '../verdict/types.js';
 import type { EngineResult } from './engine.js';
 import type { LoadSummary } from './summary.js';
@@ -35,22 +36,16 @@ export function withRetries(gates: GateResult[], summary: LoadSummary): GateResu
  */
 export function judgeLatencyOnSaturatedRun(gates: GateResult[], lowerBounds: GateResult[]): GateResult[] {
   const generator = gates.find((g) => g.id === GENERATOR_GATE);
-  if (!generator || generator.status !== 'failed') return gates;
-  const saturation = `the load generator was saturated (${generator.reason.split(':')[0]})`;
-  return gates.map((g) => {
-    const latency = g.metric.startsWith('http_req_duration') || g.id.startsWith('baseline http_req_duration');
-    if (!latency || g.status !== 'failed' || !g.blocking) return g;
+  const saturation = {
+    saturated: generator?.status === 'failed',
+    why: `the load generator was saturated (${generator?.reason.split(':')[0] ?? ''})`,
+    delay: 'its late starts',
+  };
+  return holdLatencyOnSaturation(gates, saturation, (g) => {
     const bound = lowerBounds.find((b) => b.id === g.id);
-    if (bound?.status === 'failed')
-      return {
-        ...g,
-        reason: `${g.reason}; ${saturation}, but even allowing for its late starts the gate fails: ${bound.reason.replace(/^(threshold breached|regression): /, '').replace(' = ', ' is at least ')}`,
-      };
-    return {
-      ...g,
-      status: 'inconclusive',
-      reason: `${g.reason}; not trusted: ${saturation} and its late starts could account for the breach; rerun with a lower rate or on a less busy machine`,
-    };
+    return bound?.status === 'failed'
+      ? `even allowing for its late starts the gate fails: ${bound.reason.replace(/^(threshold breached|regression): /, '').replace(' = ', ' is at least ')}`
+      : undefined;
   });
 }
 
