@@ -98,8 +98,8 @@ describe('revgate load against the sandbox', { concurrency: true }, () => {
 
   it('fails an unreachable target with the error kinds counted, and never hangs', async (t) => {
     const out = tempDir(t);
-    // A hang is caught by the kill after 60 s (exit code null, not 1).
-    const r = await runCli(['load', '--profile', profile(t), '--base-url', `http://127.0.0.1:${await closedPort()}`, '--out', out], { timeoutMs: 60_000 });
+    // A hang is caught by runCli's kill (exit code null, not 1).
+    const r = await runCli(['load', '--profile', profile(t), '--base-url', `http://127.0.0.1:${await closedPort()}`, '--out', out]);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     const v = readVerdict(out);
     const s = summaryOf(out);
@@ -117,11 +117,8 @@ describe('revgate load against the sandbox', { concurrency: true }, () => {
 describe('interrupted runs', () => {
   it('SIGINT stops the load at once and still writes the partial results, marked as such (exit 4)', async (t) => {
     const out = tempDir(t);
-    // Ignoring SIGINT would run the full 60 s and exit 0, or be killed at 90 s (code null): either fails here.
-    const r = await runCli(['load', '--profile', profile(t, {}, { duration: '60s' }), '--sandbox', '--out', out], {
-      interruptOn: /revgate: load e2e ->/,
-      timeoutMs: 90_000,
-    });
+    // Ignoring SIGINT would run the full 60 s and exit 0: the exit code check fails.
+    const r = await runCli(['load', '--profile', profile(t, {}, { duration: '60s' }), '--sandbox', '--out', out], { interruptOn: /revgate: load e2e ->/ });
     assert.equal(r.code, 4, r.stdout + r.stderr);
     const ranMs = summaryOf(out).state.testRunDurationMs;
     // Half the 60 s schedule: stopping takes at most the 1 s grace for in-flight requests, so only a run

@@ -36,7 +36,9 @@ export function runCli(
   };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env: env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group, so the hang guard below also kills what the CLI started (Playwright workers, browsers),
+    // which would otherwise keep writing into a folder the test is removing.
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env: env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -48,7 +50,14 @@ export function runCli(
         child.kill('SIGINT');
       }
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    // A hang guard, not a budget: a run takes seconds, and minutes on an overloaded machine.
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-(child.pid as number), 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL'); // the group is gone already
+      }
+    }, options.timeoutMs ?? 300_000);
     child.once('error', reject);
     child.once('close', (code) => {
       clearTimeout(timer);
