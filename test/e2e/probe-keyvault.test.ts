@@ -50,7 +50,7 @@ describe('revgate probe with subscription keys in Key Vault', () => {
   it('reads each key once through the real client; a secret missing from the vault or blank fails only its tenant (error, with the reason); no key in any output', async (t) => {
     const out = tempDir(t);
     const before = { ...vault.requests };
-    const r = await runCli(['probe', '--tenants', catalog, '--out', out], { env: env(vault.identity.header), timeoutMs: 60_000 });
+    const r = await runCli(['probe', '--tenants', catalog, '--out', out], { env: env(vault.identity.header) });
     assert.equal(r.code, 4, r.stdout + r.stderr);
     assert.match(r.stderr, /reading 6 subscription keys from Key Vault \(1 vault\) with DefaultAzureCredential/);
     assert.equal(vault.requests.served - before.served, 5);
@@ -79,7 +79,7 @@ describe('revgate probe with subscription keys in Key Vault', () => {
   it('no credential can get a vault token: every Key Vault tenant is an error saying so, quickly, never a pass', async (t) => {
     const out = tempDir(t);
     const started = Date.now();
-    const r = await runCli(['probe', '--tenants', catalog, '--out', out], { env: env('not-the-identity-header'), timeoutMs: 120_000 });
+    const r = await runCli(['probe', '--tenants', catalog, '--out', out], { env: env('not-the-identity-header') });
     assert.equal(r.code, 4, r.stdout + r.stderr);
     const v = readVerdict(out);
     assert.ok(v.checks.every((c) => c.status === 'error'));

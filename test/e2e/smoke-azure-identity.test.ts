@@ -51,7 +51,6 @@ describe('smoke with auth.scope: DefaultAzureCredential against the sandbox mana
     const wrong = `${sandbox.identity.header.slice(0, -4)}XXXX`;
     const r = await runCli(['smoke', '--base-url', sandbox.url, '--config', config, '--out', out], {
       env: { ...NO_OTHER_AZURE_IDENTITY, IDENTITY_ENDPOINT: sandbox.identity.endpoint, IDENTITY_HEADER: wrong },
-      timeoutMs: 60_000,
     });
     assert.equal(r.code, 4, r.stdout + r.stderr);
     assert.match(r.stderr, /could not get a token for scope api:\/\/revgate-sandbox\/\.default/);
@@ -67,7 +66,6 @@ describe('smoke with auth.scope: DefaultAzureCredential against the sandbox mana
     });
     const r = await runCli(['smoke', '--base-url', sandbox.url, '--config', other, '--out', out], {
       env: { ...NO_OTHER_AZURE_IDENTITY, IDENTITY_ENDPOINT: sandbox.identity.endpoint, IDENTITY_HEADER: sandbox.identity.header },
-      timeoutMs: 60_000,
     });
     assert.equal(r.code, 4, r.stdout + r.stderr);
     assert.match(r.stderr, /could not get a token for scope api:\/\/someone-else\/\.default/);

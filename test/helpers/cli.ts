@@ -36,7 +36,9 @@ export function runCli(
   };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env: env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group, so the hang guard below also kills what the CLI started (Playwright workers, browsers),
+    // which would otherwise keep writing into a folder the test is removing.
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env: env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -48,7 +50,14 @@ export function runCli(
         child.kill('SIGINT');
       }
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    // A hang guard, not a budget: a run takes seconds, and minutes on an overloaded machine.
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-(child.pid as number), 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL'); // the group is gone already
+      }
+    }, options.timeoutMs ?? 300_000);
     child.once('error', reject);
     child.once('close', (code) => {
       clearTimeout(timer);
@@ -72,6 +81,30 @@ export function tempDir(owner: TempOwner, prefix = 'revgate-test-'): string {
   return dir;
 }
 
+/**
+ * A copy of a smoke config without latency budgets a loaded machine could reach: every `latency` gets
+ * maxMs 60 s and no warnMs, so a check fails or degrades only for what the test injects. The shipped budgets
+ * (100-500 ms on loopback) are what a user wants; in a test on a shared 2-core machine they measure the
+ * machine. Degraded and failed on latency are tested where a fault injects the latency. Paths in the config
+ * (specs, schemas, multipart files, caFile) are rewritten relative to the copy's folder.
+ */
+export function calmConfig(owner: TempOwner, source: string): string {
+  const dir = tempDir(owner, 'revgate-calm-');
+  const from = path.dirname(source);
+  const moved = (p: unknown): unknown => (typeof p === 'string' ? path.relative(dir, path.resolve(from, p)) : p);
+  const walk = (value: unknown, key = ''): unknown => {
+    if (Array.isArray(value)) return key === 'specs' ? value.map(moved) : value.map((v) => walk(v));
+    if (value === null || typeof value !== 'object') return value;
+    if (key === 'latency') return { maxMs: 60_000 };
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, typeof v === 'string' && (k === 'schema' || k === 'caFile' || k === 'file') ? moved(v) : walk(v, k)]),
+    );
+  };
+  const doc = walk(JSON.parse(readFileSync(source, 'utf8'))) as Record<string, unknown>;
+  delete doc.$schema;
+  return writeJson(path.join(dir, path.basename(source)), doc);
+}
+
 export function readVerdict(out: string): Verdict {
   return JSON.parse(readFileSync(path.join(out, 'verdict.json'), 'utf8')) as Verdict;
 }
@@ -83,17 +116,4 @@ export function writeJson(file: string, value: unknown): string {
 
 export function checkStatus(v: Verdict, id: string): string | undefined {
   return v.checks.find((c) => c.id === id)?.status;
-}
-
-/**
- * A check that did its job on a healthy target: passed, or degraded only because a busy machine pushed it past
- * a latency warning level (every other assertion passed). Loopback timings are not what these tests measure.
- */
-export function assertPassedOrSlow(v: Verdict, id: string): void {
-  const c = v.checks.find((x) => x.id === id);
-  const why = `${id}: ${JSON.stringify(c)}`;
-  if (c?.status === 'passed') return;
-  if (c?.status !== 'degraded') throw new Error(`expected ${id} to pass, got ${c?.status ?? 'no such check'}: ${why}`);
-  const notPassed = (c.assertions ?? []).filter((a) => a.phase !== 'passed').map((a) => a.name);
-  if (notPassed.length === 0 || notPassed.some((n) => n !== 'latency')) throw new Error(`${id} is degraded for something other than latency: ${why}`);
 }
