@@ -192,19 +192,29 @@ export interface GateVerdictInput {
  * when the baseline, measured by the same generator at the same time, met it; otherwise, if the generator's
  * event loop lagged or the baseline breached the same limit, it is a hold. Comparisons stay decisive.
  */
+/** An undecided baseline whose observed value is on the passing side of the gate's limit (`p(95)<2000`). */
+function withinLimit(b: GateResult): boolean {
+  const m = /(<=|<|>=|>)\s*(-?[0-9.]+)\s*$/.exec(b.expression);
+  if (!m || b.observed === undefined) return false;
+  const limit = Number(m[2]);
+  return m[1] === '<' ? b.observed < limit : m[1] === '<=' ? b.observed <= limit : m[1] === '>' ? b.observed > limit : b.observed >= limit;
+}
+
 export function judgeLatency(gates: GateResult[], i: Pick<GateVerdictInput, 'loopDelayP99Ms' | 'baselineResults'>): GateResult[] {
   const lagging = i.loopDelayP99Ms > GENERATOR_DELAY_LIMIT_MS;
   const delay = `the generator's event loop was delayed ${Math.round(i.loopDelayP99Ms).toLocaleString('en-US')} ms (p99)`;
   return gates.map((g) => {
     const b = i.baselineResults?.find((x) => x.id === g.id);
-    const shared = b !== undefined && b.status !== 'passed';
+    const shared = b !== undefined && (b.status === 'failed' || (b.status === 'inconclusive' && !withinLimit(b)));
     const saturation = {
       saturated: lagging || shared,
       why: shared ? 'the baseline breached the same limit at the same time' : delay,
       delay: shared ? 'a cause both revisions share (this machine, or a dependency they share)' : 'its delay',
     };
     const evidence = (): string | undefined =>
-      b?.status === 'passed' ? `the baseline, measured by the same generator at the same time, met it (${b.reason})` : undefined;
+      b?.status === 'passed' || (b?.status === 'inconclusive' && withinLimit(b))
+        ? `the baseline, measured by the same generator at the same time, ${b.status === 'passed' ? 'met it' : 'stayed within it so far'} (${b.reason})`
+        : undefined;
     return holdLatencyOnSaturation([g], saturation, evidence)[0] as GateResult;
   });
 }

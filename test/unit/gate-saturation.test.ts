@@ -19,7 +19,8 @@ describe('gate: one saturation policy for absolute latency gates', () => {
     ['canary slow, baseline met the limit, quiet generator: rollback', 5, onBaseline('passed'), 'failed'],
     ['canary slow, baseline met the limit, lagging generator: still rollback (the baseline shows the target is slow)', 300, onBaseline('passed'), 'failed'],
     ['both arms over the limit (a busy machine, an A/A pair): hold, never rollback', 5, onBaseline('failed'), 'inconclusive'],
-    ['both arms over the limit, baseline undecided: hold', 5, onBaseline('inconclusive'), 'inconclusive'],
+    ['both arms over the limit, baseline undecided: hold', 5, { ...onBaseline('inconclusive'), observed: 2400 }, 'inconclusive'],
+    ['baseline undecided but well within the limit (the canary failed fast): rollback', 5, { ...onBaseline('inconclusive'), observed: 30 }, 'failed'],
     ['no baseline, lagging generator: hold', 300, undefined, 'inconclusive'],
     ['no baseline, quiet generator: rollback', 5, undefined, 'failed'],
   ];
