@@ -10,6 +10,7 @@ import type { CheckResult } from '../../src/verdict/types.js';
 import { readVerdict, runCli, tempDir, writeJson, type CliResult } from '../helpers/cli.js';
 import { verdictSchemaErrors } from '../helpers/verdicts.js';
 import { allFiles } from '../helpers/files.js';
+import { CALM_TIERS } from '../helpers/probe.js';
 
 /**
  * `revgate probe --sandbox` as the test's own process hosts it: the generated estate behind the sandbox gateway,
@@ -27,11 +28,7 @@ async function probeEstate(
   t.after(() => gateway.stop());
   const dir = tempDir(t);
   const keysFile = writeJson(path.join(dir, 'keys.json'), Object.fromEntries(generated.tenants.map((x) => [x.id, x.key])));
-  const calm = { latency: { warnMs: 5_000, maxMs: 10_000 } };
-  const catalog = writeJson(path.join(dir, 'tenants.json'), {
-    ...estateCatalog(generated, gateway.urls, keysFile),
-    tiers: { basic: calm, premium: calm, enterprise: calm },
-  });
+  const catalog = writeJson(path.join(dir, 'tenants.json'), { ...estateCatalog(generated, gateway.urls, keysFile), tiers: CALM_TIERS });
   const out = path.join(dir, 'out');
   return { ...(await runCli(['probe', '--tenants', catalog, '--out', out, ...args])), out };
 }
