@@ -30,7 +30,7 @@ export default defineConfig({
   testMatch: 'leak.spec.ts',
   workers: 1,
   retries: 0,
-  timeout: 15_000,
+  timeout: 120_000,
   outputDir: 'out/test-results',
   reporter: [
     ['html', { outputFolder: 'out/report', open: 'never' }],
@@ -56,8 +56,9 @@ function runPlaywright(cwd: string, env: Record<string, string>): Promise<{ code
   // The node:test runner marks its children with NODE_TEST_CONTEXT; PW_/PLAYWRIGHT_ overrides would change reporters.
   for (const key of Object.keys(childEnv)) if (/^(NODE_TEST_CONTEXT|PW_TEST_|PLAYWRIGHT_(HTML|JSON|JUNIT))/.test(key)) delete childEnv[key];
   return new Promise((resolve) => {
-    // `npx playwright test`, minus npx's own start-up and registry checks.
-    execFile(process.execPath, [PLAYWRIGHT_CLI, 'test', '-c', 'pw.config.ts'], { cwd, env: childEnv, timeout: 60_000 }, (err, stdout, stderr) => {
+    // `npx playwright test`, minus npx's own start-up and registry checks. The timeouts here and in CONFIG are
+    // hang guards: the run takes seconds, and minutes on an overloaded machine.
+    execFile(process.execPath, [PLAYWRIGHT_CLI, 'test', '-c', 'pw.config.ts'], { cwd, env: childEnv, timeout: 300_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, output: `${stdout}\n${stderr}` });
     });
   });
@@ -106,7 +107,7 @@ async function buildOutputs(work: string, secret: string): Promise<string> {
   return out;
 }
 
-it('scanForLeaks sees a secret in a real Playwright report, and finds nothing after scrubDirectory', { timeout: 90_000 }, async (t) => {
+it('scanForLeaks sees a secret in a real Playwright report, and finds nothing after scrubDirectory', { timeout: 600_000 }, async (t) => {
   const secret = `rg-e2e-${randomBytes(12).toString('hex')}`;
   const work = await mkdtemp(path.join(tmpdir(), 'revgate-secrets-e2e-'));
   t.after(() => rm(work, { recursive: true, force: true }));
