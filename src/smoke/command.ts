@@ -109,14 +109,15 @@ export function smokeAdapter(o: SmokeOptions): Command<ResolvedConfig | undefine
       };
     },
     measure: (run, ctx) => runSuite(o, run, ctx),
-    verdict: (run, m): Verdict => {
+    verdict: (run, m, { interrupted }): Verdict => {
       if (m.unreachable) return unreachableVerdict(run, m, m.unreachable, o);
       const { raw } = m;
-      if (raw && raw.tests.length === 0 && raw.globalErrors.every((e) => /No tests found/i.test(e))) throw noChecks(o);
+      // An interrupted run that had not collected its checks yet is an error (exit 4), not a usage problem.
+      if (!interrupted && raw && raw.tests.length === 0 && raw.globalErrors.every((e) => /No tests found/i.test(e))) throw noChecks(o);
       let harnessError: string | undefined;
       if (!raw) harnessError = `the Playwright run ended (exit ${m.run?.exitCode ?? m.run?.signal}) without results`;
       else if (raw.globalErrors.length) harnessError = raw.globalErrors[0]?.split('\n')[0] ?? 'Playwright reported an error';
-      if (raw && !harnessError && raw.tests.length === 0) throw noChecks(o);
+      if (!interrupted && raw && !harnessError && raw.tests.length === 0) throw noChecks(o);
       const { resolved } = run;
       return decide({
         kind: 'smoke',
@@ -131,7 +132,7 @@ export function smokeAdapter(o: SmokeOptions): Command<ResolvedConfig | undefine
         checks: toCheckResults(raw?.tests ?? []),
         gates: [],
         ...(resolved.config.policy ? { policy: resolved.config.policy } : {}),
-        partial: raw?.status === 'interrupted' || (m.run?.signal ?? null) !== null,
+        partial: interrupted || raw?.status === 'interrupted' || (m.run?.signal ?? null) !== null,
         ...(harnessError ? { harnessError } : {}),
         version: VERSION,
       });
