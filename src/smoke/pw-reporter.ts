@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FullConfig, FullResult, Reporter, Suite, TestCase, TestError, TestResult } from '@playwright/test/reporter';
+import type { CleanupReport } from './cleanup.js';
 import { Attachment } from './conventions.js';
 import type { RawResults, RawTest } from './raw-results.js';
 
@@ -68,7 +69,7 @@ export default class RevgateReporter implements Reporter {
       ...(a.description !== undefined ? { description: a.description } : {}),
     }));
     const outcomeAttachment = last ? readJsonAttachment(last, Attachment.outcome) : undefined;
-    const cleanupAttachment = last ? readJsonAttachment(last, Attachment.cleanup) : undefined;
+    const cleanup = mergeCleanup(test.results.map((r) => readJsonAttachment(r, Attachment.cleanup) as CleanupReport | undefined));
     return {
       title: test.title,
       file: path.relative(this.rootDir, test.location.file),
@@ -81,7 +82,7 @@ export default class RevgateReporter implements Reporter {
       annotations: dedupe(annotations),
       tags: test.tags,
       ...(outcomeAttachment ? { declared: outcomeAttachment as RawTest['declared'] } : {}),
-      ...(cleanupAttachment ? { cleanup: cleanupAttachment as RawTest['cleanup'] } : {}),
+      ...(cleanup ? { cleanup } : {}),
       tries: test.results.map((r) => {
         const failed = r.status !== 'passed' && r.status !== 'skipped';
         const declared = failed ? (readJsonAttachment(r, Attachment.outcome) as { message?: string } | undefined) : undefined;
@@ -90,6 +91,18 @@ export default class RevgateReporter implements Reporter {
       }),
     };
   }
+}
+
+/** Every attempt's cleanup in one report: a retry that passed does not hide what an earlier attempt left behind. */
+function mergeCleanup(reports: Array<CleanupReport | undefined>): CleanupReport | undefined {
+  const kept = reports.map((r, i) => ({ r, attempt: i + 1 })).filter((x): x is { r: CleanupReport; attempt: number } => x.r !== undefined);
+  if (!kept.length) return undefined;
+  const label = (attempt: number, d: string): string => (reports.length > 1 ? `attempt ${attempt}: ${d}` : d);
+  return {
+    ran: kept.reduce((sum, { r }) => sum + r.ran, 0),
+    failures: kept.flatMap(({ r, attempt }) => r.failures.map((f) => ({ ...f, description: label(attempt, f.description) }))),
+    tasks: kept.flatMap(({ r, attempt }) => (r.tasks ?? []).map((t) => ({ ...t, description: label(attempt, t.description) }))),
+  };
 }
 
 function readJsonAttachment(result: TestResult, name: string): unknown {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { CheckResult, CheckStatus, Severity } from '../verdict/types.js';
 import { Annotation, NON_BLOCKING_TAG } from './conventions.js';
+import type { CleanupReport, CleanupTaskReport } from './cleanup.js';
 import type { RawTest } from './raw-results.js';
 
 /** Failures of the harness, not of the revision: the test never measured anything. */
@@ -89,12 +90,26 @@ function toCheckResult(t: RawTest): CheckResult {
         }
       : {}),
   };
-  if (t.cleanup && t.cleanup.ran > 0) {
-    result.cleanup = t.cleanup.failures.length
-      ? { status: 'failed', message: t.cleanup.failures.map((f) => `${f.description}: ${f.message}`).join('; ') }
-      : { status: 'passed', message: `${t.cleanup.ran} cleanup request${t.cleanup.ran === 1 ? '' : 's'} succeeded` };
-  }
+  const cleanup = cleanupResult(t.cleanup);
+  if (cleanup) result.cleanup = cleanup;
   return result;
+}
+
+/**
+ * What the check's cleanup did, from every attempt: each deletion with the status it answered, each failure,
+ * and each cleanup that could not be built (something was created, but the id its deletion needs never came back).
+ */
+function cleanupResult(report: CleanupReport | undefined): CheckResult['cleanup'] {
+  const tasks = report?.tasks ?? [];
+  if (!tasks.length) return undefined;
+  const describe = (t: CleanupTaskReport): string => `${t.description}${t.message ? `: ${t.message}` : ''}`;
+  const done = tasks.filter((t) => t.status === 'done');
+  const bad = tasks.filter((t) => t.status !== 'done');
+  const n = (k: number): string => `${k} cleanup request${k === 1 ? '' : 's'}`;
+  const message = bad.length
+    ? `test data may be left behind: ${bad.map(describe).join('; ')}${done.length ? `; ${n(done.length)} succeeded` : ''}`
+    : `${n(done.length)} succeeded: ${done.map(describe).join('; ')}`;
+  return { status: bad.length ? 'failed' : 'passed', message, tasks };
 }
 
 /** Stable id for a hand-written test: `<spec name>/<title slug>`. */

@@ -36,8 +36,13 @@ export interface CheckResult {
   steps?: StepResult[];
   /** Every attempt when the check ran more than once (retries): a failure a retry hid stays visible. */
   tries?: Array<{ attempt: number; status: string; durationMs: number; message?: string }>;
-  /** Cleanup outcome for flows that created data. */
-  cleanup?: { status: 'passed' | 'failed'; message?: string };
+  /** What the check's cleanup did (flows and specs that created data): failed when anything may be left behind. */
+  cleanup?: {
+    status: 'passed' | 'failed';
+    message?: string;
+    /** Each cleanup: `done` (ran, and what it answered), `failed`, or `not-built` (the id it needs never came back). */
+    tasks?: Array<{ description: string; status: 'done' | 'failed' | 'not-built'; message?: string }>;
+  };
 }
 
 export type GateStatus = 'passed' | 'failed' | 'inconclusive' | 'error';
