@@ -3,6 +3,8 @@ import path from 'node:path';
 import type { FullConfig, FullResult, Reporter, Suite, TestCase, TestError, TestResult } from '@playwright/test/reporter';
 import type { CleanupReport } from './cleanup.js';
 import { Attachment } from './conventions.js';
+import type { CheckOutcome } from './run-check.js';
+import { timingText } from '../report/timing.js';
 import type { RawResults, RawTest } from './raw-results.js';
 
 /**
@@ -36,7 +38,12 @@ export default class RevgateReporter implements Reporter {
     const outcome = test.outcome();
     const degraded = test.annotations.some((a) => a.type === 'revgate:degraded') || result.annotations.some((a) => a.type === 'revgate:degraded');
     const mark = outcome === 'skipped' ? 'skip' : outcome === 'flaky' ? 'FLKY' : outcome === 'unexpected' ? 'FAIL' : degraded ? 'WARN' : 'ok  ';
-    process.stdout.write(`  ${mark} ${test.title}  ${Math.round(result.duration)} ms  [${this.done}/${this.total}]\n`);
+    const declared = readJsonAttachment(result, Attachment.outcome) as CheckOutcome | undefined;
+    // The same numbers as the final report: the last attempt's latency, the wall time of every attempt together.
+    const wall = test.results.reduce((sum, r) => sum + r.duration, 0);
+    process.stdout.write(
+      `  ${mark} ${test.title}  ${timingText({ latencyMs: declared?.latencyMs, connectMs: declared?.connectMs, durationMs: wall })}  [${this.done}/${this.total}]\n`,
+    );
   }
 
   onError(error: TestError): void {
@@ -83,11 +90,17 @@ export default class RevgateReporter implements Reporter {
       tags: test.tags,
       ...(outcomeAttachment ? { declared: outcomeAttachment as RawTest['declared'] } : {}),
       ...(cleanup ? { cleanup } : {}),
+      ...(test.results[0] ? { startedAt: test.results[0].startTime.toISOString() } : {}),
       tries: test.results.map((r) => {
         const failed = r.status !== 'passed' && r.status !== 'skipped';
-        const declared = failed ? (readJsonAttachment(r, Attachment.outcome) as { message?: string } | undefined) : undefined;
-        const message = declared?.message ?? (r.errors[0] ? errorText(r.errors[0]) : undefined);
-        return { status: r.status, durationMs: r.duration, ...(failed && message ? { message } : {}) };
+        const declared = readJsonAttachment(r, Attachment.outcome) as CheckOutcome | undefined;
+        const message = (failed ? declared?.message : undefined) ?? (failed && r.errors[0] ? errorText(r.errors[0]) : undefined);
+        return {
+          status: r.status,
+          durationMs: r.duration,
+          ...(declared?.latencyMs !== undefined ? { latencyMs: declared.latencyMs } : {}),
+          ...(message ? { message } : {}),
+        };
       }),
     };
   }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { CheckResult, CheckStatus, Severity } from '../verdict/types.js';
+import type { CheckResult, CheckStatus, Severity, StepResult } from '../verdict/types.js';
 import { Annotation, NON_BLOCKING_TAG } from './conventions.js';
 import type { CleanupReport, CleanupTaskReport } from './cleanup.js';
 import type { RawTest } from './raw-results.js';
@@ -72,19 +72,23 @@ function toCheckResult(t: RawTest): CheckResult {
     status,
     blocking,
     durationMs: Math.round(t.durationMs),
+    ...(declared?.latencyMs !== undefined ? { latencyMs: Math.round(declared.latencyMs) } : {}),
+    ...(declared?.connectMs !== undefined ? { connectMs: Math.round(declared.connectMs) } : {}),
+    ...(t.startedAt ? { startedAt: t.startedAt } : {}),
     attempts: t.attempts,
     ...(severity ? { severity } : {}),
     ...(message ? { error: { message, ...(status === 'error' && harness ? { code: harness.code } : {}) } } : {}),
     ...(declared?.reproduce ? { reproduce: declared.reproduce } : {}),
     ...(Object.keys(labels).length ? { labels } : {}),
     ...(declared?.assertions?.length ? { assertions: declared.assertions } : {}),
-    ...(declared?.steps?.length ? { steps: declared.steps } : {}),
+    ...(declared?.steps?.length ? { steps: declared.steps.map(roundStep) } : {}),
     ...(t.tries && t.tries.length > 1
       ? {
           tries: t.tries.map((r, i) => ({
             attempt: i + 1,
             status: r.status,
             durationMs: Math.round(r.durationMs),
+            ...(r.latencyMs !== undefined ? { latencyMs: Math.round(r.latencyMs) } : {}),
             ...(r.message ? { message: firstLine(r.message.replace(/^Error:\s*/, '')) } : {}),
           })),
         }
@@ -110,6 +114,15 @@ function cleanupResult(report: CleanupReport | undefined): CheckResult['cleanup'
     ? `test data may be left behind: ${bad.map(describe).join('; ')}${done.length ? `; ${n(done.length)} succeeded` : ''}`
     : `${n(done.length)} succeeded: ${done.map(describe).join('; ')}`;
   return { status: bad.length ? 'failed' : 'passed', message, tasks };
+}
+
+function roundStep(s: StepResult): StepResult {
+  return {
+    ...s,
+    durationMs: Math.round(s.durationMs),
+    ...(s.latencyMs !== undefined ? { latencyMs: Math.round(s.latencyMs) } : {}),
+    ...(s.connectMs !== undefined ? { connectMs: Math.round(s.connectMs) } : {}),
+  };
 }
 
 /** Stable id for a hand-written test: `<spec name>/<title slug>`. */

@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import type { CheckConfig, RequestSpec, StepConfig } from '../config/types.js';
-import { evaluateHttp, evaluateTls, foldPhases, getPath } from '../evaluate/index.js';
+import { evaluateHttp, evaluateTls, foldPhases, getPath, requestLatencyMs } from '../evaluate/index.js';
 import type { AssertionResult, HttpExpectations, HttpMeasurement, Phase } from '../evaluate/types.js';
 import { toCurl } from '../http/curl.js';
 import { measureHttp } from '../http/exchange.js';
@@ -22,6 +22,20 @@ export interface CheckOutcome {
   message?: string;
   /** Set when the check does not apply to this target (e.g. TLS on an http URL). */
   skip?: string;
+  /** Request latency, what latency budgets judge (a flow: its steps' sum); the test's wall time is Playwright's. */
+  latencyMs?: number;
+  /** Connection setup (DNS, TCP, TLS) the requests paid, reported apart from the latency. */
+  connectMs?: number;
+}
+
+/** The two numbers every report names the same way: request latency (judged) and connection setup (apart). */
+function timing(ms: Array<{ latencyMs: number; connectMs?: number }>): Pick<CheckOutcome, 'latencyMs' | 'connectMs'> {
+  const connect = ms.reduce((sum, m) => sum + (m.connectMs ?? 0), 0);
+  return { latencyMs: ms.reduce((sum, m) => sum + m.latencyMs, 0), ...(connect > 0 ? { connectMs: connect } : {}) };
+}
+
+function stepTiming(m: HttpMeasurement): { latencyMs: number; connectMs?: number } {
+  return { latencyMs: requestLatencyMs(m), ...(m.connectMs ? { connectMs: m.connectMs } : {}) };
 }
 
 export interface CheckDeps {
@@ -89,7 +103,7 @@ async function runRequestCheck(spec: RequestSpec, expect: HttpExpectations, deps
   const assertions = assess(measurement, withDefaults(expect, deps.ctx));
   const phase = foldPhases(assertions);
   const message = firstProblem(assertions);
-  return { phase, assertions, reproduce: reproduce(req, deps.ctx), ...(message ? { message } : {}) };
+  return { phase, assertions, reproduce: reproduce(req, deps.ctx), ...timing([stepTiming(measurement)]), ...(message ? { message } : {}) };
 }
 
 async function runTlsCheck(check: CheckConfig, deps: CheckDeps): Promise<CheckOutcome> {
@@ -134,7 +148,14 @@ async function runFlow(steps: StepConfig[], deps: CheckDeps): Promise<CheckOutco
     const phase = foldPhases(stepAssertions);
     assertions.push(...stepAssertions.map((a) => ({ ...a, name: `${step.name} > ${a.name}` })));
     const message = firstProblem(stepAssertions);
-    results.push({ name: step.name, status: phase, durationMs: measurement.durationMs, reproduce: reproduce(req, deps.ctx), ...(message ? { message } : {}) });
+    results.push({
+      name: step.name,
+      status: phase,
+      durationMs: measurement.durationMs,
+      ...stepTiming(measurement),
+      reproduce: reproduce(req, deps.ctx),
+      ...(message ? { message } : {}),
+    });
 
     if (step.cleanup && created(measurement)) registerCleanup(step, vars, deps, pctx);
     if (phase === 'failed' || phase === 'error') {
@@ -149,7 +170,15 @@ async function runFlow(steps: StepConfig[], deps: CheckDeps): Promise<CheckOutco
   const phase = foldPhases(assertions);
   const failing = failedAt !== undefined ? results[failedAt] : undefined;
   const message = failing ? `step "${failing.name}": ${failing.message ?? failing.status}` : firstProblem(assertions);
-  return { phase, assertions, steps: results, ...(failing?.reproduce ? { reproduce: failing.reproduce } : {}), ...(message ? { message } : {}) };
+  const ran = results.filter((r): r is StepResult & { latencyMs: number } => r.latencyMs !== undefined);
+  return {
+    phase,
+    assertions,
+    steps: results,
+    ...timing(ran),
+    ...(failing?.reproduce ? { reproduce: failing.reproduce } : {}),
+    ...(message ? { message } : {}),
+  };
 }
 
 /** The response says the resource exists: a 2xx. A 4xx/5xx or no response created nothing to delete. */
