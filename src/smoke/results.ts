@@ -3,6 +3,7 @@ import type { CheckResult, CheckStatus, Severity, StepResult } from '../verdict/
 import { Annotation, NON_BLOCKING_TAG } from './conventions.js';
 import type { CleanupReport, CleanupTaskReport } from './cleanup.js';
 import type { RawTest } from './raw-results.js';
+import { describeSpecNetError } from './spec-net-errors.js';
 
 /** Failures of the harness, not of the revision: the test never measured anything. */
 const HARNESS_FAILURES: Array<{ pattern: RegExp; code: string }> = [
@@ -34,7 +35,10 @@ function toCheckResult(t: RawTest): CheckResult {
   if (!declaredId) labels.spec = t.file;
   if (t.tags.length) labels.tags = t.tags.join(' ');
 
-  const errorMessage = t.errors[0];
+  // A spec's network failure (a navigation, or a request outside the `request` fixture) in a declared check's words.
+  const specNet = !declaredId && t.errors[0] ? describeSpecNetError({ message: t.errors[0] }) : undefined;
+  const errorMessage = specNet?.message ?? t.errors[0];
+  const tryMessage = (m: string): string => firstLine((declaredId ? undefined : describeSpecNetError({ message: m })?.message) ?? m.replace(/^Error:\s*/, ''));
   const harness = HARNESS_FAILURES.find((h) => h.pattern.test(errorMessage ?? ''));
   let status: CheckStatus;
   switch (t.outcome) {
@@ -58,7 +62,7 @@ function toCheckResult(t: RawTest): CheckResult {
   else if (status === 'flaky') {
     // The failure a retry hid, not the passing attempt's notes: that is what someone has to look into.
     const failedTry = t.tries?.find((r) => r.status !== 'passed' && r.status !== 'skipped');
-    message = `passed on attempt ${t.attempts} after failing: ${firstLine(failedTry?.message?.replace(/^Error:\s*/, '') ?? 'failed')}`;
+    message = `passed on attempt ${t.attempts} after failing: ${failedTry?.message ? tryMessage(failedTry.message) : 'failed'}`;
   } else if (status === 'failed' || status === 'error') {
     message =
       t.lastStatus === 'timedOut'
@@ -77,7 +81,15 @@ function toCheckResult(t: RawTest): CheckResult {
     ...(t.startedAt ? { startedAt: t.startedAt } : {}),
     attempts: t.attempts,
     ...(severity ? { severity } : {}),
-    ...(message ? { error: { message, ...(status === 'error' && harness ? { code: harness.code } : {}) } } : {}),
+    ...(message
+      ? {
+          error: {
+            message,
+            ...(status === 'error' && harness ? { code: harness.code } : {}),
+            ...(specNet && (status === 'failed' || status === 'error') ? { kind: specNet.kind } : {}),
+          },
+        }
+      : {}),
     ...(declared?.reproduce ? { reproduce: declared.reproduce } : {}),
     ...(Object.keys(labels).length ? { labels } : {}),
     ...(declared?.assertions?.length ? { assertions: declared.assertions } : {}),
@@ -89,7 +101,7 @@ function toCheckResult(t: RawTest): CheckResult {
             status: r.status,
             durationMs: Math.round(r.durationMs),
             ...(r.latencyMs !== undefined ? { latencyMs: Math.round(r.latencyMs) } : {}),
-            ...(r.message ? { message: firstLine(r.message.replace(/^Error:\s*/, '')) } : {}),
+            ...(r.message ? { message: tryMessage(r.message) } : {}),
           })),
         }
       : {}),

@@ -2,14 +2,17 @@
  * Issue 12: cleanup follows creation, not success. A creating step that answered 201 with an id but failed
  * another assertion still deletes what it created, and the check reports its cleanup (what was deleted, what
  * it answered); a record whose id never came back is reported as a cleanup that could not be built; a step that
- * created nothing (a 500) sends no DELETE.
+ * created nothing (a 500) sends no DELETE. In the same run, a hand-written spec whose requests get no response
+ * fails with the sentence a declared check gets for the same failure, not Playwright's raw text.
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { readVerdict, runCli, tempDir, writeJson } from '../helpers/cli.js';
+import type { Verdict } from '../../src/verdict/types.js';
+import { ROOT, readVerdict, runCli, tempDir, writeJson } from '../helpers/cli.js';
+import { closedPort } from '../helpers/files.js';
 import { verdictSchemaErrors } from '../helpers/verdicts.js';
 
 /** A store of records: POST /records creates one (201), DELETE /records/:id removes it. */
@@ -26,6 +29,7 @@ function recordService() {
     };
     req.resume();
     req.on('end', () => {
+      if (url.pathname === '/records/reset') return void req.socket.destroy();
       const one = /^\/records\/([^/]+)$/.exec(url.pathname);
       if (url.pathname === '/records' && req.method === 'POST') {
         if (url.searchParams.get('mode') === 'broken') return send(500, { detail: 'database error' });
@@ -61,29 +65,31 @@ const flow = (id: string, mode: string) => ({
   ],
 });
 
-describe('a creating step that fails an assertion', () => {
+describe('smoke against a record store', () => {
   const svc = recordService();
-  let url = '';
+  let v: Verdict;
+  let closed = '';
   before(async () => {
     await new Promise<void>((r) => svc.server.listen(0, '127.0.0.1', r));
-    url = `http://127.0.0.1:${(svc.server.address() as AddressInfo).port}`;
-  });
-  after(() => new Promise<void>((r) => svc.server.close(() => r())));
-
-  it('still deletes what it created, and the check reports the cleanup', async (t) => {
-    const dir = tempDir(t);
+    const url = `http://127.0.0.1:${(svc.server.address() as AddressInfo).port}`;
+    const dir = tempDir({ after });
+    closed = `127.0.0.1:${await closedPort()}`;
     const config = writeJson(path.join(dir, 'revgate.config.json'), {
       service: { name: 'records' },
       environments: { local: { baseUrl: url } },
+      specs: [path.relative(dir, path.join(ROOT, 'test', 'fixtures', 'network-errors.spec.ts'))],
       checks: [flow('created-then-failed', 'ok'), flow('created-without-id', 'no-id'), flow('nothing-created', 'broken')],
     });
     const out = path.join(dir, 'out');
-    const r = await runCli(['smoke', '--config', config, '--out', out]);
+    const r = await runCli(['smoke', '--config', config, '--out', out], { env: { REVGATE_TEST_CLOSED_URL: `http://${closed}` } });
     assert.equal(r.code, 1, r.stdout + r.stderr);
-    const v = readVerdict(out);
+    v = readVerdict(out);
     assert.equal(verdictSchemaErrors(v), '');
-    const byId = (id: string) => v.checks.find((c) => c.id === id);
+  });
+  after(() => new Promise<void>((r) => svc.server.close(() => r())));
+  const byId = (id: string) => v.checks.find((c) => c.id === id);
 
+  it('a creating step that fails an assertion still deletes what it created, and the check reports the cleanup', () => {
     // 201 with an id, an assertion failed: the record is gone from the service, and the check says what was deleted.
     const failed = byId('created-then-failed');
     assert.equal(failed?.status, 'failed');
@@ -112,5 +118,17 @@ describe('a creating step that fails an assertion', () => {
     assert.equal(byId('nothing-created')?.status, 'failed');
     assert.equal(byId('nothing-created')?.cleanup, undefined);
     assert.equal(svc.deletes.length, 1, `DELETEs sent: ${svc.deletes.join(', ')}`);
+  });
+
+  it("a hand-written spec's network failures read as a declared check's", () => {
+    const refused = byId('network-errors/a-request-to-a-closed-port');
+    assert.equal(refused?.status, 'failed');
+    assert.equal(refused?.error?.message, `connection refused by ${closed}: is the revision running?`);
+    const reset = byId('network-errors/a-connection-the-revision-drops');
+    assert.equal(reset?.status, 'failed');
+    assert.match(
+      reset?.error?.message ?? '',
+      /^connection reset by 127\.0\.0\.1:\d+ before the response was complete \(ECONNRESET\): did the revision crash or restart\?$/,
+    );
   });
 });
