@@ -9,14 +9,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describeRunbookExample, type RunbookService } from '../helpers/runbook.js';
 
 /** Production Operations Guide (seed 004), Health Check Endpoints table. */
-type OpsFault = 'health' | 'db' | 'redis' | 'ready' | 'metrics' | 'slow';
+type OpsFault = 'db' | 'redis' | 'ready' | 'metrics' | 'slow';
 const operationsGuide: RunbookService<OpsFault> =
   (f) =>
   async ({ url, json, text }) => {
     switch (url.pathname) {
       case '/health':
         if (f.has('slow')) await sleep(1_500); // "Issue: High Response Times": over 1 s
-        return f.has('health') ? json(503, { status: 'unhealthy' }) : json(200, { status: 'healthy' });
+        return json(200, { status: 'healthy' });
       case '/health/db':
         return f.has('db') ? json(503, { database: 'disconnected' }) : json(200, { database: 'connected' });
       case '/health/redis':
@@ -78,16 +78,17 @@ describe('examples against services built from their runbooks alone', { concurre
     blocking: ['health', 'health-db', 'health-redis', 'health-ready', 'metrics'],
     failures: [
       {
-        faults: ['health', 'db', 'redis', 'ready', 'metrics'],
+        // As shipped (its latency budgets judged): every row of the table broken at once, /health by being slow.
+        faults: ['slow', 'db', 'redis', 'ready', 'metrics'],
+        asShipped: true,
         fails: [
-          ['health', /got 503/],
+          ['health', /above the 1000 ms limit/],
           ['health-db', /got 503/],
           ['health-redis', /redis.*"disconnected"/],
           ['health-ready', /got 503/],
           ['metrics', /text\/plain/],
         ],
       },
-      { faults: ['slow'], asShipped: true, fails: [['health', /above the 1000 ms limit/]] },
     ],
   });
 
