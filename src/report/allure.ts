@@ -46,6 +46,10 @@ export function renderAllure(v: Verdict, uuid: () => string = randomUUID): Allur
     { name: 'framework', value: 'revgate' },
     { name: 'host', value: new URL(v.target.baseUrl).host },
   ];
+  const checkStart = (c: CheckResult): number => {
+    const t = c.startedAt ? Date.parse(c.startedAt) : NaN;
+    return Number.isFinite(t) ? t : start;
+  };
   const checkResult = (c: CheckResult): AllureResult => {
     const fullName = `${v.kind}:${v.target.service ?? ''}:${c.id}`;
     const labels = [...common, { name: 'subSuite', value: c.labels?.region ?? c.labels?.cell ?? c.status }];
@@ -68,18 +72,16 @@ export function renderAllure(v: Verdict, uuid: () => string = randomUUID): Allur
         ...(c.status === 'degraded' ? { known: true } : {}),
       },
       stage: 'finished',
-      start,
-      stop: start + Math.round(c.durationMs),
+      // The check's own start when known, and its wall time: Allure's duration is the same "wall" as everywhere.
+      start: checkStart(c),
+      stop: checkStart(c) + Math.round(c.durationMs),
       labels,
-      parameters: [{ name: 'attempts', value: String(c.attempts) }],
-      steps: (c.steps ?? []).map((s) => ({
-        name: s.name,
-        status: STATUS[s.status],
-        stage: 'finished' as const,
-        start,
-        stop: start + Math.round(s.durationMs),
-        ...(s.message ? { statusDetails: { message: s.message } } : {}),
-      })),
+      parameters: [
+        { name: 'attempts', value: String(c.attempts) },
+        ...(c.latencyMs !== undefined ? [{ name: 'latency', value: `${Math.round(c.latencyMs)} ms` }] : []),
+        ...(c.connectMs !== undefined ? [{ name: 'connection setup', value: `${Math.round(c.connectMs)} ms` }] : []),
+      ],
+      steps: stepsOf(c, checkStart(c)),
       attachments: [],
     };
   };
@@ -108,6 +110,23 @@ export function renderAllure(v: Verdict, uuid: () => string = randomUUID): Allur
     };
   };
   return [...v.checks.map(checkResult), ...v.gates.map(gateResult)];
+}
+
+/** A flow's steps one after another from the check's start, each as long as its exchange. */
+function stepsOf(c: CheckResult, start: number): AllureResult['steps'] {
+  let at = start;
+  return (c.steps ?? []).map((s) => {
+    const step = {
+      name: s.name,
+      status: STATUS[s.status],
+      stage: 'finished' as const,
+      start: at,
+      stop: at + Math.round(s.durationMs),
+      ...(s.message ? { statusDetails: { message: s.message } } : {}),
+    };
+    at = step.stop;
+    return step;
+  });
 }
 
 /** `environment.properties` shown on the Allure overview page. */

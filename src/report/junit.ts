@@ -17,6 +17,9 @@ function checkCase(v: Verdict, c: CheckResult): string {
     ['revgate.blocking', String(c.blocking)],
     ['revgate.severity', c.severity],
     ['revgate.attempts', String(c.attempts)],
+    // `time` is the wall time of the check's test; the request latency budgets judge is a property of its own.
+    ['revgate.latencyMs', c.latencyMs === undefined ? undefined : String(c.latencyMs)],
+    ['revgate.connectMs', c.connectMs === undefined ? undefined : String(c.connectMs)],
     ...Object.entries(c.labels ?? {}).map(([k, val]): [string, string] => [k, val]),
   ]);
   const message = c.error?.message ?? '';
@@ -27,11 +30,23 @@ function checkCase(v: Verdict, c: CheckResult): string {
   ]
     .filter(Boolean)
     .join('\n');
+  // Surefire's rerun elements: a flaky test lists each failed attempt as flakyFailure; a test that failed every
+  // attempt has the last (deciding) one as failure and each earlier one as rerunFailure.
+  const failedTries = (c.tries ?? []).filter((t) => t.status !== 'passed' && t.status !== 'skipped');
+  const rerun = (tag: string, tries: typeof failedTries): string =>
+    tries
+      .map((t) => {
+        const why = t.message ?? t.status;
+        const latency = t.latencyMs !== undefined ? ` (latency ${t.latencyMs} ms)` : '';
+        return `      <${tag} message="${x(why)}" type="${x(t.status)}">${x(`attempt ${t.attempt} ${t.status}${latency}: ${why}`)}</${tag}>\n`;
+      })
+      .join('');
   let body = '';
   switch (c.status) {
     case 'failed':
       body = c.blocking
-        ? `      <failure message="${x(message || 'check failed')}" type="${x(c.error?.kind ?? 'failed')}">${x(detail)}</failure>\n`
+        ? `      <failure message="${x(message || 'check failed')}" type="${x(c.error?.kind ?? 'failed')}">${x(detail)}</failure>\n` +
+          rerun('rerunFailure', failedTries.slice(0, -1))
         : `      <system-out>${x(`non-blocking check failed (does not affect the verdict)\n${detail}`)}</system-out>\n`;
       break;
     case 'error':
@@ -42,7 +57,9 @@ function checkCase(v: Verdict, c: CheckResult): string {
       break;
     case 'flaky':
       // Surefire's flakyFailure: passed in the end, failed before; understood by most CI test views.
-      body = `      <flakyFailure message="${x(message || 'passed only on retry')}" type="flaky">${x(detail)}</flakyFailure>\n`;
+      body = failedTries.length
+        ? rerun('flakyFailure', failedTries)
+        : `      <flakyFailure message="${x(message || 'passed only on retry')}" type="flaky">${x(detail)}</flakyFailure>\n`;
       break;
     case 'degraded':
       body = `      <system-out>${x(`degraded: ${detail}`)}</system-out>\n`;
