@@ -86,7 +86,7 @@ export default class RevgateReporter implements Reporter {
         const failed = r.status !== 'passed' && r.status !== 'skipped';
         const declared = failed ? (readJsonAttachment(r, Attachment.outcome) as { message?: string } | undefined) : undefined;
         const message = declared?.message ?? (r.errors[0] ? errorText(r.errors[0]) : undefined);
-        return { status: r.status, durationMs: r.duration, ...(failed && message ? { message } : {}) };
+        return { status: r.status, durationMs: r.duration, startedAt: r.startTime.toISOString(), ...(failed && message ? { message } : {}) };
       }),
     };
   }
