@@ -31,7 +31,7 @@
     const p = f * 100;
     if (p === 0) return '0%';
     if (Math.abs(p) < 1) return num(p, 2) + '%';
-    if (p > 99 && p < 100) return p.toFixed(Math.min(4, Math.max(1, Math.ceil(-Math.log10(100 - p)) + 1))) + '%';
+    if (p > 99 && p < 100) return p.toFixed(Math.min(4, Math.max(1, Math.ceil(-Math.log10(100 - p))))) + '%';
     return p.toFixed(1) + '%';
   }
   function fmt(unit, x) {

@@ -53,7 +53,7 @@ export function pct(fraction: number): string {
   if (abs < 1) return `${num(p, 2)}%`;
   if (p > 99 && p < 100) {
     // Availability: enough decimals to tell it from 100%.
-    const decimals = Math.min(4, Math.max(1, Math.ceil(-Math.log10(100 - p)) + 1));
+    const decimals = Math.min(4, Math.max(1, Math.ceil(-Math.log10(100 - p))));
     return `${p.toFixed(decimals)}%`;
   }
   return `${p.toFixed(1)}%`;

@@ -47,7 +47,7 @@ export function whySection(v: Verdict): string {
       g.ids.length > 1
         ? `<details><summary class="muted small">which ${g.ids.length}</summary><code>${g.ids.slice(0, MAX_IDS).map(esc).join(', ')}</code>${g.ids.length > MAX_IDS ? ` and ${count(g.ids.length - MAX_IDS)} more (verdict.json has every one)` : ''}</details>`
         : '';
-    return `<li data-count="${g.count}">${g.status ? `${badge(g.status, g.count > 1 ? `${count(g.count)} × ${g.status}` : g.status)} ` : ''}${esc(g.text)}${where ? ` <span class="muted">(${esc(where)})</span>` : ''}${ids}</li>`;
+    return `<li data-count="${g.count}">${g.status ? `${badge(g.status)} ` : ''}${esc(g.text)}${where ? ` <span class="muted">(${esc(where)})</span>` : ''}${ids}</li>`;
   });
   return section('Why', `<ul class="why">${items.join('\n')}</ul>`, 'why');
 }
