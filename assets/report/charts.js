@@ -125,9 +125,11 @@
       }
     }
     ctx.setLineDash([]);
+    let markRow = 0;
     for (const m of spec.marks || []) {
       const x = Math.round(u.valToPos(m.x, 'x', true));
       if (x < left || x > left + width) continue;
+      const labelY = top + 2 * px + markRow++ * lineHeight;
       ctx.strokeStyle = m.color;
       ctx.fillStyle = m.color;
       ctx.lineWidth = 2 * px;
@@ -137,7 +139,7 @@
       ctx.stroke();
       ctx.textAlign = x > left + width * 0.6 ? 'right' : 'left';
       ctx.textBaseline = 'top';
-      ctx.fillText(m.label, x + (ctx.textAlign === 'left' ? 4 : -4) * px, top + 2 * px);
+      ctx.fillText(m.label, x + (ctx.textAlign === 'left' ? 4 : -4) * px, labelY);
     }
     ctx.restore();
   }

@@ -10,11 +10,15 @@ import { latencyBuckets, type Histogram } from '../traffic/histogram.js';
 import type { Baseline } from './baseline.js';
 import type { LoadSummary } from './summary.js';
 
-/** summary.json's per-second arrays as chart series: a second with no completed request has no latency (null, not 0). */
-export function seriesOf(p: LoadSummary['revgate']['perSecond'] | undefined): PerSecondSeries | undefined {
+/**
+ * summary.json's per-second arrays as chart series: a second with no completed request has no latency (null, not
+ * 0). The run ends a moment into its last second: that second is left out when less than half of it ran (with
+ * `durationMs`), or when nothing happened in it, so the charts do not show a drop to zero that is not there.
+ */
+export function seriesOf(p: LoadSummary['revgate']['perSecond'] | undefined, durationMs?: number): PerSecondSeries | undefined {
   if (!p || !Array.isArray(p.requests)) return undefined;
-  // The run ends a moment into its last second: a trailing second where nothing happened is not a drop to zero.
   let n = p.requests.length;
+  if (durationMs !== undefined && n > 1 && durationMs / 1000 - (n - 1) < 0.5) n--;
   while (n > 1 && !p.requests[n - 1] && !p.dropped[n - 1] && !p.late?.[n - 1]) n--;
   const cut = <T>(a: readonly T[]): T[] => a.slice(0, n);
   const latency = (a: number[]): Array<number | null> => cut(a).map((x, i) => ((p.requests[i] ?? 0) > 0 ? x : null));
@@ -63,7 +67,7 @@ export function limitLines(thresholds: readonly Threshold[]): LimitLine[] {
 }
 
 export interface LoadReportInput {
-  summary: Pick<LoadSummary, 'metrics'> & { revgate?: Partial<LoadSummary['revgate']> };
+  summary: Pick<LoadSummary, 'metrics'> & { revgate?: Partial<LoadSummary['revgate']>; state?: { testRunDurationMs?: number } };
   thresholds: readonly Threshold[];
   /** The run's whole latency histogram (all requests), when the embedded engine ran. */
   histogram?: Histogram;
@@ -71,9 +75,9 @@ export interface LoadReportInput {
 }
 
 export function loadReportData(i: LoadReportInput): LoadReportData {
-  const perSecond = seriesOf(i.summary.revgate?.perSecond);
+  const perSecond = seriesOf(i.summary.revgate?.perSecond, i.summary.state?.testRunDurationMs);
   const b = i.baseline;
-  const basePerSecond = b ? seriesOf(b.baseline.summary?.revgate?.perSecond) : undefined;
+  const basePerSecond = b ? seriesOf(b.baseline.summary?.revgate?.perSecond, b.baseline.summary?.state?.testRunDurationMs) : undefined;
   return {
     totals: totalsOf(i.summary),
     ...(perSecond ? { perSecond } : {}),

@@ -37,7 +37,7 @@ export function renderHtml(v: Verdict, data: ReportData = {}): string {
     whySection(v),
     ...view.sections,
     gatesSection(v, data.gate?.traces),
-    checksSection(v, v.kind === 'probe' ? 'Probes' : 'Checks'),
+    v.kind === 'probe' ? checksSection(v, 'Probes that did not pass', 0) : checksSection(v),
   ].join('\n');
   return renderPage({
     title: `revgate ${v.kind}: ${v.verdict} - ${v.target.service ?? v.target.baseUrl}`,

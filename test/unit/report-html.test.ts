@@ -164,6 +164,9 @@ describe('series for the charts', () => {
     });
     assert.deepEqual(s?.requests, [41, 0, 38]);
     assert.deepEqual(s?.p95Ms, [4, null, 5]);
+    const full = { requests: [40, 40, 3], failed: [0, 0, 0], dropped: [0, 0, 0], p50Ms: [1, 1, 1], p95Ms: [2, 2, 2], p99Ms: [3, 3, 3] };
+    assert.deepEqual(seriesOf(full, 2100)?.requests, [40, 40], 'a last second a tenth of which ran is left out');
+    assert.deepEqual(seriesOf(full, 2600)?.requests, [40, 40, 3]);
     const { thresholds } = parseThresholds(
       {
         http_req_duration: ['p(95)<500'],

@@ -129,17 +129,18 @@ function checkRow(c: CheckResult): string {
   return `<tr data-status="${esc(c.status)}" data-text="${esc(text)}"><td>${badge(c.status)}</td><td><code>${esc(c.id)}</code>${c.blocking ? '' : ' <span class="muted">(non-blocking)</span>'}<br>${esc(c.title)} ${labels}${details ? `<details><summary>details</summary>${details}</details>` : ''}</td><td class="n">${ms(c.durationMs)}</td><td class="n">${c.attempts}</td></tr>`;
 }
 
-export function checksSection(v: Verdict, title = 'Checks'): string {
+/** Every check that did not pass, then passing ones up to `maxPassed` (tenant probes: none; the strip above shows them). */
+export function checksSection(v: Verdict, title = 'Checks', maxPassed = MAX_PASSED_ROWS): string {
   if (!v.checks.length) return '';
   const sorted = [...v.checks].sort((a, b) => ORDER.indexOf(a.status) - ORDER.indexOf(b.status));
   const notPassed = sorted.filter((c) => c.status !== 'passed');
   const passed = sorted.filter((c) => c.status === 'passed');
-  const shown = [...notPassed, ...passed.slice(0, MAX_PASSED_ROWS)];
+  const shown = [...notPassed, ...passed.slice(0, maxPassed)];
   const c = v.counts;
   const countsLine = (['passed', 'failed', 'degraded', 'flaky', 'skipped', 'error'] as const)
     .map((s) => `<span data-count-status="${s}">${count(c[s])} ${s}</span>`)
     .join(', ');
-  const hidden = passed.length - Math.min(passed.length, MAX_PASSED_ROWS);
+  const hidden = passed.length - Math.min(passed.length, maxPassed);
   return section(
     title,
     `<p class="counts">${countsLine}</p>
