@@ -52,6 +52,7 @@ interface Building {
   points: TracePoint[];
   minGapMs: number;
   decidedAtMs?: number;
+  decidedStatus?: 'passed' | 'failed' | 'error';
 }
 
 export class GateTraceRecorder {
@@ -67,7 +68,10 @@ export class GateTraceRecorder {
       const b = this.#gates.get(r.id);
       if (!b) continue;
       const decidedNow = b.decidedAtMs === undefined && r.status !== 'inconclusive' && r.settled;
-      if (decidedNow) b.decidedAtMs = Math.round(tMs);
+      if (decidedNow) {
+        b.decidedAtMs = Math.round(tMs);
+        b.decidedStatus = r.status as 'passed' | 'failed' | 'error';
+      }
       const last = b.points[b.points.length - 1];
       if (last && !decidedNow && !final && tMs - last.tMs < b.minGapMs) continue;
       b.points.push(pointOf(tMs, b.spec, r));
@@ -84,7 +88,7 @@ export class GateTraceRecorder {
       gateId: b.spec.id,
       ...traceShape(b.spec),
       points: b.points,
-      ...(b.decidedAtMs !== undefined ? { decidedAtMs: b.decidedAtMs } : {}),
+      ...(b.decidedAtMs !== undefined ? { decidedAtMs: b.decidedAtMs, ...(b.decidedStatus ? { decidedStatus: b.decidedStatus } : {}) } : {}),
     }));
   }
 }

@@ -87,6 +87,8 @@ export interface GateTrace {
   points: TracePoint[];
   /** First evaluation at which the gate stopped being inconclusive; absent if it never did. */
   decidedAtMs?: number;
+  /** What that evaluation decided. The verdict's status can differ: the gate's saturation policy may hold a failed latency gate. */
+  decidedStatus?: 'passed' | 'failed' | 'error';
 }
 
 export interface ArmSeries {

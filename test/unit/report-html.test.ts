@@ -259,6 +259,7 @@ describe('gate traces', () => {
     rec.add(4 * 3600 * 250, [result(q, { interval: [40, 60], status: 'passed', settled: true })], true);
     const trace = rec.traces().find((t) => t.gateId === q);
     assert.equal(trace?.decidedAtMs, 250_000);
+    assert.equal(trace?.decidedStatus, 'passed');
     assert.ok((trace?.points.length ?? 0) <= 400, `${trace?.points.length} points`);
     assert.ok(
       trace?.points.some((p) => p.tMs === 250_000),

@@ -39,7 +39,7 @@ thead th{background:var(--bg2);font-weight:600} td.n,th.n{text-align:right;font-
 pre{background:var(--bg2);padding:.5rem;overflow:auto;white-space:pre-wrap;font-size:12px}
 code{font-size:12.5px}
 .why li{margin:.2rem 0} .why .count{font-weight:650;font-variant-numeric:tabular-nums}
-.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:1rem 1.5rem}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(440px,1fr));gap:1rem 1.5rem}
 .chart-fig{margin:0;min-width:0} .chart-fig figcaption{font-weight:600}
 .chart{min-height:120px;width:100%}
 details.alt summary{cursor:pointer;color:var(--muted);font-size:12px}

@@ -83,9 +83,21 @@ function traceFigure(v: Verdict, t: GateTrace, index: number): { spec: ChartSpec
     bands: [{ upper: 0, lower: 1, fill: 'rgba(134,142,150,0.25)' }],
     y: { label: t.unit === 'ratio' ? 'canary / baseline' : t.unit === 'difference' ? 'canary - baseline' : '', unit: t.unit, ...range },
     lines: [{ value: t.limit, label: `limit ${inUnit(t.limit, t.unit)} (passes ${t.passWhen})`, color } satisfies ChartLine],
-    marks: t.decidedAtMs !== undefined ? [{ x: t.decidedAtMs / 1000, label: `decided: ${status} at ${duration(t.decidedAtMs)}`, color }] : [],
+    marks:
+      t.decidedAtMs !== undefined
+        ? [
+            {
+              x: t.decidedAtMs / 1000,
+              label: `decided: ${t.decidedStatus ?? status} at ${duration(t.decidedAtMs)}`,
+              color: limitColor(t.decidedStatus ?? status),
+            },
+          ]
+        : [],
     height: 200,
   };
+  // The evaluation failed the gate, the verdict holds it (a latency breach the baseline shared, or a lagging generator).
+  const held =
+    t.decidedStatus && t.decidedStatus !== status ? ` The evaluation decided ${t.decidedStatus}; the verdict has it ${status}: the reason below says why.` : '';
   const step = Math.max(1, Math.ceil(t.points.length / 30));
   const rows = t.points
     .filter((p, i) => i % step === 0 || i === t.points.length - 1 || p.tMs === t.decidedAtMs)
@@ -94,11 +106,11 @@ function traceFigure(v: Verdict, t: GateTrace, index: number): { spec: ChartSpec
       esc(p.lo === null ? '-∞ (unbounded)' : inUnit(p.lo, t.unit)),
       esc(p.hi === null ? '∞ (unbounded)' : inUnit(p.hi, t.unit)),
       ...(hasObserved ? [esc(inUnit(p.observed ?? null, t.unit))] : []),
-      p.tMs === t.decidedAtMs ? `decided: ${esc(status)}` : '',
+      p.tMs === t.decidedAtMs ? `decided: ${esc(t.decidedStatus ?? status)}` : '',
     ]);
   const html = chartFigure(spec, {
     title: `${t.gateId}: ${status}`,
-    description: `${gate?.expression ?? ''}. The ${t.unit === 'count' ? 'count so far' : 'confidence interval'} at each evaluation against the limit of ${inUnit(t.limit, t.unit)}; a gate is decided once its interval lies entirely on one side of the limit${t.decidedAtMs !== undefined ? `, here after ${duration(t.decidedAtMs)}` : ', which this one never did'}.`,
+    description: `${gate?.expression ?? ''}. The ${t.unit === 'count' ? 'count so far' : 'confidence interval'} at each evaluation against the limit of ${inUnit(t.limit, t.unit)}; a gate is decided once its interval lies entirely on one side of the limit${t.decidedAtMs !== undefined ? `, here after ${duration(t.decidedAtMs)}` : ', which this one never did'}.${held}`,
     alt: table({ head: ['Time', 'Lower end', 'Upper end', ...(hasObserved ? ['Estimate'] : []), ''], rows, numeric: [1, 2, 3] }),
   });
   return { spec, html };
