@@ -1,4 +1,6 @@
 import type { CheckResult, CheckStatus, GateResult, Verdict, VerdictValue } from '../verdict/types.js';
+import { formatInterval, gateUnits } from './gate-units.js';
+import { count, inUnit } from './page/format.js';
 import { renderProbeMatrix } from './probe-matrix.js';
 import { describeWhere, groupReasons } from './reasons.js';
 import type { Reporter } from './types.js';
@@ -67,9 +69,10 @@ export function renderMarkdown(v: Verdict): string {
   if (v.gates.length) {
     lines.push('### Gates', '', '| | Gate | Expression | Observed | Interval | Samples | Status | Reason |', '|---|---|---|---|---|---|---|---|');
     for (const g of v.gates) {
-      const interval = g.interval ? `[${g.interval[0]}, ${g.interval[1]}]` : '';
+      const units = gateUnits(v.kind, g);
+      const observed = g.observed !== undefined ? inUnit(g.observed, units.observed) : '';
       lines.push(
-        `| ${GATE_ICON[g.status]} | ${cell(g.id)}${g.blocking ? '' : ' (advisory)'} | \`${cell(g.expression)}\` | ${g.observed ?? ''} | ${interval} | ${g.samples ?? ''} | ${g.status} | ${cell(g.reason)} |`,
+        `| ${GATE_ICON[g.status]} | ${cell(g.id)}${g.blocking ? '' : ' (advisory)'} | \`${cell(g.expression)}\` | ${observed} | ${formatInterval(g, units.interval)} | ${g.samples !== undefined ? count(g.samples) : ''} | ${g.status} | ${cell(g.reason)} |`,
       );
     }
     lines.push('');

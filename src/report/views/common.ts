@@ -2,11 +2,12 @@
  * The parts of every command's page: the header with the verdict, the grouped "why", the gates and
  * checks tables. Numbers go through page/format.ts. Pure.
  */
-import type { CheckResult, CheckStatus, GateResult, Verdict } from '../../verdict/types.js';
+import type { CheckResult, CheckStatus, Verdict } from '../../verdict/types.js';
 import type { GateTrace } from '../data.js';
 import type { ChartSpec } from '../page/charts.js';
 import { badge, esc, section, statusColor, table, type Tile } from '../page/components.js';
-import { count, duration, inUnit, ms, type Unit } from '../page/format.js';
+import { count, duration, inUnit, ms } from '../page/format.js';
+import { formatInterval, gateUnits } from '../gate-units.js';
 import { describeWhere, groupReasons } from '../reasons.js';
 
 /** What a command's view adds to the common page: headline tiles, its sections, the charts in them. */
@@ -52,25 +53,6 @@ export function whySection(v: Verdict): string {
   return section('Why', `<ul class="why">${items.join('\n')}</ul>`, 'why');
 }
 
-/** The units of a gate's observed value and interval: from its trace when the command gave one, else from its metric. */
-export function gateUnits(kind: Verdict['kind'], g: GateResult, trace?: GateTrace): { observed: Unit; interval: Unit } {
-  if (trace) {
-    const u: Unit = trace.unit;
-    // A canary-vs-baseline latency gate reports the canary's estimate (ms) beside an interval of the ratio.
-    return { observed: trace.unit === 'ratio' ? 'ms' : u, interval: u };
-  }
-  const base = g.metric.replace(/\{.*$/, '');
-  const vsBaseline = /baseline/.test(g.expression);
-  if (base.endsWith('_duration') || base === 'revgate_event_loop_delay')
-    return vsBaseline ? { observed: kind === 'gate' ? 'ms' : 'ratio', interval: 'ratio' } : { observed: 'ms', interval: 'ms' };
-  if (base === 'http_req_failed' || base === 'availability' || base === 'checks')
-    return vsBaseline ? { observed: 'difference', interval: 'difference' } : { observed: 'fraction', interval: 'fraction' };
-  if (/(^|\s)rate\s*[<>=!]/.test(g.expression)) return { observed: 'per-second', interval: 'per-second' };
-  return { observed: 'count', interval: 'count' };
-}
-
-const UNBOUNDED = 1e15;
-
 export function gatesSection(v: Verdict, traces: readonly GateTrace[] = []): string {
   if (!v.gates.length) return '';
   const rows = v.gates.map((g) => {
@@ -79,9 +61,7 @@ export function gatesSection(v: Verdict, traces: readonly GateTrace[] = []): str
       g,
       traces.find((t) => t.gateId === g.id),
     );
-    // evaluate-gates.ts writes an unbounded end as MAX_SAFE_INTEGER.
-    const end = (x: number): string => (Math.abs(x) >= UNBOUNDED ? (x > 0 ? '∞' : '-∞') : inUnit(x, units.interval));
-    const interval = g.interval ? `[${end(g.interval[0])}, ${end(g.interval[1])}]` : '';
+    const interval = formatInterval(g, units.interval);
     return [
       badge(g.status),
       `<code>${esc(g.id)}</code>${g.blocking ? '' : ' <span class="muted">(advisory)</span>'}`,
