@@ -4,8 +4,10 @@
  * evaluation it already makes (every 250 ms, and the final one); it reads results, it changes nothing.
  * Memory stays bounded however long the run: past MAX_POINTS a trace keeps every other point.
  *
- * The one place that reads a result's interval is `pointOf`: when the windowed gate (wip/gate-windows.patch)
- * lands, its `bounds` (lower/upper/observed in the gate's unit, null = unbounded) replace `interval` there.
+ * The one place that reads a result's evidence is `pointOf`. Today's results carry `interval` (an unbounded end
+ * as ±MAX_SAFE_INTEGER); the windowed gate (wip/gate-windows.patch) adds `bounds` (lower/upper/observed in the
+ * gate's own unit, null = unbounded, and an `interval` only once both ends are bounded): pointOf prefers
+ * `bounds` when a result has them, so the traces keep working when that patch lands.
  */
 import type { GateTrace, TracePoint } from '../report/data.js';
 import type { Operator } from '../thresholds/index.js';
@@ -37,9 +39,21 @@ export function traceShape(g: GateSpec): Pick<GateTrace, 'unit' | 'limit' | 'pas
 
 const end = (x: number | undefined): number | null => (x === undefined || !Number.isFinite(x) || Math.abs(x) >= UNBOUNDED ? null : x);
 
-/** A result's evidence as a trace point. Today's results carry `interval` and `observed`; see the file comment. */
+/** The windowed gate's evidence (wip/gate-windows.patch `GateBounds`): ends in the gate's own unit, null while unbounded. */
+interface Bounds {
+  lower: number | null;
+  upper: number | null;
+  observed: number | null;
+}
+
+/**
+ * A result's evidence as a trace point: the windowed gate's `bounds` when the result carries them, else
+ * today's `interval` and `observed` (see the file comment).
+ */
 export function pointOf(tMs: number, g: GateSpec, r: CanaryGateResult): TracePoint {
   const t = Math.round(tMs);
+  const bounds = (r as CanaryGateResult & { bounds?: Bounds }).bounds;
+  if (bounds) return { tMs: t, lo: end(bounds.lower ?? undefined), hi: end(bounds.upper ?? undefined), observed: end(bounds.observed ?? undefined) };
   if (g.kind === 'count') return { tMs: t, lo: r.observed ?? null, hi: r.observed ?? null, observed: r.observed ?? null };
   const [lo, hi] = r.interval ?? [undefined, undefined];
   // A canary-vs-baseline latency gate's `observed` is the canary's p(x) in ms, not the ratio its interval is in.

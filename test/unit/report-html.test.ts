@@ -247,6 +247,9 @@ describe('gate traces', () => {
     assert.deepEqual(pointOf(1234.4, spec(id), result(id, { interval: [0.8, Number.MAX_SAFE_INTEGER], observed: 52 })), { tMs: 1234, lo: 0.8, hi: null });
     const q = 'http_req_duration:p(95)<2000';
     assert.deepEqual(pointOf(10, spec(q), result(q, { interval: [40, 60], observed: 52 })), { tMs: 10, lo: 40, hi: 60, observed: 52 });
+    // The windowed gate's bounds (wip/gate-windows.patch), when a result carries them: in the gate's unit, null = unbounded.
+    const windowed = { ...result(id, {}), bounds: { unit: 'ratio', observed: 1.1, lower: 0.9, upper: null } } as CanaryGateResult;
+    assert.deepEqual(pointOf(20, spec(id), windowed), { tMs: 20, lo: 0.9, hi: null, observed: 1.1 });
   });
 
   it('records when each gate was decided, and stays bounded over a long run', () => {
