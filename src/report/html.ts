@@ -44,7 +44,7 @@ export function renderHtml(v: Verdict, data: ReportData = {}): string {
     header: pageHeader(v),
     body,
     charts: view.charts,
-    footer: footer(v),
+    footer: footer(v, view.charts.length > 0),
   });
 }
 

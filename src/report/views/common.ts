@@ -132,7 +132,7 @@ ${hidden ? `<p class="muted">${count(hidden)} more passed (not listed; verdict.j
   );
 }
 
-export function footer(v: Verdict): string {
+export function footer(v: Verdict, charts: boolean): string {
   const files = Object.values(v.artifacts ?? {}).filter((f) => f !== 'report.html');
-  return `revgate ${esc(v.tool.version)}. verdict.json is the machine-readable form of this page${files.length ? `; the other reports: ${files.map((f) => `<code>${esc(f)}</code>`).join(', ')}` : ''}. Charts drawn with uPlot (MIT), inlined.`;
+  return `revgate ${esc(v.tool.version)}. verdict.json is the machine-readable form of this page${files.length ? `; the other reports: ${files.map((f) => `<code>${esc(f)}</code>`).join(', ')}` : ''}.${charts ? ' Charts drawn with uPlot (MIT), inlined.' : ''}`;
 }
