@@ -1,5 +1,4 @@
 import type { Argv, CommandModule } from 'yargs';
-import { discoverAdapter } from '../../discover/command.js';
 import { runCommand } from '../../run/command.js';
 import { azureAppFlags, azureAppOptions, type AzureAppArgs } from '../azure-flags.js';
 import { cliIo, stderr, stdout } from '../io.js';
@@ -45,6 +44,8 @@ export const discoverCommand: CommandModule<object, DiscoverArgs> = {
           'Exit codes: 0 listed (and preflight passed), 1 preflight failed, 3 bad usage or no such app/revision, 4 ARM could not be read (auth, throttling, outage).',
       ),
   handler: async (a) => {
+    // Loaded here: the ARM SDK is only worth loading for the commands that talk to ARM.
+    const { discoverAdapter } = await import('../../discover/command.js');
     const io = cliIo();
     const command = discoverAdapter({
       ...azureAppOptions(a),
