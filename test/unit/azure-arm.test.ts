@@ -11,6 +11,7 @@ import { ArmError, type RetryEvent } from '../../src/aca/arm.js';
 import type { TrafficEntry } from '../../src/aca/types.js';
 import { createContainerAppsArm } from '../../src/azure/arm-client.js';
 import { startAcaSandbox } from '../../src/sandbox/aca.js';
+import { Agent, request } from 'undici';
 
 it('the ARM client on the emulated ARM: LRO polling, bounded retries, one clear message per failure', async (t) => {
   const s = await startAcaSandbox({ operationMs: 100 });
@@ -58,6 +59,29 @@ it('the ARM client on the emulated ARM: LRO polling, bounded retries, one clear 
     assert.equal(patches.length, 1);
     assert.deepEqual(patches[0]?.body, arm.describeSetTraffic(rg, app, 'East US', table(10)).body);
     assert.ok(calls.some((c) => c.path.includes('containerappOperationStatuses')));
+  });
+
+  await t.test('the ingress splits by the weights ARM holds; each revision answers on its own FQDN', async () => {
+    const dispatcher = new Agent({ connect: { ca: s.caPem } });
+    t.after(() => dispatcher.close());
+    const served = async (n: number): Promise<Map<string, number>> => {
+      const counts = new Map<string, number>();
+      for (let i = 0; i < n; i++) {
+        const r = await request(`${s.ingressUrl}/health/live`, { dispatcher });
+        await r.body.dump();
+        const rev = String(r.headers['x-revgate-revision']);
+        counts.set(rev, (counts.get(rev) ?? 0) + 1);
+      }
+      return counts;
+    };
+    // 10% of 300: a binomial count below 8 or above 60 has a probability under 1e-6.
+    const split = await served(300);
+    const v2 = split.get('apex-backend--v2') ?? 0;
+    assert.ok(v2 >= 8 && v2 <= 60 && (split.get('apex-backend--v1') ?? 0) === 300 - v2, JSON.stringify([...split]));
+    for (const r of s.revisions()) {
+      const res = await request(`${r.url}/health`, { dispatcher });
+      assert.equal(((await res.body.json()) as { revision: string }).revision, r.name);
+    }
   });
 
   await t.test('a change in flight is a real lock: a second update gets 409 ContainerAppLockConflict, waits, and goes through', async () => {
