@@ -5,6 +5,7 @@ import { VERSION } from '../core/version.js';
 import { discoverCommand } from './commands/discover.js';
 import { gateCommand } from './commands/gate.js';
 import { probeCommand } from './commands/probe.js';
+import { rolloutCommand } from './commands/rollout.js';
 import { sandboxCommand } from './commands/sandbox.js';
 import { smokeCommand } from './commands/smoke.js';
 import { loadCommand } from './commands/load.js';
@@ -39,6 +40,7 @@ export const COMMANDS: readonly CommandModule<object, never>[] = [
   loadCommand,
   gateCommand,
   discoverCommand,
+  rolloutCommand,
 ] as unknown as readonly CommandModule<object, never>[];
 
 /**

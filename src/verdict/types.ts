@@ -140,8 +140,12 @@ export interface RolloutReport {
   baseline?: string;
   /** Canary weights, in order, e.g. [10, 50, 100]. */
   steps: number[];
-  /** completed: every step passed; rolled-back: traffic restored; holding: inconclusive, resumable; stopped: a guard stopped it; planned: --dry-run. */
-  state: 'completed' | 'rolled-back' | 'holding' | 'stopped' | 'aborted' | 'planned' | 'running';
+  /**
+   * completed: every step passed; rolled-back: traffic restored; holding: undecided (or interrupted), resumable;
+   * stopped: a guard stopped it (a newer revision, traffic changed by someone else); aborted: --abort; planned:
+   * --dry-run; running: stopped mid-way by an error (resumable); not-started: preflight refused it.
+   */
+  state: 'completed' | 'rolled-back' | 'holding' | 'stopped' | 'aborted' | 'planned' | 'running' | 'not-started';
   /** The step it ended at (1-based) and its weight. */
   step?: { index: number; weight: number };
   /** The traffic recorded before the first change, labels included, pinned to revision names. */
