@@ -5,6 +5,7 @@
  */
 import { AZURE_CREDENTIAL_ENV } from '../config/load.js';
 import { readCaFile } from '../http/ca-file.js';
+import { isLoopbackHost } from '../traffic/safety.js';
 import type { Secret } from '../run/command.js';
 import type { Problems } from '../run/problems.js';
 import type { ContainerAppTarget } from '../run/targets.js';
@@ -105,9 +106,17 @@ export function connectApp(p: PreparedApp, target: ContainerAppTarget | undefine
     };
   }
   const ref = { subscription: p.subscription as string, resourceGroup: p.resourceGroup as string, app: p.app as string };
+  // An ARM endpoint on loopback is an emulator (revgate sandbox --aca): its operations take milliseconds and it
+  // sends no Retry-After, so it is polled every 100 ms and retries back off from 200 ms (Azure's Retry-After rules otherwise).
+  const emulator = isLoopbackHost(new URL(p.endpoint).hostname);
   return {
     ref,
-    connection: { subscription: ref.subscription, endpoint: p.endpoint, ...(p.caPem ? { caPem: p.caPem } : {}) },
+    connection: {
+      subscription: ref.subscription,
+      endpoint: p.endpoint,
+      ...(p.caPem ? { caPem: p.caPem } : {}),
+      ...(emulator ? { pollIntervalMs: 100, retry: { baseDelayMs: 200 } } : {}),
+    },
     ...(p.caFile ? { caFile: p.caFile } : {}),
     secrets: credentialSecrets,
   };
