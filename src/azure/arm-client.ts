@@ -27,6 +27,7 @@ import {
 } from '../aca/arm.js';
 import type { AppSnapshot, AppState, RevisionInfo, TrafficEntry } from '../aca/types.js';
 import { labelsOf } from '../aca/types.js';
+import { trafficProblems } from '../aca/traffic.js';
 import { credentialAttempts } from './token.js';
 
 export const ARM_API_VERSION = '2025-07-01';
@@ -128,8 +129,11 @@ export function createContainerAppsArm(o: ArmClientOptions): ContainerAppsArm {
       const revisions = await listRevisions(resourceGroup, app, signal);
       return { app: state, revisions: revisions.map((r) => toRevisionInfo(r, state)) } satisfies AppSnapshot;
     },
-    setTraffic: (resourceGroup, app, location, traffic) =>
-      withRetry(context(`update the traffic of ${app}`, resourceGroup, app), async (s) =>
+    setTraffic: (resourceGroup, app, location, traffic) => {
+      // The one write path for traffic: nothing that does not sum to 100 (whole weights, every entry naming a revision) leaves revgate.
+      const problems = trafficProblems(traffic);
+      if (problems.length) return Promise.reject(new Error(`revgate refused to send a traffic table for ${app}: ${problems.join('; ')}`));
+      return withRetry(context(`update the traffic of ${app}`, resourceGroup, app), async (s) =>
         toAppState(
           await client.containerApps.beginUpdateAndWait(resourceGroup, app, patchBody(location, traffic), {
             abortSignal: s,
@@ -137,7 +141,8 @@ export function createContainerAppsArm(o: ArmClientOptions): ContainerAppsArm {
           }),
           { subscription: o.subscription, resourceGroup, app },
         ),
-      ),
+      );
+    },
     deactivateRevision: (resourceGroup, app, revision) =>
       withRetry(context(`deactivate revision ${revision} of ${app}`, resourceGroup, app), async (s) => {
         await client.containerAppsRevisions.deactivateRevision(resourceGroup, app, revision, { abortSignal: s });

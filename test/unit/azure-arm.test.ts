@@ -168,9 +168,9 @@ it('the ARM client on the emulated ARM: LRO polling, bounded retries, one clear 
       ],
       [
         [],
-        () => arm.setTraffic(rg, app, 'East US', [{ revisionName: 'apex-backend--v1', weight: 60 }]),
+        () => arm.setTraffic(rg, app, 'East US', [{ revisionName: 'apex-backend--v9', weight: 100 }]),
         'bad-request',
-        /^ARM rejected the request to update the traffic of apex-backend \(400 ContainerAppInvalidTrafficWeight\)\. ARM said: "The sum of traffic weights must be 100, got 60\."$/,
+        /^ARM rejected the request to update the traffic of apex-backend \(400 ContainerAppRevisionNotFound\)\. ARM said: "Revision 'apex-backend--v9' does not exist in container app 'apex-backend'\."$/,
       ],
     ];
     for (const [faults, fn, kind, message] of cases) {
@@ -182,5 +182,12 @@ it('the ARM client on the emulated ARM: LRO polling, bounded retries, one clear 
       assert.equal(retries.length, 0, `${kind} is not retried`);
     }
     assert.deepEqual((await arm.snapshot(rg, app)).app.traffic, table(0), 'no failure changed the traffic');
+    // A table that does not sum to 100 never leaves revgate (ARM would refuse it with 400 too).
+    const before = s.armRequests.length;
+    await assert.rejects(
+      arm.setTraffic(rg, app, 'East US', [{ revisionName: 'apex-backend--v1', weight: 60 }]),
+      /refused to send a traffic table for apex-backend: weights sum to 60, not 100/,
+    );
+    assert.equal(s.armRequests.length, before);
   });
 });
