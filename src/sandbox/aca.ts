@@ -20,6 +20,8 @@ import { ArmFaultState, parseArmFaults } from './aca-faults.js';
 import { handleArm, type ArmRequestRecord } from './aca-arm.js';
 import { appDoc, revisionDoc, type RevisionSpec } from './aca-docs.js';
 import { ingressHandler } from './aca-ingress.js';
+import { handleMetrics, RequestLedger } from './aca-metrics.js';
+import { startUsers, type Users } from './aca-users.js';
 import { AcaModel, type AcaRef, type Json } from './aca-model.js';
 import { normalizeFaults, seededRandom } from './faults.js';
 import { BodyTooLargeError, parseJson, readBody, sendJson, sendTooLarge } from './http-util.js';
@@ -48,6 +50,10 @@ export interface AcaSandboxOptions {
   token?: string;
   seed?: number;
   host?: string;
+  /** Real users: requests per second to the ingress (default 0); change with PUT /__sandbox/aca/users. */
+  users?: number;
+  /** Azure Monitor's ingestion delay for the metrics endpoint; default 2,000 ms (Azure: typically 1-3 minutes). */
+  metricsDelayMs?: number;
   /**
    * Serve these ARM documents instead of starting revisions (contract tests seed it from Microsoft's
    * examples): no revision servers, so the ingress has nothing to route to.
@@ -84,6 +90,10 @@ export interface RunningAcaSandbox {
   revisionStates(): Map<string, SandboxState>;
   /** Every ARM request served, in order. */
   armRequests: ArmRequestRecord[];
+  /** The real users sending requests to the ingress. */
+  users: Users;
+  /** The metrics endpoint's ingestion delay. */
+  metricsDelayMs: number;
   stop(): Promise<void>;
 }
 
@@ -167,6 +177,11 @@ export async function startAcaSandbox(options: AcaSandboxOptions = {}): Promise<
     );
     listeners.push(identityListener);
 
+    const ledger = new RequestLedger();
+    const sampleNow = (): void => ledger.sample(new Map([...hosts].map(([n, h]) => [n, h.app.state()])), Date.now());
+    const sampler = setInterval(sampleNow, 250);
+    sampler.unref();
+    const metricsDelayMs = options.metricsDelayMs ?? 2000;
     let armBase = '';
     const control = (req: IncomingMessage, res: ServerResponse): void => {
       handleAcaControl(req, res, sandbox).catch((err: unknown) => {
@@ -179,7 +194,15 @@ export async function startAcaSandbox(options: AcaSandboxOptions = {}): Promise<
     const arm = await listen(
       (req, res) => {
         if ((req.url ?? '').startsWith(ACA_CONTROL_PREFIX)) return control(req, res);
-        handleArm(req, res, { model: m, faults, token: armToken, base: armBase, operationMs: options.operationMs ?? 150, journal });
+        handleArm(req, res, {
+          model: m,
+          faults,
+          token: armToken,
+          base: armBase,
+          operationMs: options.operationMs ?? 150,
+          journal,
+          extra: (rq, rs, url) => handleMetrics(rq, rs, url, { model: m, ledger, sampleNow, delayMs: metricsDelayMs }),
+        });
       },
       { host, port: 0, tls },
     );
@@ -187,6 +210,7 @@ export async function startAcaSandbox(options: AcaSandboxOptions = {}): Promise<
     armBase = arm.url;
     // ARM clients ask for a token for `${endpoint}/.default`: the audience is this endpoint's origin.
     identity = { header: randomBytes(24).toString('base64url'), token: armToken, audience: arm.url };
+    const users = startUsers({ url: ingress.url, caPem: certs.caPem, perSecond: options.users ?? 0 });
 
     const sandbox: RunningAcaSandbox = {
       ref,
@@ -213,7 +237,11 @@ export async function startAcaSandbox(options: AcaSandboxOptions = {}): Promise<
       setArmFaults: (list) => faults.set(parseArmFaults(list)),
       revisionStates: () => new Map([...hosts].map(([n, h]) => [n, h.app.state()])),
       armRequests: journal,
+      users,
+      metricsDelayMs,
       stop: async () => {
+        clearInterval(sampler);
+        await users.stop();
         m.close();
         for (const h of hosts.values()) h.app.close();
         await Promise.all([...listeners, ...[...hosts.values()].map((h) => h.listener)].map((l) => l.close()));
@@ -268,6 +296,12 @@ async function handleAcaControl(req: IncomingMessage, res: ServerResponse, s: Ru
     if (!Array.isArray(b.faults)) throw usage('body must be {"faults": ["throttle=2,retry-after=1", ...]}');
     s.setArmFaults(b.faults as string[]);
     return sendJson(res, 200, { faults: b.faults });
+  }
+  if (path === 'users' && method === 'PUT') {
+    const b = await body();
+    if (typeof b.perSecond !== 'number' || !(b.perSecond >= 0 && b.perSecond <= 1000)) throw usage('body must be {"perSecond": N} with N from 0 to 1000');
+    s.users.setRate(b.perSecond);
+    return sendJson(res, 200, { perSecond: s.users.rate() });
   }
   if (path === 'arm-faults' && method === 'DELETE') {
     s.setArmFaults([]);

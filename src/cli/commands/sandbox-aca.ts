@@ -16,6 +16,7 @@ export interface AcaSandboxArgs {
   armFaults: string[];
   host: string;
   stateDir: string;
+  users?: number;
 }
 
 export async function runAcaSandbox(a: AcaSandboxArgs): Promise<void> {
@@ -26,6 +27,7 @@ export async function runAcaSandbox(a: AcaSandboxArgs): Promise<void> {
       { suffix: 'v2', faults: [SANDBOX_SERVICE_TIME, ...a.faults] },
     ],
     armFaults: a.armFaults,
+    ...(a.users !== undefined ? { users: a.users } : {}),
   });
   const dir = path.resolve(a.stateDir);
   mkdirSync(dir, { recursive: true });
@@ -41,7 +43,12 @@ export async function runAcaSandbox(a: AcaSandboxArgs): Promise<void> {
   stdout(`revgate sandbox: container app ${s.ref.app} (resource group ${s.ref.resourceGroup}, subscription ${s.ref.subscription})\n`);
   stdout(`  ARM:       ${s.armUrl}  (CA: ${rel(caFile)})\n`);
   stdout(`  identity:  export IDENTITY_ENDPOINT=${s.identity.endpoint} IDENTITY_HEADER="$(cat ${rel(identityFile)})"\n`);
-  stdout(`  ingress:   ${s.ingressUrl}  (split by ARM's traffic weights)\n`);
+  stdout(
+    `  ingress:   ${s.ingressUrl}  (split by ARM's traffic weights; ${s.users.rate()} real requests/s from users, PUT ${ACA_CONTROL_PREFIX}users {"perSecond": N})\n`,
+  );
+  stdout(
+    `  metrics:   POST ${s.armUrl}/subscriptions/${s.ref.subscription}/metrics:getBatch (Azure Monitor Requests per revision; ingestion delay ${s.metricsDelayMs / 1000} s)\n`,
+  );
   for (const r of s.revisions())
     stdout(`  revision:  ${r.name} ${r.url}  (${weights.get(r.name) ?? 0}%${labels.get(r.name) ? `, label ${labels.get(r.name)}` : ''})\n`);
   stdout(`  token:     ${rel(tokenFile)}  (the revisions' bearer token: export REVGATE_TOKEN="$(cat ${rel(tokenFile)})")\n`);

@@ -20,6 +20,7 @@ interface SandboxArgs {
   'gateway-fault'?: string[];
   aca: boolean;
   'arm-fault'?: string[];
+  users?: number;
 }
 
 export const sandboxCommand: CommandModule<object, SandboxArgs> = {
@@ -75,7 +76,17 @@ export const sandboxCommand: CommandModule<object, SandboxArgs> = {
   handler: async (a) => {
     if (a.aca && a.gateway) throw new RevgateError(ErrorCodes.Usage, '--aca and --gateway are different sandboxes: pick one');
     if (!a.aca && (a['arm-fault'] ?? []).length) throw new RevgateError(ErrorCodes.Usage, '--arm-fault only applies with --aca');
-    if (a.aca) return runAcaSandbox({ faults: a.fault ?? [], armFaults: a['arm-fault'] ?? [], host: a.host, stateDir: a['state-dir'] });
+    if (!a.aca && a.users !== undefined) throw new RevgateError(ErrorCodes.Usage, '--users only applies with --aca');
+    if (a.users !== undefined && !(a.users >= 0 && a.users <= 1000))
+      throw new RevgateError(ErrorCodes.Usage, '--users must be requests per second from 0 to 1000');
+    if (a.aca)
+      return runAcaSandbox({
+        faults: a.fault ?? [],
+        armFaults: a['arm-fault'] ?? [],
+        host: a.host,
+        stateDir: a['state-dir'],
+        ...(a.users !== undefined ? { users: a.users } : {}),
+      });
     if (a.gateway) {
       const regions = a.regions
         ?.flatMap((r) => r.split(','))
