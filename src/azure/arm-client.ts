@@ -205,7 +205,7 @@ function toRevisionInfo(r: Revision, app: AppState): RevisionInfo {
 const CREDENTIAL_ERRORS = new Set(['AggregateAuthenticationError', 'CredentialUnavailableError', 'AuthenticationError']);
 
 /** Any failure of the SDK, the credential or the network, as an ArmError with its message. */
-function classify(err: unknown, ctx: ArmErrorContext, timedOutMs?: number): ArmError {
+export function classify(err: unknown, ctx: ArmErrorContext, timedOutMs?: number): ArmError {
   if (err instanceof ArmError) return err;
   const e = err as { name?: string; message?: string; statusCode?: number; code?: string; response?: { headers?: { get(n: string): string | undefined } } };
   const first = (s: string | undefined): string => (s ?? '').split('\n')[0]?.slice(0, 600) ?? '';

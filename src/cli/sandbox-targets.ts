@@ -86,11 +86,13 @@ export function sandboxPair(options: { faults: readonly string[]; token: string 
  * endpoint through IDENTITY_ENDPOINT/IDENTITY_HEADER, set for the run and restored afterwards (as
  * Container Apps sets them for an app: @azure/identity reads them from the process environment only).
  */
-export function sandboxContainerApp(options: { faults: readonly string[]; armFaults: readonly string[] }): Launcher<ContainerAppTarget> {
+export function sandboxContainerApp(options: { faults: readonly string[]; armFaults: readonly string[]; users?: number }): Launcher<ContainerAppTarget> {
   return {
     check: (problems) => {
       checkFaults(problems, '--fault', () => normalizeFaults([...options.faults]));
       checkFaults(problems, '--arm-fault', () => parseArmFaults([...options.armFaults]));
+      if (options.users !== undefined && !(Number.isFinite(options.users) && options.users >= 0 && options.users <= 1000))
+        problems.add('--users', `must be requests per second from 0 to 1000, got ${options.users}`);
     },
     start: async (io) => {
       const s = await startAcaSandbox({
@@ -99,6 +101,7 @@ export function sandboxContainerApp(options: { faults: readonly string[]; armFau
           { suffix: 'v2', faults: [SANDBOX_SERVICE_TIME, ...options.faults] },
         ],
         armFaults: [...options.armFaults],
+        ...(options.users ? { users: options.users } : {}),
       });
       const dir = mkdtempSync(path.join(os.tmpdir(), 'revgate-aca-'));
       const caFile = path.join(dir, 'ca.pem');
@@ -109,7 +112,8 @@ export function sandboxContainerApp(options: { faults: readonly string[]; armFau
       const [v1, v2] = s.revisions();
       io.err(
         `revgate: sandbox container app ${s.ref.app} (resource group ${s.ref.resourceGroup}) behind an emulated ARM at ${s.armUrl}: ` +
-          `${v1?.name} 100% (stable), ${v2?.name} 0% (next)${withFaults(options.faults)}${options.armFaults.length ? `; ARM faults: ${options.armFaults.join(' ')}` : ''}\n`,
+          `${v1?.name} 100% (stable), ${v2?.name} 0% (next)${withFaults(options.faults)}${options.armFaults.length ? `; ARM faults: ${options.armFaults.join(' ')}` : ''}` +
+          `${options.users ? `; ${options.users} real users' requests per second to the ingress` : ''}\n`,
       );
       return {
         target: {
@@ -124,6 +128,7 @@ export function sandboxContainerApp(options: { faults: readonly string[]; armFau
           pollIntervalMs: 50,
           retryBaseMs: 100,
           stateDir: dir,
+          metricsDelayMs: s.metricsDelayMs,
         },
         stop: async () => {
           for (const [k, v] of Object.entries(saved)) {

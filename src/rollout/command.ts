@@ -9,7 +9,13 @@
  *             ARM calls instead
  *   verdict   report.ts
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { parseIsoInterval, realTrafficSpecs, type RealSpec } from '../aca/real-traffic.js';
+import { createRequestsMetrics } from '../azure/metrics-client.js';
+import type { Problems } from '../run/problems.js';
+import { isLoopbackHost } from '../traffic/safety.js';
 import { connectApp, prepareAzureApp, type ConnectedApp, type PreparedApp } from '../aca/app-options.js';
 import { ArmError, type ArmCall, type ContainerAppsArm } from '../aca/arm.js';
 import { resolveRevision, type ResolvedRevision } from '../aca/resolve.js';
@@ -23,7 +29,7 @@ import type { Command, Resolved, RunContext } from '../run/command.js';
 import type { ContainerAppTarget } from '../run/targets.js';
 import { parseDurationMs } from '../thresholds/threshold.js';
 import type { Verdict } from '../verdict/types.js';
-import { newJournal, preflightBoth, RolloutEngine, type Mode, type Outcome } from './engine.js';
+import { newJournal, preflightBoth, RolloutEngine, type Mode, type Outcome, type RealTraffic } from './engine.js';
 import { gateProblems, runGate, type GateSettings } from './gate-step.js';
 import { lockJournal, readJournal, TERMINAL, writeJournal, type Journal } from './journal.js';
 import { parseSteps, rollbackPoint, stepTable } from './plan.js';
@@ -50,6 +56,14 @@ export interface RolloutOptions {
   deactivateOnRollback: boolean;
   minReplicas?: number;
   gate: Omit<GateSettings, 'caFile' | 'criteria'> & { criteria?: string };
+  /** Judge each step on Azure Monitor's Requests for the hold too (real users), before the synthetic gate. */
+  realTraffic: boolean;
+  /** Regional metrics endpoint (default https://<location>.metrics.monitor.azure.com). */
+  metricsEndpoint?: string;
+  /** Bucket size, ISO 8601 (default PT1M, Azure's finest for Requests). */
+  metricsInterval?: string;
+  /** Azure Monitor's ingestion delay to allow for, e.g. 3m (default). */
+  metricsDelay?: string;
 }
 
 interface Prepared {
@@ -58,6 +72,7 @@ interface Prepared {
   steps: number[];
   holdMs: number;
   gate?: GateSettings;
+  real?: { specs: RealSpec[]; criteria: unknown; confidence: number; intervalMs?: number; delayMs?: number; endpoint?: string };
 }
 
 interface RolloutRun extends Resolved, ConnectedApp {
@@ -81,6 +96,7 @@ interface RolloutRun extends Resolved, ConnectedApp {
   gateEnv: Record<string, string | undefined>;
   startedAt: Date;
   resumeHint: string;
+  real?: RealTraffic;
 }
 
 interface Measured {
@@ -135,7 +151,15 @@ export function rolloutAdapter(o: RolloutOptions): Command<Prepared, ContainerAp
           problems.addAll(await gateProblems(gate, io));
         }
       }
-      return { app, mode, steps, holdMs, ...(gate ? { gate } : {}) };
+      const real = o.realTraffic && gate ? prepareRealTraffic(o, gate, problems) : undefined;
+      if (!o.realTraffic)
+        for (const [flag, v] of [
+          ['--metrics-endpoint', o.metricsEndpoint],
+          ['--metrics-interval', o.metricsInterval],
+          ['--metrics-delay', o.metricsDelay],
+        ] as const)
+          if (v !== undefined) problems.add(flag, 'only applies with --real-traffic');
+      return { app, mode, steps, holdMs, ...(gate ? { gate } : {}), ...(real ? { real } : {}) };
     },
     inputs: () => [o.gate.criteria, o.gate.profile, o.gate.config, o.caFile, o.journal].filter((f): f is string => typeof f === 'string'),
     resolve: async (p, target, io) => resolveRollout(o, p, target, io),
@@ -206,7 +230,9 @@ async function resolveRollout(o: RolloutOptions, p: Prepared, target: ContainerA
     const resumeHint = target
       ? 'not resumable (the sandbox ends with this run): use revgate sandbox --aca and --arm-endpoint to try --resume'
       : `revgate rollout --app ${ref.app} -g ${ref.resourceGroup} --subscription ${ref.subscription} --resume --criteria ${o.gate.criteria ?? '<criteria>'}${o.journal ? ` --journal ${o.journal}` : ''} (or --abort)`;
+    const real = p.real ? realTrafficFor(p.real, connected, target, snapshot, p.holdMs, io) : undefined;
     const base = {
+      ...(real ? { real } : {}),
       ...connected,
       secrets,
       arm,
@@ -272,7 +298,9 @@ async function measure(run: RolloutRun, ctx: RunContext): Promise<Outcome> {
     io: ctx.io,
     signal: ctx.signal,
     holdMs: run.holdMs,
-    gate: (canary: string, baseline: string) => runGate(run.gate as GateSettings, canary, baseline, { ...ctx, io: { ...ctx.io, env: run.gateEnv } }),
+    gate: (canary: string, baseline: string, _step: number, criteria?: unknown) =>
+      withCriteria(run.gate as GateSettings, criteria, (settings) => runGate(settings, canary, baseline, { ...ctx, io: { ...ctx.io, env: run.gateEnv } })),
+    ...(run.real ? { real: run.real } : {}),
     deactivateOnRollback: run.deactivateOnRollback,
     ...(run.minReplicas !== undefined ? { minReplicas: run.minReplicas } : {}),
     busyPollMs: run.connection.pollIntervalMs ?? 2000,
@@ -322,4 +350,87 @@ async function measure(run: RolloutRun, ctx: RunContext): Promise<Outcome> {
   writeJournal(run.journalPath, journal);
   ctx.io.err(`revgate: rollback point recorded: ${describeTraffic(run.rollbackPoint)}\n`);
   return new RolloutEngine(engineDeps, journal, run.snapshot, preflight).run();
+}
+
+const DEFAULT_METRICS_DELAY_MS = 180_000;
+
+function prepareRealTraffic(o: RolloutOptions, gate: GateSettings, problems: Problems): Prepared['real'] {
+  let intervalMs: number | undefined;
+  if (o.metricsInterval !== undefined) {
+    intervalMs = parseIsoInterval(o.metricsInterval);
+    if (intervalMs === undefined) problems.add('--metrics-interval', `"${o.metricsInterval}" is not an ISO 8601 interval like PT1M`);
+  }
+  let delayMs: number | undefined;
+  if (o.metricsDelay !== undefined) {
+    delayMs = parseDurationMs(o.metricsDelay);
+    if (delayMs === undefined) problems.add('--metrics-delay', `"${o.metricsDelay}" is not a duration like 3m or 30s`);
+  }
+  if (o.metricsEndpoint !== undefined && !/^https:\/\/[^/]+/.test(o.metricsEndpoint)) problems.add('--metrics-endpoint', 'must be an https URL');
+  let criteria: unknown;
+  try {
+    criteria = JSON.parse(readFileSync(gate.criteria, 'utf8')) as unknown;
+  } catch {
+    return undefined; // the gate's own checks have reported it
+  }
+  const specs = realTrafficSpecs(criteria);
+  if (!specs.length)
+    problems.add(
+      '--real-traffic',
+      `${gate.criteria} has no gate real traffic can judge (untagged http_req_failed, availability or http_5xx thresholds, or an http_req_failed comparison)`,
+    );
+  const confidence = o.gate.confidence ?? (criteria as { confidence?: number }).confidence ?? 0.95;
+  return {
+    specs,
+    criteria,
+    confidence,
+    ...(intervalMs !== undefined ? { intervalMs } : {}),
+    ...(delayMs !== undefined ? { delayMs } : {}),
+    ...(o.metricsEndpoint ? { endpoint: o.metricsEndpoint } : {}),
+  };
+}
+
+/**
+ * The metrics query for --real-traffic. An emulator (the sandbox, or an ARM endpoint on loopback) serves
+ * metrics on its ARM endpoint, in 1-second buckets, with its own short ingestion delay; Azure is asked
+ * through the regional endpoint in PT1M buckets, allowing 3 minutes for ingestion.
+ */
+function realTrafficFor(
+  r: NonNullable<Prepared['real']>,
+  c: ConnectedApp,
+  target: ContainerAppTarget | undefined,
+  s: AppSnapshot,
+  holdMs: number,
+  io: Io,
+): RealTraffic {
+  const emulator = !!target || isLoopbackHost(new URL(c.connection.endpoint).hostname);
+  const endpoint = r.endpoint ?? (emulator ? c.connection.endpoint : `https://${s.app.location.replace(/\s+/g, '').toLowerCase()}.metrics.monitor.azure.com`);
+  const intervalMs = r.intervalMs ?? (emulator ? 1000 : 60_000);
+  const delayMs = r.delayMs ?? target?.metricsDelayMs ?? (emulator ? 2000 : DEFAULT_METRICS_DELAY_MS);
+  if (holdMs < intervalMs + delayMs)
+    throw usage(
+      `--real-traffic needs --hold of at least the metrics interval plus their ingestion delay (${(intervalMs + delayMs) / 1000} s here): a shorter hold never has a complete bucket of real requests to judge`,
+    );
+  const interval = `PT${intervalMs % 60_000 === 0 ? `${intervalMs / 60_000}M` : `${intervalMs / 1000}S`}`;
+  const metrics = createRequestsMetrics({ endpoint, audience: c.connection.endpoint, ...(c.connection.caPem ? { caPem: c.connection.caPem } : {}) });
+  io.err(`revgate: real traffic from Azure Monitor at ${endpoint} (Requests per revision, ${interval} buckets, ingestion delay ${delayMs / 1000} s)\n`);
+  return {
+    query: (fromMs, toMs) => metrics.requests(c.ref, new Date(Math.floor(fromMs / intervalMs) * intervalMs), new Date(toMs), interval),
+    specs: r.specs,
+    criteria: r.criteria,
+    confidence: r.confidence,
+    delayMs,
+  };
+}
+
+/** Runs `fn` with the criteria replaced by `criteria` (written to a temporary file the gate reads), or as they are. */
+async function withCriteria<T>(settings: GateSettings, criteria: unknown, fn: (s: GateSettings) => Promise<T>): Promise<T> {
+  if (criteria === undefined) return fn(settings);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'revgate-criteria-'));
+  try {
+    const file = path.join(dir, path.basename(settings.criteria));
+    writeFileSync(file, JSON.stringify(criteria));
+    return await fn({ ...settings, criteria: file });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

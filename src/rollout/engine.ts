@@ -13,7 +13,9 @@ import { preflightCheck, preflightProblems } from '../aca/preflight.js';
 import { describeTraffic, sameTraffic, weightOf } from '../aca/traffic.js';
 import type { AppSnapshot, RevisionInfo, TrafficEntry } from '../aca/types.js';
 import type { Io } from '../core/io.js';
-import type { CheckResult, Verdict } from '../verdict/types.js';
+import type { CheckResult, GateResult, Verdict } from '../verdict/types.js';
+import { countsOf, criteriaWithout, evaluateRealTraffic, type RealSpec } from '../aca/real-traffic.js';
+import type { RequestBucket } from '../aca/real-traffic-types.js';
 import { TERMINAL, writeJournal, type Journal, type RolloutState } from './journal.js';
 import { armTraffic, newerRevision, reconcile, stepLabel, stepTable } from './plan.js';
 
@@ -34,6 +36,8 @@ export interface Outcome {
   journal?: Journal;
   /** The gate run that decided this run (the last one). */
   gate?: { step: number; verdict: Verdict };
+  /** The real-traffic gates of the last step judged on real traffic. */
+  real?: GateResult[];
   /** Passed steps this run gated (earlier ones are in the journal's history). */
   actions: Action[];
   preflight: CheckResult[];
@@ -48,14 +52,27 @@ export interface Outcome {
   traffic?: TrafficEntry[];
 }
 
+/** Real-traffic evidence (--real-traffic): Azure Monitor's Requests for the hold, judged before the synthetic gate. */
+export interface RealTraffic {
+  /** Buckets of Requests per revision and status code category in [fromMs, toMs). */
+  query(fromMs: number, toMs: number): Promise<RequestBucket[]>;
+  specs: RealSpec[];
+  /** The criteria document the specs came from (what is left of it goes to the synthetic gate). */
+  criteria: unknown;
+  confidence: number;
+  /** Azure Monitor's ingestion delay: the last delayMs of the hold are not visible yet. */
+  delayMs: number;
+}
+
 export interface EngineDeps {
   arm: ContainerAppsArm;
   journalFile: string;
   io: Io;
   signal: AbortSignal;
   holdMs: number;
-  /** Runs the gate of one step (src/rollout/gate-step.ts). */
-  gate: (canaryUrl: string, baselineUrl: string, step: number) => Promise<Verdict>;
+  /** Runs the gate of one step (src/rollout/gate-step.ts), with other criteria than the rollout's when given. */
+  gate: (canaryUrl: string, baselineUrl: string, step: number, criteria?: unknown) => Promise<Verdict>;
+  real?: RealTraffic;
   deactivateOnRollback: boolean;
   minReplicas?: number;
   /** How often to read ARM again while an operation on the app is still running, and for how long. */
@@ -248,6 +265,8 @@ export class RolloutEngine {
       }
       if (this.#j.state !== 'running') this.#save({ state: 'running' });
       if (this.#d.signal.aborted) return this.#hold(label, 'interrupted before the gate');
+      // Real traffic is counted from here: no synthetic request is sent before the hold ends.
+      const holdStartedAt = Date.now();
       if (this.#d.holdMs > 0) {
         this.#say(`${label}: holding ${fmtMs(this.#d.holdMs)} before the gate`);
         await sleep(this.#d.holdMs, this.#d.signal);
@@ -255,12 +274,36 @@ export class RolloutEngine {
         const stopped = await this.#guard();
         if (stopped) return stopped;
       }
+      let criteria: unknown;
+      let real: { gates: GateResult[]; requests: number } | undefined;
+      if (this.#d.real) {
+        const judged = await this.#realTraffic(i, holdStartedAt);
+        if ('outcome' in judged) return judged.outcome;
+        real = judged;
+        const passed = this.#d.real.specs.filter((sp) => judged.gates.some((g) => g.id === sp.id && g.status === 'passed'));
+        const left = criteriaWithout(this.#d.real.criteria, passed);
+        if (left.empty) {
+          const summary = `decided by real traffic alone (${passed.map((sp) => sp.id).join(', ')} passed on ${judged.requests.toLocaleString('en-US')} real canary requests): no synthetic traffic needed`;
+          this.#say(`${label}: ${summary}`);
+          this.#save({
+            history: [
+              ...this.#j.history,
+              { step: i + 1, weight: this.#j.steps[i] as number, verdict: 'pass', summary, at: new Date().toISOString(), synthetic: 0, real: judged.requests },
+            ],
+          });
+          continue;
+        }
+        if (passed.length) {
+          criteria = left.doc;
+          this.#say(`${label}: real traffic passed ${passed.map((sp) => sp.id).join(', ')}; the synthetic gate judges the rest`);
+        }
+      }
       const urls = this.#urls();
       if (!urls) return this.#stop(`ARM lists no FQDN for ${this.#j.revision} or ${this.#j.baseline}: the gate cannot reach them`);
       this.#say(`${label}: gate ${this.#j.revision} against ${this.#j.baseline}`);
       let v: Verdict;
       try {
-        v = await this.#d.gate(urls.canary, urls.baseline, i);
+        v = await this.#d.gate(urls.canary, urls.baseline, i, criteria);
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         this.#save({
@@ -274,7 +317,15 @@ export class RolloutEngine {
       this.#save({
         history: [
           ...this.#j.history,
-          { step: i + 1, weight: this.#j.steps[i] as number, verdict: v.verdict, summary: v.summary, at: new Date().toISOString() },
+          {
+            step: i + 1,
+            weight: this.#j.steps[i] as number,
+            verdict: v.verdict,
+            summary: v.summary,
+            at: new Date().toISOString(),
+            ...(v.canary ? { synthetic: v.canary.requests.canary } : {}),
+            ...(real ? { real: real.requests } : {}),
+          },
         ],
       });
       if (v.verdict === 'fail') {
@@ -291,6 +342,43 @@ export class RolloutEngine {
       }
       // The history says this step passed; the loop reads ARM again and moves on.
     }
+  }
+
+  /** Judges the step on what Azure Monitor reports for the hold; a failed real-traffic gate rolls back. */
+  async #realTraffic(i: number, holdStartedAt: number): Promise<{ gates: GateResult[]; requests: number } | { outcome: Outcome }> {
+    const real = this.#d.real as RealTraffic;
+    const label = stepLabel(this.#j.steps, i);
+    const visibleTo = Date.now() - real.delayMs;
+    let buckets: RequestBucket[];
+    try {
+      buckets = visibleTo > holdStartedAt ? await real.query(holdStartedAt, Date.now()) : [];
+    } catch (err) {
+      if (!(err instanceof ArmError)) throw err;
+      // Metrics that cannot be read leave the decision to the synthetic gate, as without --real-traffic.
+      this.#say(`${label}: real traffic not available (${err.message}); the synthetic gate judges the step alone`);
+      this.#out.notes.push(`${label}: real traffic not available: ${err.message}`);
+      return { gates: [], requests: 0 };
+    }
+    const window = `from ${new Date(holdStartedAt).toISOString()} (the hold; ingestion delay ${fmtMs(real.delayMs)})`;
+    const canary = countsOf(buckets, this.#j.revision, holdStartedAt);
+    const baseline = countsOf(buckets, this.#j.baseline, holdStartedAt);
+    const gates = evaluateRealTraffic(real.specs, { canary, baseline }, real.confidence, window);
+    this.#out.real = gates;
+    this.#say(
+      `${label}: real traffic: ${gates.map((g) => `${g.id} ${g.status}`).join(', ') || 'no gate it can judge'} (${canary.total} canary, ${baseline.total} baseline requests)`,
+    );
+    const failed = gates.filter((g) => g.blocking && g.status === 'failed');
+    if (failed.length) {
+      const summary = `real traffic failed ${failed.map((g) => `${g.id} (${g.reason})`).join('; ')}`;
+      this.#save({
+        history: [
+          ...this.#j.history,
+          { step: i + 1, weight: this.#j.steps[i] as number, verdict: 'fail', summary, at: new Date().toISOString(), synthetic: 0, real: canary.total },
+        ],
+      });
+      return { outcome: await this.#rollback('rolled-back', `real traffic at ${label} failed (${failed.map((g) => g.id).join(', ')})`) };
+    }
+    return { gates, requests: canary.total };
   }
 
   #hold(label: string, why: string): Outcome {

@@ -42,7 +42,17 @@ export interface Journal {
   applied: TrafficEntry[];
   /** Written before a change and cleared once ARM confirmed it. */
   intent?: { kind: 'step' | 'rollback'; step: number; traffic: TrafficEntry[]; at: string };
-  history: Array<{ step: number; weight: number; verdict: StepVerdict; summary: string; at: string }>;
+  history: Array<{
+    step: number;
+    weight: number;
+    verdict: StepVerdict;
+    summary: string;
+    at: string;
+    /** Synthetic requests the gate sent to the canary (0: decided by real traffic alone). */
+    synthetic?: number;
+    /** Real requests to the canary that Azure Monitor reported for the hold (with --real-traffic). */
+    real?: number;
+  }>;
   /** Why it stopped, rolled back or was aborted. */
   reason?: string;
 }

@@ -79,6 +79,10 @@ export function rolloutVerdict(x: RolloutVerdictInput): Verdict {
     checks.push(check(id, title, a.ok ? 'passed' : 'error', a.ok ? undefined : a.message, { durationMs: a.durationMs, blocking: a.kind !== 'deactivate' }));
   }
   if (o.gate) gates.push(...o.gate.verdict.gates);
+  // Real-traffic evidence, reported apart from the synthetic gates (ids real:...). One it could not decide was
+  // left to the synthetic gate, so it does not hold the verdict.
+  if (o.real)
+    gates.push(...o.real.map((g) => (g.status === 'inconclusive' ? { ...g, blocking: false, reason: `${g.reason} (left to the synthetic gate)` } : g)));
   const state = o.state;
   const ended = j?.state;
   if ((ended === 'rolled-back' || ended === 'aborted') && !checks.some((c) => c.status === 'failed'))

@@ -52,4 +52,6 @@ export interface ContainerAppTarget {
   retryBaseMs: number;
   /** Where a rollout keeps its journal: the sandbox is gone after the run, and so is this folder. */
   stateDir: string;
+  /** The ingestion delay of the sandbox's metrics endpoint (served on the ARM endpoint, 1-second buckets). */
+  metricsDelayMs: number;
 }

@@ -154,7 +154,17 @@ export interface RolloutReport {
   finalTraffic?: TrafficReportEntry[];
   journal: string;
   /** Every step gated so far (this run and the runs it resumed). */
-  history: Array<{ step: number; weight: number; verdict: 'pass' | 'fail' | 'inconclusive' | 'error'; summary: string; at: string }>;
+  history: Array<{
+    step: number;
+    weight: number;
+    verdict: 'pass' | 'fail' | 'inconclusive' | 'error';
+    summary: string;
+    at: string;
+    /** Synthetic requests the gate sent to the canary (0: decided by real traffic alone). */
+    synthetic?: number;
+    /** Real requests to the canary that Azure Monitor reported for the hold (--real-traffic). */
+    real?: number;
+  }>;
   /** --dry-run: the ARM calls the rollout would make. */
   calls?: Array<{ method: string; url: string; body?: unknown }>;
 }

@@ -30,7 +30,7 @@ interface Rollout {
   journalState(): Journal;
 }
 
-async function rollout(t: TempOwner, options: { canaryFaults?: string[] } = {}): Promise<Rollout> {
+async function rollout(t: TempOwner, options: { canaryFaults?: string[]; users?: number; metricsDelayMs?: number } = {}): Promise<Rollout> {
   const aca = await startAca(t, options);
   const dir = tempDir(t);
   const criteria = writeJson(path.join(dir, 'criteria.json'), {
@@ -189,5 +189,35 @@ describe('revgate rollout on the emulated ARM', { concurrency: 2 }, () => {
       a.summary,
       /^FAIL: aborted by hand at step 1\/3 \(10%\); traffic restored to the rollback point: apex-backend--v1=100 \(stable\), apex-backend--v2=0 \(next\)/,
     );
+  });
+
+  it('real traffic (Azure Monitor Requests per revision over the hold): a healthy canary at 10% is promoted with fewer synthetic requests than on synthetic traffic alone; a faulty one is rolled back on real traffic alone', async (t) => {
+    // 200 real requests per second to the ingress: the canary at 10% serves about 20 of them a second.
+    const users = { users: 200, metricsDelayMs: 1000 };
+    const [synthetic, real, faulty] = await Promise.all([rollout(t, users), rollout(t, users), rollout(t, { ...users, canaryFaults: ['errors=0.5'] })]);
+    const step = ['--revision', 'latest', '--steps', '10', '--hold', '5s'];
+    const withReal = [...step, '--real-traffic', '--metrics-delay', '1s'];
+    const [a, b] = await Promise.all([synthetic.run(step), real.run(withReal)]);
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(b.code, 0, b.stderr);
+    const [ha] = readVerdict(synthetic.out).rollout?.history ?? [];
+    const vb = readVerdict(real.out);
+    assert.equal(verdictSchemaErrors(vb), '');
+    const [hb] = vb.rollout?.history ?? [];
+    assert.ok((ha?.synthetic ?? 0) > 0, 'without real traffic the step takes synthetic requests');
+    assert.ok((hb?.real ?? 0) > 0, 'Azure Monitor reported real requests to the canary');
+    assert.ok((hb?.synthetic ?? 0) < (ha?.synthetic ?? 0), `synthetic requests with real traffic ${hb?.synthetic} vs without ${ha?.synthetic}`);
+    assert.equal(vb.gates.find((g) => g.id === 'real:http_req_failed:rate<0.10')?.status, 'passed', 'the real-traffic gate is reported apart');
+    t.diagnostic(
+      `step 1 (10%): ${ha?.synthetic} synthetic canary requests on synthetic traffic alone; ${hb?.synthetic} synthetic + ${hb?.real} real with --real-traffic`,
+    );
+    assert.deepEqual(real.traffic(), STABLE(90));
+
+    const c = await faulty.run(withReal);
+    assert.equal(c.code, 1, c.stderr);
+    assert.deepEqual(faulty.traffic(), STABLE(100));
+    const vc = readVerdict(faulty.out);
+    assert.match(vc.summary, /^FAIL: real traffic at step 1\/1 \(10%\) failed \(real:/);
+    assert.equal(vc.rollout?.history[0]?.synthetic, 0, 'rolled back before any synthetic request');
   });
 });

@@ -25,6 +25,11 @@ interface RolloutArgs extends AzureAppArgs {
   confidence?: number;
   'allow-host'?: string[];
   'max-in-flight'?: number;
+  'real-traffic': boolean;
+  'metrics-endpoint'?: string;
+  'metrics-interval'?: string;
+  'metrics-delay'?: string;
+  users?: number;
   out: string;
 }
 
@@ -68,6 +73,19 @@ export const rolloutCommand: CommandModule<object, RolloutArgs> = {
         describe: 'Also allow gate traffic to this host (the revision FQDNs ARM reports are allowed already)',
       })
       .option('max-in-flight', { type: 'number', describe: 'Gate requests in flight per revision before arrivals are dropped (default 256)' })
+      .option('real-traffic', {
+        type: 'boolean',
+        default: false,
+        describe:
+          "Also judge each step on real users: Azure Monitor's Requests per revision over the hold (error rates, 5xx, vs the baseline), before the synthetic gate, which then judges only what real traffic left open",
+      })
+      .option('metrics-endpoint', {
+        type: 'string',
+        describe: 'With --real-traffic: the regional metrics endpoint (default https://<location>.metrics.monitor.azure.com)',
+      })
+      .option('metrics-interval', { type: 'string', describe: 'With --real-traffic: bucket size (default PT1M, the finest Azure has for Requests)' })
+      .option('metrics-delay', { type: 'string', describe: "With --real-traffic: Azure Monitor's ingestion delay to allow for (default 3m)" })
+      .option('users', { type: 'number', describe: "With --sandbox: real users' requests per second to the sandbox app's ingress (split by the weights)" })
       .option('out', { type: 'string', default: 'reports/rollout', describe: 'Output folder for verdict.json, junit.xml, summary.md, report.html' })
       .example(
         '$0 rollout --app apex-backend-prod -g apex-rg-prod --revision latest --steps 10,50,100 --criteria load/criteria/apex-canary.json --hold 5m',
@@ -90,6 +108,10 @@ export const rolloutCommand: CommandModule<object, RolloutArgs> = {
         'Go on after a hold (exit 2) or a killed run',
       )
       .example('$0 rollout --app apex-backend-prod -g apex-rg-prod --abort', 'Restore the rollback point by hand')
+      .example(
+        '$0 rollout --sandbox --users 200 --real-traffic --hold 5s --revision latest --steps 10,50,100 --criteria load/criteria/sandbox-rollout.json',
+        'Steps judged on real users (Azure Monitor Requests per revision) first; synthetic traffic only for what they leave open',
+      )
       .epilogue(
         'Every change is journaled before it is sent and every start reconciles the journal with ARM (ARM is the source of truth). ' +
           'A newer revision appearing, or traffic changed by someone else, stops the rollout without changing anything.\n' +
@@ -110,6 +132,10 @@ export const rolloutCommand: CommandModule<object, RolloutArgs> = {
       ...(a.journal !== undefined ? { journal: a.journal } : {}),
       deactivateOnRollback: a['deactivate-on-rollback'],
       ...(a['min-replicas'] !== undefined ? { minReplicas: a['min-replicas'] } : {}),
+      realTraffic: a['real-traffic'],
+      ...(a['metrics-endpoint'] !== undefined ? { metricsEndpoint: a['metrics-endpoint'] } : {}),
+      ...(a['metrics-interval'] !== undefined ? { metricsInterval: a['metrics-interval'] } : {}),
+      ...(a['metrics-delay'] !== undefined ? { metricsDelay: a['metrics-delay'] } : {}),
       gate: {
         ...(a.criteria !== undefined ? { criteria: a.criteria } : {}),
         ...(a.profile !== undefined ? { profile: a.profile } : {}),
@@ -133,8 +159,11 @@ export const rolloutCommand: CommandModule<object, RolloutArgs> = {
         requireSandboxFor(problems, a.sandbox, [
           ['--fault', (a.fault ?? []).length > 0],
           ['--arm-fault', (a['arm-fault'] ?? []).length > 0],
+          ['--users', a.users !== undefined],
         ]),
-      ...(a.sandbox ? { launcher: sandboxContainerApp({ faults: a.fault ?? [], armFaults: a['arm-fault'] ?? [] }) } : {}),
+      ...(a.sandbox
+        ? { launcher: sandboxContainerApp({ faults: a.fault ?? [], armFaults: a['arm-fault'] ?? [], ...(a.users !== undefined ? { users: a.users } : {}) }) }
+        : {}),
     });
   },
 };
