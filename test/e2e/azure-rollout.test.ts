@@ -194,7 +194,7 @@ describe('revgate rollout on the emulated ARM', { concurrency: 2 }, () => {
   it('real traffic (Azure Monitor Requests per revision over the hold): a healthy canary at 10% is promoted with fewer synthetic requests than on synthetic traffic alone; a faulty one is rolled back on real traffic alone', async (t) => {
     // 200 real requests per second to the ingress: the canary at 10% serves about 20 of them a second.
     const users = { users: 200, metricsDelayMs: 1000 };
-    const [synthetic, real, faulty] = await Promise.all([rollout(t, users), rollout(t, users), rollout(t, { ...users, canaryFaults: ['errors=0.5'] })]);
+    const [synthetic, real] = await Promise.all([rollout(t, users), rollout(t, users)]);
     const step = ['--revision', 'latest', '--steps', '10', '--hold', '5s'];
     const withReal = [...step, '--real-traffic', '--metrics-delay', '1s'];
     const [a, b] = await Promise.all([synthetic.run(step), real.run(withReal)]);
@@ -213,11 +213,14 @@ describe('revgate rollout on the emulated ARM', { concurrency: 2 }, () => {
     );
     assert.deepEqual(real.traffic(), STABLE(90));
 
-    const c = await faulty.run(withReal);
+    await Promise.all([synthetic.aca.s.users.stop(), real.aca.s.users.stop()]);
+    // A canary failing half its requests, at 50% of 100 real requests per second.
+    const faulty = await rollout(t, { users: 100, metricsDelayMs: 1000, canaryFaults: ['errors=0.5'] });
+    const c = await faulty.run(['--revision', 'latest', '--steps', '50', '--hold', '4s', '--real-traffic', '--metrics-delay', '1s']);
     assert.equal(c.code, 1, c.stderr);
     assert.deepEqual(faulty.traffic(), STABLE(100));
     const vc = readVerdict(faulty.out);
-    assert.match(vc.summary, /^FAIL: real traffic at step 1\/1 \(10%\) failed \(real:/);
+    assert.match(vc.summary, /^FAIL: real traffic at step 1\/1 \(50%\) failed \(real:/);
     assert.equal(vc.rollout?.history[0]?.synthetic, 0, 'rolled back before any synthetic request');
   });
 });
