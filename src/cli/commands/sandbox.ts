@@ -48,6 +48,7 @@ export const sandboxCommand: CommandModule<object, SandboxArgs> = {
         describe:
           'Serve an Azure Container Apps control plane instead: an emulated ARM, a managed identity endpoint, an ingress weighted by ARM, revisions v1 (100%) and v2 (0%, with --fault)',
       })
+      .option('users', { type: 'number', describe: "With --aca: real users' requests per second to the app's ingress (change: PUT /__sandbox/aca/users)" })
       .option('arm-fault', {
         type: 'string',
         array: true,
