@@ -2,8 +2,10 @@ import yargs, { type Argv, type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ExitCode } from '../core/exit-codes.js';
 import { VERSION } from '../core/version.js';
+import { discoverCommand } from './commands/discover.js';
 import { gateCommand } from './commands/gate.js';
 import { probeCommand } from './commands/probe.js';
+import { rolloutCommand } from './commands/rollout.js';
 import { sandboxCommand } from './commands/sandbox.js';
 import { smokeCommand } from './commands/smoke.js';
 import { loadCommand } from './commands/load.js';
@@ -13,7 +15,7 @@ import { reportError, stderr } from './io.js';
 /** A yargs validation failure: thrown from .fail() so no command handler ever runs after it. */
 export class UsageFailure extends Error {}
 
-const NO_COMMAND = 'Name a command: smoke, probe, load, gate, validate or sandbox (see the list above).';
+const NO_COMMAND = 'Name a command: smoke, probe, load, gate, discover, rollout, validate or sandbox (see the list above).';
 
 /**
  * An empty value is never what a pipeline meant: `--base-url "$NEW_FQDN"` with the variable unset must not
@@ -37,6 +39,8 @@ export const COMMANDS: readonly CommandModule<object, never>[] = [
   probeCommand,
   loadCommand,
   gateCommand,
+  discoverCommand,
+  rolloutCommand,
 ] as unknown as readonly CommandModule<object, never>[];
 
 /**
