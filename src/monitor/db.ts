@@ -68,14 +68,20 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** `<file>.lock` holds the pid of the monitor writing the database; a lock whose process is gone (SIGKILL) is taken over. */
+/**
+ * `<file>.monitor-lock` holds the pid of the monitor writing the database; a lock whose process is gone (SIGKILL)
+ * is taken over. Holding it, this process is the database's only user, so a `<file>.lock` directory (the WebAssembly
+ * VFS's own lock, left behind when a process is killed inside a transaction) is stale and removed: SQLite then rolls
+ * the interrupted transaction back from its journal.
+ */
 function takeLock(file: string): () => void {
-  const lock = `${file}.lock`;
+  const lock = `${file}.monitor-lock`;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(lock, 'wx');
       writeSync(fd, String(process.pid));
       closeSync(fd);
+      rmSync(`${file}.lock`, { recursive: true, force: true });
       return () => rmSync(lock, { force: true });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
