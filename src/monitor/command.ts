@@ -4,7 +4,7 @@
  * or once (--once) -> a verdict on the latest result of every unit. The skeleton owns signals: SIGINT/SIGTERM
  * abort ctx.signal, the monitor stops scheduling, lets runs in flight finish, delivers what it can and returns.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { acquireToken, type AcquiredToken } from '../azure/token.js';
 import { loadConfig, DEFAULT_TOKEN_ENV } from '../config/load.js';
@@ -31,7 +31,12 @@ import { latestResults, listUnits, type LatestResult, type Unit } from './histor
 import { checkAgent, checkJob, probeJob, type Job } from './jobs.js';
 import { MonitorMetrics } from './metrics.js';
 import { channelSecrets } from './notify.js';
+import { buildMonitorReport } from './report-model.js';
+import { renderMonitorPage } from './report-page.js';
 import { readSettings, type MonitorSettings } from './settings.js';
+
+/** The monitor's own page in OUT, next to the verdict's report.html. */
+export const MONITOR_PAGE = 'monitor.html';
 
 export interface MonitorOptions {
   config?: string;
@@ -78,6 +83,7 @@ interface Measured {
 
 /** Tokens from DefaultAzureCredential last about an hour: a long-lived monitor asks again well before. */
 const TOKEN_REFRESH_MS = 20 * 60_000;
+const PAGE_REFRESH_MS = 60_000;
 
 export function monitorAdapter(o: MonitorOptions): Command<Prepared | undefined, RevisionTarget, MonitorRun, Measured> {
   return {
@@ -141,7 +147,7 @@ export function monitorAdapter(o: MonitorOptions): Command<Prepared | undefined,
     },
     measure: (run, ctx) => monitor(o, run, ctx),
     verdict: (run, m): Verdict => monitorVerdict(run, m, o),
-    publish: () => (o.verbose ? { verbose: true } : {}),
+    publish: () => ({ artifacts: { monitor: MONITOR_PAGE }, ...(o.verbose ? { verbose: true } : {}) }),
   };
 }
 
@@ -233,8 +239,39 @@ async function monitor(o: MonitorOptions, run: MonitorRun, ctx: RunContext): Pro
       `revgate: monitoring ${resolved.config.service.name} [${resolved.environment}]: ${jobs.length} job(s), ${units} unit(s), ` +
         `${o.once ? 'once' : `every ${formatDuration('everyMs' in run.settings.defaultSchedule ? run.settings.defaultSchedule.everyMs : 60_000)} by default`}; history in ${o.db}\n`,
     );
-    if (o.once) await m.runOnce(ctx.signal);
-    else await m.runForever(ctx.signal);
+    const settings = run.settings;
+    const meta: Array<[string, string]> = [
+      ['service', resolved.config.service.name],
+      ['slo_objective', String(settings.slo.objective)],
+      ['slo_window_ms', String(settings.slo.windowMs)],
+    ];
+    for (const [key, value] of meta)
+      opened.db.run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', [key, value]);
+    const writePage = (): Figures => {
+      const figures = m.figures();
+      writeFileSync(
+        path.join(ctx.out, MONITOR_PAGE),
+        renderMonitorPage(buildMonitorReport(opened.db, { service: resolved.config.service.name, now: Date.now(), figures })),
+      );
+      return figures;
+    };
+    // A long-lived monitor keeps its page current (the database is its alone while it runs).
+    const pageTimer = o.once
+      ? undefined
+      : setInterval(() => {
+          try {
+            writePage();
+          } catch (err) {
+            io.err(`revgate: could not refresh ${MONITOR_PAGE}: ${(err as Error).message}\n`);
+          }
+        }, PAGE_REFRESH_MS);
+    try {
+      if (o.once) await m.runOnce(ctx.signal);
+      else await m.runForever(ctx.signal);
+    } finally {
+      if (pageTimer) clearInterval(pageTimer);
+    }
+    const figures = writePage();
     const pending = m.pendingNotifications();
     if (pending) io.err(`revgate: ${pending} notification(s) not delivered yet; they stay in ${o.db} and go out on the next run\n`);
     return {
@@ -243,7 +280,7 @@ async function monitor(o: MonitorOptions, run: MonitorRun, ctx: RunContext): Pro
       units: listUnits(opened.db).filter((u) => jobs.some((j) => j.units.some((x) => x.key === u.key))),
       latest: latestResults(opened.db),
       openAlerts: m.openAlerts(),
-      figures: m.figures(),
+      figures,
       stats: { ...m.stats },
       pending,
     };
@@ -257,6 +294,23 @@ async function monitor(o: MonitorOptions, run: MonitorRun, ctx: RunContext): Pro
 }
 
 function monitorVerdict(run: MonitorRun, m: Measured, o: MonitorOptions): Verdict {
+  return stateVerdict({ resolved: run.resolved, ...m, once: o.once });
+}
+
+export interface StateInput {
+  resolved: ResolvedConfig;
+  startedAt: Date;
+  finishedAt: Date;
+  units: Unit[];
+  latest: Map<string, LatestResult>;
+  openAlerts: string[];
+  stats?: MonitorStats;
+  pending: number;
+  once?: boolean;
+}
+
+/** The verdict on the monitored state: the latest result of every unit, and the alerts open. Pure. */
+export function stateVerdict(m: StateInput): Verdict {
   const checks: CheckResult[] = m.units.map((u) => {
     const r = m.latest.get(u.key);
     return {
@@ -270,7 +324,7 @@ function monitorVerdict(run: MonitorRun, m: Measured, o: MonitorOptions): Verdic
       labels: { check: u.checkId, ...(u.tenant ? { tenant: u.tenant } : {}), ...(u.region ? { region: u.region } : {}) },
     };
   });
-  const { resolved } = run;
+  const { resolved } = m;
   const open = m.openAlerts;
   return decide({
     kind: 'monitor',
@@ -284,7 +338,9 @@ function monitorVerdict(run: MonitorRun, m: Measured, o: MonitorOptions): Verdic
     summarize: () => ({
       reasons: [
         `${open.length} alert(s) open${open.length ? `: ${open.slice(0, 10).join(', ')}${open.length > 10 ? ', ...' : ''}` : ''}`,
-        `${m.stats.runs} run(s), ${m.stats.results} result(s), ${m.stats.overlaps} overlap(s) skipped, ${m.stats.missed} missed cycle(s), ${m.stats.events} alert event(s), ${m.stats.delivered} notification(s) delivered, ${m.pending} pending${o.once ? '' : ' (monitor stopped)'}`,
+        m.stats
+          ? `${m.stats.runs} run(s), ${m.stats.results} result(s), ${m.stats.overlaps} overlap(s) skipped, ${m.stats.missed} missed cycle(s), ${m.stats.events} alert event(s), ${m.stats.delivered} notification(s) delivered, ${m.pending} pending${m.once ? '' : ' (monitor stopped)'}`
+          : `${m.pending} notification(s) pending`,
       ],
     }),
   });
