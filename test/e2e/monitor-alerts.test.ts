@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,8 +27,9 @@ before(async () => {
 after(async () => sandbox?.stop());
 
 interface Delivery {
+  path: string;
   status: number;
-  body: { id: string; kind: string; subject: string; incident: string };
+  body: { id: string; kind: string; subject: string; incident: string; routing_key?: string; event_action?: string; dedup_key?: string };
 }
 
 /** A webhook receiver: answers `refuse()` times 503, then 200; records every attempt. */
@@ -39,9 +40,10 @@ async function receiver(): Promise<{ url: string; attempts: Delivery[]; accepted
     let text = '';
     req.on('data', (d: Buffer) => (text += d.toString()));
     req.on('end', () => {
-      const status = refusing > 0 ? 503 : 200;
-      if (refusing > 0) refusing--;
-      attempts.push({ status, body: JSON.parse(text) as Delivery['body'] });
+      const pd = req.url === '/pd';
+      const status = refusing > 0 && !pd ? 503 : 200;
+      if (refusing > 0 && !pd) refusing--;
+      attempts.push({ path: req.url ?? '', status, body: JSON.parse(text) as Delivery['body'] });
       res.writeHead(status).end();
     });
   });
@@ -49,13 +51,15 @@ async function receiver(): Promise<{ url: string; attempts: Delivery[]; accepted
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
     attempts,
-    accepted: () => attempts.filter((a) => a.status === 200),
+    accepted: () => attempts.filter((a) => a.status === 200 && a.path === '/hook'),
     refuse: (n) => (refusing = n),
     close: () => new Promise((r) => server.close(() => r())),
   };
 }
 
-function writeConfig(name: string, hook: string): string {
+const ROUTING_KEY = 'planted-pd-routing-key-5b8e1f0a9c7d';
+
+function writeConfig(name: string, hook: string, pagerduty = false): string {
   const file = path.join(dir, `${name}.json`);
   writeFileSync(
     file,
@@ -64,7 +68,13 @@ function writeConfig(name: string, hook: string): string {
       environments: { local: { baseUrl: sandbox.url } },
       checks: [{ id: 'health', request: { path: '/health' }, expect: { status: 200 } }],
       // The defaults under test: 3 failures open, 2 successes resolve.
-      monitor: { interval: '200ms', notify: [{ type: 'webhook', url: hook }] },
+      monitor: {
+        interval: '200ms',
+        notify: [
+          { type: 'webhook', url: hook },
+          ...(pagerduty ? [{ type: 'pagerduty', routingKey: '${PD_ROUTING_KEY}', url: hook.replace('/hook', '/pd') }] : []),
+        ],
+      },
     }),
   );
   return file;
@@ -81,7 +91,7 @@ async function startMonitor(config: string, db: string, out: string): Promise<Mo
   const child = spawn(
     process.execPath,
     [path.join(ROOT, 'bin/revgate.js'), 'monitor', '--config', config, '--db', db, '--out', out, '--metrics-port', '0', '--notify-backoff', '100ms'],
-    { cwd: ROOT, env: { ...process.env, GITHUB_ACTIONS: '', TF_BUILD: '' }, stdio: ['ignore', 'ignore', 'pipe'] },
+    { cwd: ROOT, env: { ...process.env, GITHUB_ACTIONS: '', TF_BUILD: '', PD_ROUTING_KEY: ROUTING_KEY }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -197,7 +207,9 @@ describe('revgate monitor alerts (sandbox + webhook receiver, 200 ms intervals)'
   it('an undeliverable webhook is retried and each notification delivered once it comes back', async () => {
     const hook = await receiver();
     hook.refuse(3);
-    const m = await startMonitor(writeConfig('retry', hook.url), path.join(dir, 'retry.sqlite'), path.join(dir, 'out-retry'));
+    const db = path.join(dir, 'retry.sqlite');
+    const out = path.join(dir, 'out-retry');
+    const m = await startMonitor(writeConfig('retry', hook.url, true), db, out);
     try {
       await setFault(true);
       await waitFor(async () => (await results(m, 'failed')) >= 3 || undefined, 20_000, m.stderr);
@@ -216,6 +228,18 @@ describe('revgate monitor alerts (sandbox + webhook receiver, 200 ms intervals)'
       assert.deepEqual(kinds(hook.accepted()), ['open', 'resolve'], 'each delivered exactly once');
       assert.match(m.stderr(), /could not notify 0:webhook of open check:health \(attempt 1, will retry\): HTTP 503/);
       assert.equal(await stop(m), 0);
+      // PagerDuty Events v2 on its own channel: trigger then resolve under one dedup_key, with the routing key...
+      const pd = hook.attempts.filter((a) => a.path === '/pd').map((a) => a.body);
+      assert.deepEqual(
+        pd.map((b) => b.event_action),
+        ['trigger', 'resolve'],
+      );
+      assert.ok(pd.every((b) => b.routing_key === ROUTING_KEY && b.dedup_key === pd[0]?.dedup_key));
+      // ...which appears nowhere else: not in the output, the database or the console.
+      assert.ok(!m.stderr().includes(ROUTING_KEY));
+      assert.ok(!readFileSync(db).includes(ROUTING_KEY));
+      for (const f of readdirSync(out, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()))
+        assert.ok(!readFileSync(path.join(f.parentPath, f.name)).includes(ROUTING_KEY), f.name);
     } finally {
       m.child.kill('SIGKILL');
       await setFault(false);
