@@ -156,29 +156,43 @@ export function windowCounts(db: Db, now: number, windowMs: number): Map<string,
   return out;
 }
 
-/** Counts per unit for several windows at once: one pass over the rollups per resolution. */
+/**
+ * Counts per unit for several windows at once: one pass over the rollups per resolution. Every window ends now,
+ * so they nest: each bucket is classed by the smallest window it falls in (one CASE per row), and the counts of a
+ * window are the running sum of its class and the smaller ones.
+ */
 export function windowCountsMany(db: Db, now: number, windowsMs: readonly number[]): Map<number, Map<string, Counts>> {
   const out = new Map<number, Map<string, Counts>>(windowsMs.map((w) => [w, new Map()]));
   for (const res of ['m', 'h'] as const) {
-    const ws = windowsMs.filter((w) => resolutionOf(w) === res);
+    const ws = [...new Set(windowsMs.filter((w) => resolutionOf(w) === res))].sort((a, b) => a - b);
     if (!ws.length) continue;
     const starts = ws.map((w) => windowStart(now, w));
-    const cols = starts.map(
-      (_, i) =>
-        `sum(CASE WHEN bucket >= ?${i + 1} THEN good ELSE 0 END) AS g${i}, sum(CASE WHEN bucket >= ?${i + 1} THEN bad ELSE 0 END) AS b${i}, sum(CASE WHEN bucket >= ?${i + 1} THEN errors ELSE 0 END) AS e${i}`,
-    );
     const n = starts.length;
-    const rows = db.all(`SELECT unit, ${cols.join(', ')} FROM rollups WHERE res = ?${n + 1} AND bucket >= ?${n + 2} AND bucket <= ?${n + 3} GROUP BY unit`, [
-      ...starts,
-      res,
-      Math.min(...starts),
-      now,
-    ]);
+    const classOf = `CASE ${starts.map((_, i) => `WHEN bucket >= ?${i + 1} THEN ${i}`).join(' ')} END`;
+    const rows = db.all(
+      `SELECT unit, ${classOf} AS c, sum(good) AS g, sum(bad) AS b, sum(errors) AS e FROM rollups WHERE res = ?${n + 1} AND bucket >= ?${n + 2} AND bucket <= ?${n + 3} GROUP BY unit, c`,
+      [...starts, res, starts[n - 1] as number, now],
+    );
+    const perUnit = new Map<string, Counts[]>();
     for (const r of rows) {
+      const unit = String(r.unit);
+      let classes = perUnit.get(unit);
+      if (!classes) perUnit.set(unit, (classes = ws.map(() => ({ total: 0, good: 0, bad: 0, errors: 0 }))));
+      const c = classes[Number(r.c)] as Counts;
+      c.good += Number(r.g);
+      c.bad += Number(r.b);
+      c.errors += Number(r.e);
+    }
+    for (const [unit, classes] of perUnit) {
+      let good = 0;
+      let bad = 0;
+      let errors = 0;
       ws.forEach((w, i) => {
-        const good = Number(r[`g${i}`]);
-        const bad = Number(r[`b${i}`]);
-        out.get(w)?.set(String(r.unit), { total: good + bad, good, bad, errors: Number(r[`e${i}`]) });
+        const c = classes[i] as Counts;
+        good += c.good;
+        bad += c.bad;
+        errors += c.errors;
+        out.get(w)?.set(unit, { total: good + bad, good, bad, errors });
       });
     }
   }

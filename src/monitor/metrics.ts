@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Figures } from './figures.js';
 import type { ResultStatus, Unit } from './history.js';
 import { formatDuration } from './duration.js';
@@ -75,6 +75,11 @@ export class MonitorMetrics {
     labelNames: [...LABELS, 'alert', 'severity'],
     registers: [this.registry],
   });
+
+  constructor() {
+    // Process memory, CPU and event-loop lag of the monitor itself, on this registry only.
+    collectDefaultMetrics({ register: this.registry });
+  }
 
   result(u: Unit, status: ResultStatus, durationMs: number): void {
     const l = { check: u.checkId, tenant: u.tenant, region: u.region };
