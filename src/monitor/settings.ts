@@ -278,7 +278,8 @@ export function readSettings(input: SettingsInput): { settings: MonitorSettings;
 export function inMaintenance(windows: readonly MaintenanceWindow[], at: number): boolean {
   return windows.some((w) => {
     if ('from' in w) return at >= w.from && at < w.to;
-    const start = new Cron(w.cron, { paused: true }).previousRuns(1, new Date(at + 1))[0];
-    return start !== undefined && at - start.getTime() < w.durationMs;
+    // croner works in whole seconds and looks strictly before the date given: ask from the next second.
+    const start = new Cron(w.cron, { paused: true }).previousRuns(1, new Date(Math.floor(at / 1000) * 1000 + 1000))[0]?.getTime();
+    return start !== undefined && start <= at && at - start < w.durationMs;
   });
 }
