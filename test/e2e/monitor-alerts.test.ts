@@ -13,18 +13,21 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { openDb } from '../../src/monitor/db.js';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { ROOT } from '../helpers/cli.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'revgate-monitor-e2e-'));
-let sandbox: RunningSandbox;
 after(() => rmSync(dir, { recursive: true, force: true }));
-before(async () => {
-  sandbox = await startSandbox({});
-});
-after(async () => sandbox?.stop());
+// One sandbox per test (faults are per sandbox), so the three tests run side by side.
+const sandboxes: RunningSandbox[] = [];
+after(async () => Promise.all(sandboxes.map((s) => s.stop())));
+async function sandboxFor(): Promise<RunningSandbox> {
+  const s = await startSandbox({});
+  sandboxes.push(s);
+  return s;
+}
 
 interface Delivery {
   path: string;
@@ -59,7 +62,7 @@ async function receiver(): Promise<{ url: string; attempts: Delivery[]; accepted
 
 const ROUTING_KEY = 'planted-pd-routing-key-5b8e1f0a9c7d';
 
-function writeConfig(name: string, hook: string, pagerduty = false): string {
+function writeConfig(sandbox: RunningSandbox, name: string, hook: string, pagerduty = false): string {
   const file = path.join(dir, `${name}.json`);
   writeFileSync(
     file,
@@ -98,7 +101,7 @@ async function startMonitor(config: string, db: string, out: string): Promise<Mo
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   const metrics = await waitFor(
     () => /metrics at (\S+)/.exec(stderr)?.[1],
-    30_000,
+    60_000,
     () => `no metrics URL; stderr:\n${stderr}`,
   );
   return { child, stderr: () => stderr, metrics, exited };
@@ -121,7 +124,7 @@ async function results(m: Monitor, status: string): Promise<number> {
   return line ? Number(line.split(' ').pop()) : 0;
 }
 
-async function setFault(on: boolean): Promise<void> {
+async function setFault(sandbox: RunningSandbox, on: boolean): Promise<void> {
   const res = await fetch(
     `${sandbox.url}/__sandbox/faults`,
     on ? { method: 'PUT', body: JSON.stringify({ faults: ['down,path=/health'] }) } : { method: 'DELETE' },
@@ -136,23 +139,24 @@ async function stop(m: Monitor): Promise<number | null> {
 
 const kinds = (ds: Delivery[]): string[] => ds.map((d) => d.body.kind);
 
-describe('revgate monitor alerts (sandbox + webhook receiver, 200 ms intervals)', () => {
+describe('revgate monitor alerts (sandbox + webhook receiver, 200 ms intervals)', { concurrency: true }, () => {
   it('a fault for 3 intervals raises exactly one alert and one resolve', async () => {
+    const sandbox = await sandboxFor();
     const hook = await receiver();
-    const m = await startMonitor(writeConfig('one', hook.url), path.join(dir, 'one.sqlite'), path.join(dir, 'out-one'));
+    const m = await startMonitor(writeConfig(sandbox, 'one', hook.url), path.join(dir, 'one.sqlite'), path.join(dir, 'out-one'));
     try {
-      await waitFor(async () => (await results(m, 'passed')) >= 1 || undefined, 20_000, m.stderr);
-      await setFault(true);
-      await waitFor(async () => (await results(m, 'failed')) >= 3 || undefined, 20_000, m.stderr);
-      await setFault(false);
+      await waitFor(async () => (await results(m, 'passed')) >= 1 || undefined, 60_000, m.stderr);
+      await setFault(sandbox, true);
+      await waitFor(async () => (await results(m, 'failed')) >= 3 || undefined, 60_000, m.stderr);
+      await setFault(sandbox, false);
       await waitFor(
         () => hook.accepted().some((d) => d.body.kind === 'resolve') || undefined,
-        20_000,
+        60_000,
         () => `${m.stderr()}\n${JSON.stringify(hook.attempts)}`,
       );
       // Several more healthy intervals: nothing else arrives.
       const passed = await results(m, 'passed');
-      await waitFor(async () => (await results(m, 'passed')) >= passed + 3 || undefined, 20_000, m.stderr);
+      await waitFor(async () => (await results(m, 'passed')) >= passed + 3 || undefined, 60_000, m.stderr);
       assert.deepEqual(kinds(hook.accepted()), ['open', 'resolve']);
       const [open, resolve] = hook.accepted();
       assert.equal(open?.body.incident, resolve?.body.incident, 'the resolve names the incident it closes');
@@ -165,23 +169,24 @@ describe('revgate monitor alerts (sandbox + webhook receiver, 200 ms intervals)'
   });
 
   it('SIGKILL and restart mid-incident: history kept, the alert neither re-sent nor resolved', async () => {
+    const sandbox = await sandboxFor();
     const hook = await receiver();
-    const config = writeConfig('kill', hook.url);
+    const config = writeConfig(sandbox, 'kill', hook.url);
     const db = path.join(dir, 'kill.sqlite');
     let m = await startMonitor(config, db, path.join(dir, 'out-kill-1'));
     try {
-      await setFault(true);
-      await waitFor(() => hook.accepted().some((d) => d.body.kind === 'open') || undefined, 20_000, m.stderr);
+      await setFault(sandbox, true);
+      await waitFor(() => hook.accepted().some((d) => d.body.kind === 'open') || undefined, 60_000, m.stderr);
       const before = (await results(m, 'failed')) + (await results(m, 'passed'));
       m.child.kill('SIGKILL');
       await m.exited;
 
       m = await startMonitor(config, db, path.join(dir, 'out-kill-2'));
       // Still failing after the restart: three more failures, no second alert and no resolve.
-      await waitFor(async () => (await results(m, 'failed')) >= 3 || undefined, 20_000, m.stderr);
+      await waitFor(async () => (await results(m, 'failed')) >= 3 || undefined, 60_000, m.stderr);
       assert.deepEqual(kinds(hook.accepted()), ['open']);
-      await setFault(false);
-      await waitFor(() => hook.accepted().some((d) => d.body.kind === 'resolve') || undefined, 20_000, m.stderr);
+      await setFault(sandbox, false);
+      await waitFor(() => hook.accepted().some((d) => d.body.kind === 'resolve') || undefined, 60_000, m.stderr);
       assert.deepEqual(kinds(hook.accepted()), ['open', 'resolve']);
       assert.equal(hook.accepted()[0]?.body.incident, hook.accepted()[1]?.body.incident);
       assert.equal(await stop(m), 0);
@@ -199,24 +204,25 @@ describe('revgate monitor alerts (sandbox + webhook receiver, 200 ms intervals)'
       }
     } finally {
       m.child.kill('SIGKILL');
-      await setFault(false);
+      await setFault(sandbox, false);
       await hook.close();
     }
   });
 
   it('an undeliverable webhook is retried and each notification delivered once it comes back', async () => {
+    const sandbox = await sandboxFor();
     const hook = await receiver();
     hook.refuse(3);
     const db = path.join(dir, 'retry.sqlite');
     const out = path.join(dir, 'out-retry');
-    const m = await startMonitor(writeConfig('retry', hook.url, true), db, out);
+    const m = await startMonitor(writeConfig(sandbox, 'retry', hook.url, true), db, out);
     try {
-      await setFault(true);
-      await waitFor(async () => (await results(m, 'failed')) >= 3 || undefined, 20_000, m.stderr);
-      await setFault(false);
+      await setFault(sandbox, true);
+      await waitFor(async () => (await results(m, 'failed')) >= 3 || undefined, 60_000, m.stderr);
+      await setFault(sandbox, false);
       await waitFor(
         () => hook.accepted().some((d) => d.body.kind === 'resolve') || undefined,
-        30_000,
+        60_000,
         () => `${m.stderr()}\n${JSON.stringify(hook.attempts)}`,
       );
       const refused = hook.attempts.filter((a) => a.status === 503);
@@ -242,7 +248,7 @@ describe('revgate monitor alerts (sandbox + webhook receiver, 200 ms intervals)'
         assert.ok(!readFileSync(path.join(f.parentPath, f.name)).includes(ROUTING_KEY), f.name);
     } finally {
       m.child.kill('SIGKILL');
-      await setFault(false);
+      await setFault(sandbox, false);
       await hook.close();
     }
   });
