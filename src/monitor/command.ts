@@ -76,6 +76,8 @@ interface Measured {
   units: Unit[];
   latest: Map<string, LatestResult>;
   openAlerts: string[];
+  /** Units whose check does not apply to the target, with the reason. */
+  skipped: Map<string, string>;
   figures: Figures;
   stats: MonitorStats;
   pending: number;
@@ -280,6 +282,7 @@ async function monitor(o: MonitorOptions, run: MonitorRun, ctx: RunContext): Pro
       units: listUnits(opened.db).filter((u) => jobs.some((j) => j.units.some((x) => x.key === u.key))),
       latest: latestResults(opened.db),
       openAlerts: m.openAlerts(),
+      skipped: new Map(jobs.flatMap((j) => (j.skipped ? j.units.map((u): [string, string] => [u.key, j.skipped as string]) : []))),
       figures,
       stats: { ...m.stats },
       pending,
@@ -304,6 +307,7 @@ export interface StateInput {
   units: Unit[];
   latest: Map<string, LatestResult>;
   openAlerts: string[];
+  skipped?: Map<string, string>;
   stats?: MonitorStats;
   pending: number;
   once?: boolean;
@@ -320,7 +324,7 @@ export function stateVerdict(m: StateInput): Verdict {
       blocking: true,
       durationMs: r?.durationMs ?? 0,
       attempts: r ? 1 : 0,
-      ...(r?.message ? { error: { message: r.message } } : !r ? { error: { message: 'no result yet' } } : {}),
+      ...(r?.message ? { error: { message: r.message } } : !r ? { error: { message: m.skipped?.get(u.key) ?? 'no result yet' } } : {}),
       labels: { check: u.checkId, ...(u.tenant ? { tenant: u.tenant } : {}), ...(u.region ? { region: u.region } : {}) },
     };
   });

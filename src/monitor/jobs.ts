@@ -46,6 +46,8 @@ export interface Job {
   units: Unit[];
   subjects: SubjectDef[];
   run(signal: AbortSignal): Promise<Observation[]>;
+  /** Why the last run recorded nothing (the check does not apply to this target, e.g. TLS on http). */
+  skipped?: string;
 }
 
 /** The dispatcher every declared check of the monitor shares: Node's trust store plus the extra CAs; verification never off. */
@@ -64,7 +66,7 @@ export function statusOf(s: CheckStatus): ResultStatus | undefined {
 
 export function checkJob(check: CheckConfig, o: { schedule: Schedule; retries: number; rule: AlertRule; http: Agent; ctx: () => CheckRunContext }): Job {
   const unit: Unit = { key: `check:${check.id}`, kind: 'check', checkId: check.id, tenant: '', region: '', title: check.title ?? check.id };
-  return {
+  const job: Job = {
     id: `check:${check.id}`,
     schedule: o.schedule,
     units: [unit],
@@ -83,7 +85,11 @@ export function checkJob(check: CheckConfig, o: { schedule: Schedule; retries: n
         }
         const report = await cleanup.runAll();
         const durationMs = performance.now() - started;
-        if (outcome.skip) return [];
+        if (outcome.skip) {
+          job.skipped = outcome.skip;
+          return [];
+        }
+        delete job.skipped;
         const cleanupProblem = report.failures[0] ? `cleanup failed: ${report.failures[0].message}` : undefined;
         const message = [outcome.message, cleanupProblem].filter(Boolean).join('; ');
         last = { unit: unit.key, status: outcome.phase, durationMs, ...(message ? { message: ctx.redactor.mask(message) } : {}) };
@@ -92,6 +98,7 @@ export function checkJob(check: CheckConfig, o: { schedule: Schedule; retries: n
       return last ? [last] : [];
     },
   };
+  return job;
 }
 
 export interface ProbeJobOptions {
