@@ -1,6 +1,6 @@
 /**
  * Monitor benchmark (run by hand, not in npm test):
- *   node --import tsx scripts/bench-monitor.ts [--minutes 30] [--probes-per-minute 1000] [--tenants 100]
+ *   node --import tsx scripts/bench-monitor.ts [--minutes 30] [--probes-per-minute 1000] [--tenants 100] [--slo-checks 100]
  *
  * 1. SLO figures: 30 days of simulated 1-minute history for 100 checks in a database (what it holds after
  *    30 days: hour rollups for the window, minute rollups for the last 6 h), then the monitor's computeFigures
@@ -29,6 +29,7 @@ const arg = (name: string, fallback: number): number => {
 const MINUTES = arg('minutes', 30);
 const RATE = arg('probes-per-minute', 1000);
 const TENANTS = arg('tenants', 100);
+const SLO_CHECKS = arg('slo-checks', 100);
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'revgate-bench-monitor-'));
 
@@ -37,7 +38,7 @@ const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 
 function sloBench(): void {
-  const checks = 100;
+  const checks = SLO_CHECKS;
   const now = Date.UTC(2026, 10, 30, 12, 17, 30);
   const first = Math.floor(now / HOUR) * HOUR - 30 * DAY + HOUR;
   const minutes = Math.floor((now - first) / MIN) + 1;
@@ -114,7 +115,7 @@ function sloBench(): void {
     const peer = performance.now() - p0;
     timings.sort((a, b) => a - b);
     console.log(
-      `SLO figures, 30 d x 100 checks (${groups} groups, 7 windows): median ${timings[2]?.toFixed(0)} ms, max ${timings[4]?.toFixed(0)} ms ` +
+      `SLO figures, 30 d x ${checks} checks (${groups} groups, 7 windows): median ${timings[2]?.toFixed(0)} ms, max ${timings[4]?.toFixed(0)} ms ` +
         `(database written in ${load.toFixed(0)} ms; peer: in-memory prefix sums over 4.3 M raw minutes ${peer.toFixed(0)} ms, checksum ${sink})`,
     );
   } finally {

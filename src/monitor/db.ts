@@ -30,6 +30,10 @@ CREATE TABLE IF NOT EXISTS results (
   PRIMARY KEY (unit, at)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS results_at ON results (at);
+-- The latest result of each unit (the status grid, the verdict), kept apart: finding it in results would read them all.
+CREATE TABLE IF NOT EXISTS latest (
+  unit TEXT PRIMARY KEY, at INTEGER NOT NULL, status TEXT NOT NULL, duration_ms REAL NOT NULL, message TEXT
+) WITHOUT ROWID;
 -- Rollups: res 'm' (minute), 'h' (hour), 'd' (day); bucket = start of the bucket, ms since the epoch (UTC).
 -- good = passed + degraded; bad = failed; errors (could not evaluate) and maintenance are neither.
 CREATE TABLE IF NOT EXISTS rollups (

@@ -69,6 +69,10 @@ export function listUnits(db: Db): Unit[] {
 /** Results and their rollups; call inside a transaction. A result recorded twice (same unit and time) counts once. */
 export function recordResults(db: Db, results: readonly UnitResult[]): void {
   const raw = db.prepare('INSERT OR IGNORE INTO results (unit, at, status, duration_ms, maintenance, message) VALUES (?, ?, ?, ?, ?, ?)');
+  const latest = db.prepare(
+    `INSERT INTO latest (unit, at, status, duration_ms, message) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT(unit) DO UPDATE SET at = excluded.at, status = excluded.status, duration_ms = excluded.duration_ms, message = excluded.message WHERE excluded.at >= latest.at`,
+  );
   const roll = db.prepare(
     `INSERT INTO rollups (res, unit, bucket, total, good, bad, degraded, errors, maintenance, dur_sum, dur_max) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT(res, unit, bucket) DO UPDATE SET total = total + 1, good = good + excluded.good, bad = bad + excluded.bad,
@@ -78,6 +82,7 @@ export function recordResults(db: Db, results: readonly UnitResult[]): void {
   try {
     for (const r of results) {
       if (raw.run([r.unit, r.at, r.status, r.durationMs, r.maintenance ? 1 : 0, r.message ?? null]).changes === 0) continue;
+      latest.run([r.unit, r.at, r.status, r.durationMs, r.message ?? null]);
       // Maintenance results are kept but counted in no availability: neither good nor bad.
       const counted = !r.maintenance && r.status !== 'error';
       const good = counted && (r.status === 'passed' || r.status === 'degraded') ? 1 : 0;
@@ -100,6 +105,7 @@ export function recordResults(db: Db, results: readonly UnitResult[]): void {
     }
   } finally {
     raw.finalize();
+    latest.finalize();
     roll.finalize();
   }
 }
@@ -237,9 +243,7 @@ export interface LatestResult {
 }
 
 export function latestResults(db: Db): Map<string, LatestResult> {
-  const rows = db.all(
-    'SELECT r.unit, r.at, r.status, r.duration_ms, r.message FROM results r JOIN (SELECT unit, max(at) AS at FROM results GROUP BY unit) l ON l.unit = r.unit AND l.at = r.at',
-  );
+  const rows = db.all('SELECT unit, at, status, duration_ms, message FROM latest');
   return new Map(
     rows.map((r) => [
       String(r.unit),
