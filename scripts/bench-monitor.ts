@@ -74,6 +74,29 @@ function sloBench(): void {
               durMax: 0,
             };
           }
+          // Day rows as recorded: by UTC day (the first and last partial).
+          const days = new Map<number, { n: number; bad: number }>();
+          for (let i = 0; i < minutes; i++) {
+            const day = Math.floor((first + i * MIN) / DAY) * DAY;
+            const acc = days.get(day) ?? { n: 0, bad: 0 };
+            acc.n++;
+            acc.bad += m[i] === 2 ? 1 : 0;
+            days.set(day, acc);
+          }
+          for (const [day, a] of days)
+            yield {
+              res: 'd',
+              unit: `u${c}`,
+              bucket: day,
+              total: a.n,
+              good: a.n - a.bad,
+              bad: a.bad,
+              degraded: 0,
+              errors: 0,
+              maintenance: 0,
+              durSum: 0,
+              durMax: 0,
+            };
           for (let i = Math.max(0, minutes - 361); i < minutes; i++) {
             const bad = m[i] === 2 ? 1 : 0;
             yield {

@@ -148,59 +148,46 @@ export function windowStart(now: number, windowMs: number): number {
 
 /** Good, bad and error counts per unit over the window ending at `now`. */
 export function windowCounts(db: Db, now: number, windowMs: number): Map<string, Counts> {
-  const res = resolutionOf(windowMs);
-  const rows = db.all(
-    'SELECT unit, sum(good) AS good, sum(bad) AS bad, sum(errors) AS errors FROM rollups WHERE res = ? AND bucket >= ? AND bucket <= ? GROUP BY unit',
-    [res, windowStart(now, windowMs), now],
-  );
-  const out = new Map<string, Counts>();
-  for (const r of rows) {
-    const good = Number(r.good);
-    const bad = Number(r.bad);
-    out.set(String(r.unit), { total: good + bad, good, bad, errors: Number(r.errors) });
-  }
-  return out;
+  return windowCountsMany(db, now, [windowMs]).get(windowMs) ?? new Map();
 }
 
 /**
- * Counts per unit for several windows at once: one pass over the rollups per resolution. Every window ends now,
- * so they nest: each bucket is classed by the smallest window it falls in (one CASE per row), and the counts of a
- * window are the running sum of its class and the smaller ones.
+ * A window as rollup ranges: its edges at its own resolution, the whole coarser buckets inside it (hours inside a
+ * minute window, days inside an hour window) from the coarser rollups, which hold the same counts. A 30-day window
+ * reads about 70 rows per unit instead of 720, a 6-hour one about 120 instead of 360.
  */
+export function windowSegments(now: number, windowMs: number): Array<{ res: 'm' | 'h' | 'd'; from: number; to: number }> {
+  const res = resolutionOf(windowMs);
+  const start = windowStart(now, windowMs);
+  const coarse = res === 'm' ? 'h' : 'd';
+  const size = RES[coarse];
+  const inner = Math.ceil(start / size) * size;
+  const last = Math.floor(now / size) * size;
+  if (inner >= last) return [{ res, from: start, to: now }];
+  return [
+    { res, from: start, to: inner - 1 },
+    { res: coarse, from: inner, to: last - 1 },
+    { res, from: last, to: now },
+  ];
+}
+
+/** Counts per unit for several windows, one grouped query per window over its segments. */
 export function windowCountsMany(db: Db, now: number, windowsMs: readonly number[]): Map<number, Map<string, Counts>> {
-  const out = new Map<number, Map<string, Counts>>(windowsMs.map((w) => [w, new Map()]));
-  for (const res of ['m', 'h'] as const) {
-    const ws = [...new Set(windowsMs.filter((w) => resolutionOf(w) === res))].sort((a, b) => a - b);
-    if (!ws.length) continue;
-    const starts = ws.map((w) => windowStart(now, w));
-    const n = starts.length;
-    const classOf = `CASE ${starts.map((_, i) => `WHEN bucket >= ?${i + 1} THEN ${i}`).join(' ')} END`;
+  const out = new Map<number, Map<string, Counts>>();
+  for (const w of new Set(windowsMs)) {
+    const segs = windowSegments(now, w);
+    const union = segs.map(() => 'SELECT unit, good, bad, errors FROM rollups WHERE res = ? AND bucket >= ? AND bucket <= ?').join(' UNION ALL ');
     const rows = db.all(
-      `SELECT unit, ${classOf} AS c, sum(good) AS g, sum(bad) AS b, sum(errors) AS e FROM rollups WHERE res = ?${n + 1} AND bucket >= ?${n + 2} AND bucket <= ?${n + 3} GROUP BY unit, c`,
-      [...starts, res, starts[n - 1] as number, now],
+      `SELECT unit, sum(good) AS g, sum(bad) AS b, sum(errors) AS e FROM (${union}) GROUP BY unit`,
+      segs.flatMap((x) => [x.res, x.from, x.to]),
     );
-    const perUnit = new Map<string, Counts[]>();
+    const counts = new Map<string, Counts>();
     for (const r of rows) {
-      const unit = String(r.unit);
-      let classes = perUnit.get(unit);
-      if (!classes) perUnit.set(unit, (classes = ws.map(() => ({ total: 0, good: 0, bad: 0, errors: 0 }))));
-      const c = classes[Number(r.c)] as Counts;
-      c.good += Number(r.g);
-      c.bad += Number(r.b);
-      c.errors += Number(r.e);
+      const good = Number(r.g);
+      const bad = Number(r.b);
+      counts.set(String(r.unit), { total: good + bad, good, bad, errors: Number(r.e) });
     }
-    for (const [unit, classes] of perUnit) {
-      let good = 0;
-      let bad = 0;
-      let errors = 0;
-      ws.forEach((w, i) => {
-        const c = classes[i] as Counts;
-        good += c.good;
-        bad += c.bad;
-        errors += c.errors;
-        out.get(w)?.set(unit, { total: good + bad, good, bad, errors });
-      });
-    }
+    out.set(w, counts);
   }
   return out;
 }

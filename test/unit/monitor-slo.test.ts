@@ -2,8 +2,8 @@
  * 30 days of simulated 1-minute history for 100 checks: availability, error budget and burn rates from the
  * monitor's rollups against an independent computation straight from the simulated minutes.
  *
- * What the database holds after 30 days of monitoring is hour rollups for the whole window and minute rollups
- * for the minute retention (the burn windows up to 6 h read minutes). The test writes exactly that from the
+ * What the database holds after 30 days of monitoring is hour and day rollups for the whole window and minute
+ * rollups for the minute retention (windows read their edges at their resolution and whole hours or days inside). The test writes exactly that from the
  * simulation (4.3 million minutes folded in memory), because writing 4.3 million results one by one through
  * the recording path would take a minute here; that path's rollups are checked on their own below.
  * Timing is measured in scripts/bench-monitor.ts, not here.
@@ -74,7 +74,7 @@ const units: Unit[] = Array.from({ length: CHECKS }, (_, c) => ({
 function* rollups(sim: Uint8Array[]): Generator<RollupRow> {
   for (let c = 0; c < CHECKS; c++) {
     const m = sim[c] as Uint8Array;
-    let hour: RollupRow | undefined;
+    const open: Partial<Record<'h' | 'd', RollupRow>> = {};
     for (let i = 0; i < MINUTES; i++) {
       const at = FIRST + i * MIN;
       const o = m[i] as number;
@@ -92,22 +92,29 @@ function* rollups(sim: Uint8Array[]): Generator<RollupRow> {
         durMax: 40,
       };
       if (NOW - at <= 6 * HOUR + MIN) yield row;
-      const hb = Math.floor(at / HOUR) * HOUR;
-      if (hour && hour.bucket !== hb) {
-        yield hour;
-        hour = undefined;
+      for (const [res, size] of [
+        ['h', HOUR],
+        ['d', DAY],
+      ] as const) {
+        const bucket = Math.floor(at / size) * size;
+        const acc = open[res];
+        if (acc && acc.bucket !== bucket) {
+          yield acc;
+          delete open[res];
+        }
+        const a = (open[res] ??= { ...row, res, bucket, total: 0, good: 0, bad: 0, degraded: 0, errors: 0, maintenance: 0, durSum: 0, durMax: 0 });
+        a.total++;
+        a.good += row.good;
+        a.bad += row.bad;
+        a.degraded += row.degraded;
+        a.errors += row.errors;
+        a.maintenance += row.maintenance;
+        a.durSum += 40;
+        a.durMax = 40;
       }
-      hour ??= { ...row, res: 'h', bucket: hb, total: 0, good: 0, bad: 0, degraded: 0, errors: 0, maintenance: 0, durSum: 0, durMax: 0 };
-      hour.total++;
-      hour.good += row.good;
-      hour.bad += row.bad;
-      hour.degraded += row.degraded;
-      hour.errors += row.errors;
-      hour.maintenance += row.maintenance;
-      hour.durSum += 40;
-      hour.durMax = 40;
     }
-    if (hour) yield hour;
+    if (open.h) yield open.h;
+    if (open.d) yield open.d;
   }
 }
 
