@@ -252,11 +252,13 @@ export function readSettings(input: SettingsInput): { settings: MonitorSettings;
     hourMs: r.duration(ret.hour, '$.monitor.retention.hour', 90 * DAY),
     dayMs: r.duration(ret.day, '$.monitor.retention.day', 400 * DAY),
   };
-  // The burn-rate windows read minutes up to 6 h and hours beyond: both must be kept that long.
+  // Windows up to 6 h read minutes (and whole hours), longer ones hours (and whole days): all kept that long.
   if (retention.minuteMs < 6 * 3_600_000)
     problems.push({ path: '$.monitor.retention.minute', message: 'must keep at least 6h (the longest burn-rate window read from minutes)' });
   if (retention.hourMs < windowMs)
     problems.push({ path: '$.monitor.retention.hour', message: `must keep at least the SLO window (${Math.round(windowMs / DAY)}d)` });
+  if (retention.dayMs < windowMs)
+    problems.push({ path: '$.monitor.retention.day', message: `must keep at least the SLO window (${Math.round(windowMs / DAY)}d)` });
 
   return {
     settings: {
