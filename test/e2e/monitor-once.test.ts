@@ -58,7 +58,7 @@ describe('revgate monitor --once', () => {
     }
   });
 
-  it('bad input: exit 3, every problem listed, no database created and nothing sent', async (t) => {
+  it('bad input: exit 3, every problem listed, no database created and nothing sent; validate lists them too', async (t) => {
     const dir = tempDir(t);
     const config = path.join(dir, 'bad.json');
     writeFileSync(
@@ -78,5 +78,9 @@ describe('revgate monitor --once', () => {
     assert.ok(!existsSync(db));
     const after = (await fetch(`${sandbox.url}/__sandbox/state`).then((r) => r.json())) as { requests: { total: number } };
     assert.equal(after.requests.total, before.requests.total, 'no request reached the target');
+    // revgate validate finds the same problems (a pull request catches them before the monitor does).
+    const v = await runCli(['validate', '--config', config]);
+    assert.equal(v.code, 3);
+    for (const p of ['$.monitor.interval', '$.monitor.notify[0].routingKey', '$.monitor.checks.nope']) assert.ok(v.stderr.includes(p), `${p} in:\n${v.stderr}`);
   });
 });
