@@ -208,8 +208,8 @@ async function loadBench(): Promise<void> {
     if (!url) throw new Error(`the monitor did not start:\n${stderr}`);
     const started = Date.now();
     const warmupMs = Math.min(120_000, (MINUTES * 60_000) / 4);
-    let warm: Map<string, number> | undefined;
     let last: Map<string, number> = new Map();
+    const afterWarmup: Array<{ rss: number; heap: number }> = [];
     const samples: string[] = [];
     while (Date.now() - started < MINUTES * 60_000) {
       await new Promise((r) => setTimeout(r, 10_000));
@@ -219,15 +219,22 @@ async function loadBench(): Promise<void> {
         `${elapsed.toFixed(0)}s rss ${((last.get('process_resident_memory_bytes') ?? 0) / 2 ** 20).toFixed(1)} MiB heap ${((last.get('nodejs_heap_size_used_bytes') ?? 0) / 2 ** 20).toFixed(1)} MiB results ${last.get('revgate_monitor_results_total') ?? 0}`,
       );
       console.log(samples[samples.length - 1]);
-      if (!warm && Date.now() - started >= warmupMs) warm = last;
+      if (Date.now() - started >= warmupMs)
+        afterWarmup.push({ rss: last.get('process_resident_memory_bytes') ?? 0, heap: last.get('nodejs_heap_size_used_bytes') ?? 0 });
     }
     proc.kill('SIGTERM');
     await new Promise((r) => proc.on('exit', r));
-    const w = warm ?? last;
-    const growth = (k: string): string => `${((((last.get(k) ?? 0) - (w.get(k) ?? 0)) / (w.get(k) ?? 1)) * 100).toFixed(1)}%`;
+    // Garbage collection makes single samples saw-toothed: compare the mean of the first and the last quarter after warm-up.
+    const quarter = Math.max(1, Math.floor(afterWarmup.length / 4));
+    const mean = (xs: Array<{ rss: number; heap: number }>, k: 'rss' | 'heap'): number => xs.reduce((a, x) => a + x[k], 0) / Math.max(1, xs.length);
+    const growth = (k: 'rss' | 'heap'): string => {
+      const a = mean(afterWarmup.slice(0, quarter), k);
+      const b = mean(afterWarmup.slice(-quarter), k);
+      return `${(((b - a) / (a || 1)) * 100).toFixed(1)}% (${(a / 2 ** 20).toFixed(1)} -> ${(b / 2 ** 20).toFixed(1)} MiB)`;
+    };
     const results = last.get('revgate_monitor_results_total') ?? 0;
     console.log(
-      `after warm-up (${(warmupMs / 1000).toFixed(0)} s): RSS growth ${growth('process_resident_memory_bytes')}, heap growth ${growth('nodejs_heap_size_used_bytes')}; ` +
+      `after warm-up (${(warmupMs / 1000).toFixed(0)} s), first vs last quarter of ${afterWarmup.length} samples: RSS ${growth('rss')}, heap ${growth('heap')}; ` +
         `${results} results = ${(results / ((Date.now() - started) / 60_000)) | 0}/min; missed cycles ${last.get('revgate_monitor_runs_skipped_total:missed') ?? 0}, ` +
         `overlaps ${last.get('revgate_monitor_runs_skipped_total:overlap') ?? 0}; event-loop lag p99 ${((last.get('nodejs_eventloop_lag_p99_seconds') ?? 0) * 1000).toFixed(1)} ms`,
     );
