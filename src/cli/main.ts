@@ -9,13 +9,15 @@ import { rolloutCommand } from './commands/rollout.js';
 import { sandboxCommand } from './commands/sandbox.js';
 import { smokeCommand } from './commands/smoke.js';
 import { loadCommand } from './commands/load.js';
+import { monitorCommand } from './commands/monitor.js';
+import { reportCommand } from './commands/report.js';
 import { validateCommand } from './commands/validate.js';
 import { reportError, stderr } from './io.js';
 
 /** A yargs validation failure: thrown from .fail() so no command handler ever runs after it. */
 export class UsageFailure extends Error {}
 
-const NO_COMMAND = 'Name a command: smoke, probe, load, gate, discover, rollout, validate or sandbox (see the list above).';
+const NO_COMMAND = 'Name a command: smoke, probe, load, gate, discover, rollout, monitor, report, validate or sandbox (see the list above).';
 
 /**
  * An empty value is never what a pipeline meant: `--base-url "$NEW_FQDN"` with the variable unset must not
@@ -41,6 +43,8 @@ export const COMMANDS: readonly CommandModule<object, never>[] = [
   gateCommand,
   discoverCommand,
   rolloutCommand,
+  monitorCommand,
+  reportCommand,
 ] as unknown as readonly CommandModule<object, never>[];
 
 /**
