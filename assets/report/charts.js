@@ -63,6 +63,13 @@
   function fmtX(spec, x, tick) {
     if (x === null || x === undefined) return tick ? '' : '-';
     if (spec.kind === 'histogram') return (tick ? '' : '≤ ') + ms(x);
+    if (spec.startAt !== undefined)
+      return (
+        new Date(spec.startAt + x * 1000)
+          .toISOString()
+          .slice(tick ? 11 : 0, 16)
+          .replace('T', ' ') + (tick ? '' : ' UTC')
+      );
     const last = spec.x[spec.x.length - 1] || 0;
     return last >= 120 ? clock(x) : num(x, 3) + ' s';
   }
@@ -176,7 +183,11 @@
       y: { range: yRange(spec, spec.y, 'y') },
     };
     const axes = [
-      { label: hist ? 'latency (log scale)' : 'time into the run', values: (u, vals) => vals.map((v) => fmtX(spec, v, true)), size: 40 },
+      {
+        label: hist ? 'latency (log scale)' : spec.startAt !== undefined ? 'time (UTC)' : 'time into the run',
+        values: (u, vals) => vals.map((v) => fmtX(spec, v, true)),
+        size: 40,
+      },
       axis(spec.y, 3),
     ];
     if (spec.y2) {

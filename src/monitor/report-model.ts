@@ -6,7 +6,7 @@
  */
 import type { Db } from './db.js';
 import type { Figures, GroupFigures } from './figures.js';
-import { latestResults, listUnits, series, type ResultStatus } from './history.js';
+import { latestResults, listUnits, series, type ResultStatus, type Unit } from './history.js';
 
 export interface GridCell {
   status: ResultStatus | 'no data';
@@ -36,6 +36,19 @@ export interface Series {
   maxMs: number[];
   /** Good / counted results per bucket; null when nothing was counted. */
   availability: Array<number | null>;
+  /** Results and bad results per bucket (what the availability and the budget series are made of). */
+  total: number[];
+  bad: number[];
+}
+
+/** An SLO's error budget remaining (fraction of the allowed bad results) after each minute of the series window. */
+export interface BudgetSeries {
+  group: string;
+  kind: GroupFigures['kind'];
+  name: string;
+  t: number[];
+  /** null before the SLO counted any result. */
+  remaining: Array<number | null>;
 }
 
 export interface IncidentView {
@@ -59,6 +72,8 @@ export interface MonitorReport {
   seriesWindowMs: number;
   latency: Series[];
   availability: GroupFigures[];
+  /** Per SLO (check, tenant, region), the budget remaining over the series window; ends at the figures' value. */
+  budget: BudgetSeries[];
   incidents: IncidentView[];
 }
 
@@ -115,8 +130,11 @@ export function buildMonitorReport(
       avgMs: points.map((p) => Math.round(p.avgMs * 10) / 10),
       maxMs: points.map((p) => Math.round(p.maxMs * 10) / 10),
       availability: points.map((p) => (p.good + p.bad ? p.good / (p.good + p.bad) : null)),
+      total: points.map((p) => p.total),
+      bad: points.map((p) => p.bad),
     };
   });
+  const budget = budgetSeries(db, units, from, o.figures);
   const incidents: IncidentView[] = db
     .all('SELECT id, subject, kind, opened_at, resolved_at, summary FROM incidents ORDER BY opened_at DESC LIMIT ?', [o.maxIncidents ?? 50])
     .map((r) => ({
@@ -148,6 +166,50 @@ export function buildMonitorReport(
     seriesWindowMs,
     latency,
     availability: o.figures.groups.filter((g) => g.kind !== 'unit'),
+    budget,
     incidents,
   };
+}
+
+/**
+ * The budget of each SLO as results arrived: the figures' spent and allowed over the SLO window, less what the
+ * minute rollups since `from` added, then those minutes added back one by one. The last point is the figures' own
+ * remaining budget (up to results that left the SLO window meanwhile).
+ */
+function budgetSeries(db: Db, units: Unit[], from: number, figures: Figures): BudgetSeries[] {
+  const allowedShare = 1 - figures.objective;
+  const members = new Map<string, Unit[]>();
+  for (const u of units)
+    for (const g of [`check:${u.checkId}`, ...(u.tenant ? [`tenant:${u.tenant}`] : []), ...(u.region ? [`region:${u.region}`] : [])])
+      (members.get(g) ?? members.set(g, []).get(g))?.push(u);
+  const perUnit = new Map(units.map((u) => [u.key, series(db, u.key, 'm', from)]));
+  const out: BudgetSeries[] = [];
+  for (const g of figures.groups) {
+    if (g.kind === 'unit' || allowedShare <= 0) continue;
+    const buckets = new Map<number, { total: number; bad: number }>();
+    for (const u of members.get(g.group) ?? [])
+      for (const p of perUnit.get(u.key) ?? []) {
+        const b = buckets.get(p.bucket) ?? { total: 0, bad: 0 };
+        b.total += p.total;
+        b.bad += p.bad;
+        buckets.set(p.bucket, b);
+      }
+    const t = [...buckets.keys()].sort((a, b) => a - b);
+    let total = Math.round(g.slo.budget.allowed / allowedShare);
+    let bad = g.slo.budget.spent;
+    for (const b of buckets.values()) {
+      total -= b.total;
+      bad -= b.bad;
+    }
+    total = Math.max(0, total);
+    bad = Math.max(0, bad);
+    const remaining = t.map((k) => {
+      const b = buckets.get(k) as { total: number; bad: number };
+      total += b.total;
+      bad += b.bad;
+      return total ? 1 - bad / (total * allowedShare) : null;
+    });
+    out.push({ group: g.group, kind: g.kind, name: g.name, t, remaining });
+  }
+  return out;
 }

@@ -8,7 +8,7 @@ import { openDb, transaction } from '../../src/monitor/db.js';
 import { computeFigures } from '../../src/monitor/figures.js';
 import { recordResults, upsertUnits, type Unit } from '../../src/monitor/history.js';
 import { buildMonitorReport, type MonitorReport } from '../../src/monitor/report-model.js';
-import { renderMonitorPage } from '../../src/monitor/report-page.js';
+import { renderMonitorPage } from '../../src/report/views/monitor.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'revgate-monitor-report-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -80,9 +80,14 @@ describe('monitor report', () => {
       assert.deepEqual(model.incidents[0]?.notifications, [{ kind: 'open', channel: '0:webhook', attempts: 2, lastError: 'HTTP 503' }]);
 
       const html = renderMonitorPage(model);
-      assert.ok(!html.includes('<script>'), 'a message cannot inject markup');
+      assert.ok(!html.includes('503 <script>'), 'a message cannot inject markup');
       assert.match(html, /HTTP 503 &lt;script&gt;/);
-      assert.match(html, /70\.000%/);
+      assert.match(html, /<td class="n">70\.0%<\/td>/, '1 h availability of check:health');
+      const budget = model.budget.find((b) => b.group === 'check:health');
+      assert.equal(budget?.t.length, 10);
+      assert.equal(budget?.remaining.at(-1), model.availability.find((g) => g.group === 'check:health')?.slo.budget.remaining, 'ends at the figures');
+      assert.match(html, /data-chart/);
+      assert.match(html, /id="revgate-charts"/);
       assert.match(html, /<strong>pending<\/strong> \(HTTP 503\) after 2 attempts/);
       const embedded = /<script type="application\/json" id="monitor-data">(.*?)<\/script>/s.exec(html)?.[1];
       assert.deepEqual(JSON.parse(embedded as string) as MonitorReport, JSON.parse(JSON.stringify(model)));

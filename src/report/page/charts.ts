@@ -50,6 +50,8 @@ export interface ChartSpec {
   /** time: x in seconds into the run; histogram: x is each bucket's upper edge in ms, on a log axis, drawn as steps. */
   kind: 'time' | 'histogram';
   x: readonly number[];
+  /** time charts of wall-clock data (a monitor's history): x = 0 is this moment (ms since the epoch), x labels are UTC times. */
+  startAt?: number;
   series: ChartSeries[];
   y: ChartAxis;
   y2?: ChartAxis;

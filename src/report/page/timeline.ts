@@ -40,6 +40,11 @@ export interface TimelineInput {
   lanes: readonly TimelineLane[];
   totalMs: number;
   caption: string;
+  /** Heading of the lanes' column ("Check"), and of the track ("When it ran"). */
+  laneHeader?: string;
+  trackHeader?: string;
+  /** Track axis labels in place of durations since the start (e.g. UTC times). */
+  axisLabel?: (ms: number) => string;
 }
 
 const pos = (x: number, total: number): string => `${Math.max(0, Math.min(100, (100 * x) / total)).toFixed(3)}%`;
@@ -60,8 +65,8 @@ function gauge(b: LatencyBudget, status: string): string {
   return `<div class="gauge" title="${esc(words)}"><span class="fill" style="width:${pos(b.actualMs, scale)};background:${statusColor(status)}"></span>${b.warnMs !== undefined ? tick(b.warnMs, 'warn', `warning at ${ms(b.warnMs)}`) : ''}${tick(b.maxMs, 'max', `limit ${ms(b.maxMs)}`)}</div><span class="small">${esc(words)}</span>`;
 }
 
-function axis(total: number): string {
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => `<span style="left:${(f * 100).toFixed(0)}%">${esc(ms(f * total))}</span>`).join('');
+function axis(total: number, label: (x: number) => string = ms): string {
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => `<span style="left:${(f * 100).toFixed(0)}%">${esc(label(f * total))}</span>`).join('');
   return `<div class="axis">${ticks}</div>`;
 }
 
@@ -71,5 +76,5 @@ export function timeline(t: TimelineInput): string {
     (l) =>
       `<tr class="${l.child ? 'child' : 'lane'}"><th scope="row">${esc(l.label)}${l.sub ? `<br><span class="muted small">${esc(l.sub)}</span>` : ''}</th><td><span class="badge s-${esc(l.status)}">${esc(l.status)}</span></td><td class="track"><div class="bars">${bar(l, total)}</div></td><td class="n">${esc(ms(l.durationMs))}</td><td>${l.budget ? gauge(l.budget, l.status) : '<span class="muted small">no latency budget</span>'}${l.note ? `<div class="small">${esc(l.note)}</div>` : ''}</td></tr>`,
   );
-  return `<div class="grid-wrap"><table class="waterfall"><caption>${esc(t.caption)}</caption><thead><tr><th scope="col">Check</th><th scope="col">Status</th><th scope="col" class="track">When it ran ${axis(total)}</th><th scope="col" class="n">Time</th><th scope="col">Latency vs budget</th></tr></thead><tbody>${rows.join('\n')}</tbody></table></div>`;
+  return `<div class="grid-wrap"><table class="waterfall"><caption>${esc(t.caption)}</caption><thead><tr><th scope="col">${esc(t.laneHeader ?? 'Check')}</th><th scope="col">Status</th><th scope="col" class="track">${esc(t.trackHeader ?? 'When it ran')} ${axis(total, t.axisLabel)}</th><th scope="col" class="n">Time</th><th scope="col">Latency vs budget</th></tr></thead><tbody>${rows.join('\n')}</tbody></table></div>`;
 }
