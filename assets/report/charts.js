@@ -63,13 +63,12 @@
   function fmtX(spec, x, tick) {
     if (x === null || x === undefined) return tick ? '' : '-';
     if (spec.kind === 'histogram') return (tick ? '' : '≤ ') + ms(x);
-    if (spec.startAt !== undefined)
-      return (
-        new Date(spec.startAt + x * 1000)
-          .toISOString()
-          .slice(tick ? 11 : 0, 16)
-          .replace('T', ' ') + (tick ? '' : ' UTC')
-      );
+    if (spec.startAt !== undefined) {
+      // Seconds shown when the chart spans under 10 minutes (ticks would repeat the same minute).
+      const iso = new Date(spec.startAt + x * 1000).toISOString();
+      const end = (spec.x[spec.x.length - 1] || 0) < 600 ? 19 : 16;
+      return tick ? iso.slice(11, end) : iso.slice(0, end).replace('T', ' ') + ' UTC';
+    }
     const last = spec.x[spec.x.length - 1] || 0;
     return last >= 120 ? clock(x) : num(x, 3) + ' s';
   }

@@ -33,6 +33,24 @@ const utc = (t: number | undefined): string =>
         .replace('T', ' ')
         .replace(/(:\d\d)?\.\d+Z$/, '$1 UTC');
 const hhmm = (t: number): string => new Date(t).toISOString().slice(11, 16);
+const hhmmss = (t: number): string => new Date(t).toISOString().slice(11, 19);
+
+/**
+ * A chart's x: every minute from the page's first to the last one with data (a minute with no result is a gap,
+ * not a line across it), then "now".
+ */
+function minuteGrid(start: number, now: number, t: readonly number[]): number[] {
+  const last = Math.max(start, ...t);
+  const grid: number[] = [];
+  for (let x = start; x <= last; x += 60_000) grid.push(x);
+  if (now > last) grid.push(now);
+  return grid;
+}
+
+function onGrid(grid: readonly number[], t: readonly number[], values: ReadonlyArray<number | null>): Array<number | null> {
+  const at = new Map(t.map((x, i) => [x, values[i] ?? null]));
+  return grid.map((x) => at.get(x) ?? null);
+}
 const orNoData = (x: number | undefined, f: (x: number) => string): string => (x === undefined ? 'no data' : f(x));
 
 function gridOf(g: StatusGrid, rowHeader: string, caption: string): string {
@@ -80,15 +98,16 @@ function timeAlt(
 function latencySection(m: MonitorReport, start: number, charts: ChartSpec[]): string {
   const drawn = m.latency.filter((s) => s.t.length).slice(0, MAX_CHARTS);
   const figures = drawn.map((s, k) => {
+    const grid = minuteGrid(start, m.generatedAt, s.t);
     const spec: ChartSpec = {
       id: `monitor-latency-${k}`,
       kind: 'time',
       startAt: start,
-      x: secondsFrom(start, s.t),
+      x: secondsFrom(start, grid),
       series: [
-        { label: 'average', values: s.avgMs, color: COLORS.p50, width: 2 },
-        { label: 'slowest', values: s.maxMs, color: COLORS.p95, width: 1 },
-        { label: 'availability', values: s.availability, color: COLORS.requests, width: 1.5, dash: [4, 3], axis: 2 },
+        { label: 'average', values: onGrid(grid, s.t, s.avgMs), color: COLORS.p50, width: 2 },
+        { label: 'slowest', values: onGrid(grid, s.t, s.maxMs), color: COLORS.p95, width: 1 },
+        { label: 'availability', values: onGrid(grid, s.t, s.availability), color: COLORS.requests, width: 1.5, dash: [4, 3], axis: 2 },
       ],
       y: { label: 'latency', unit: 'ms' },
       y2: { label: 'availability', unit: 'fraction', min: 0, max: 1.02 },
@@ -145,15 +164,13 @@ function sloSection(m: MonitorReport, start: number, charts: ChartSpec[]): strin
   let chart = '';
   if (series.length) {
     const t = [...new Set(series.flatMap((b) => b.t))].sort((a, b) => a - b);
-    const valuesOf = (b: (typeof series)[number]): Array<number | null> => {
-      const at = new Map(b.t.map((x, i) => [x, b.remaining[i] ?? null]));
-      return t.map((x) => at.get(x) ?? null);
-    };
+    const grid = minuteGrid(start, m.generatedAt, t);
+    const valuesOf = (b: (typeof series)[number]): Array<number | null> => onGrid(grid, b.t, b.remaining);
     const spec: ChartSpec = {
       id: 'monitor-budget',
       kind: 'time',
       startAt: start,
-      x: secondsFrom(start, t),
+      x: secondsFrom(start, grid),
       series: series.map((b, i) => ({ label: b.group, values: valuesOf(b), color: BUDGET_COLORS[i] as string, width: 2 })),
       y: { label: 'budget remaining', unit: 'fraction', max: 1.05 },
       lines: [{ value: 0, label: 'budget spent', color: COLORS.fail }],
@@ -166,7 +183,7 @@ function sloSection(m: MonitorReport, start: number, charts: ChartSpec[]): strin
       alt: timeAlt(
         start,
         t,
-        series.map((b) => ({ label: b.group, values: valuesOf(b), unit: 'fraction' })),
+        series.map((b) => ({ label: b.group, values: onGrid(t, b.t, b.remaining), unit: 'fraction' })),
       ),
     });
   }
@@ -234,7 +251,7 @@ function incidentsSection(m: MonitorReport, start: number): string {
       caption: `Incidents from ${utc(first)} to ${utc(m.generatedAt)}: each bar runs from the alert opening to its resolution (or now).`,
       laneHeader: 'Subject',
       trackHeader: 'Open (UTC)',
-      axisLabel: (x) => hhmm(first + x),
+      axisLabel: (x) => (total < 600_000 ? hhmmss : hhmm)(first + x),
     })}${table({ head: ['', 'Subject', 'Severity', 'Opened', 'Resolved', 'Summary', 'Notifications'], rows, id: 'monitor-incidents' })}`,
     'incidents',
   );
