@@ -3,7 +3,9 @@
  * fault that gives its report something to show, then the telling part of each report.html in Chromium at
  * 1,100 px wide. Each image is kept under 150 KB.
  *
- *   npm run build && node --import tsx scripts/report-screenshots.ts
+ *   npm run build && node --import tsx scripts/report-screenshots.ts [load gate probe smoke monitor]
+ *
+ * With kinds named, only their runs and images are made.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -55,74 +57,96 @@ writeFileSync(
 
 interface Shot {
   kind: string;
+  /** The page, when not report.html. */
+  file?: string;
   /** CSS selector of the first and last element to include. */
   from: string;
   to: string;
+}
+
+const wanted = new Set(process.argv.slice(2));
+const want = (kind: string): boolean => !wanted.size || wanted.has(kind);
+const skip = Promise.resolve(null);
+
+/** Three monitor rounds (the default checks, /health/db down: its alert opens on the third), then `revgate report`. */
+async function monitorRounds(out: (k: string) => string): Promise<void> {
+  const db = path.join(dir, 'monitor.sqlite');
+  for (let n = 1; n <= 3; n++)
+    await cli(['monitor', '--sandbox', '--once', '--fault', 'errors=1,status=503,path=/health/db', '--db', db, '--out', out(`monitor-${n}`)]);
+  await cli(['report', '--db', db, '--out', out('monitor')]);
 }
 
 try {
   const out = (k: string): string => path.join(dir, k);
   const baseline = path.join(dir, 'baseline.json');
   await Promise.all([
-    cli(['load', '--profile', profile, '--sandbox', '--fault', 'latency=5-60', '--save-baseline', baseline, '--out', out('load-base')]).then(() =>
-      cli([
-        'load',
-        '--profile',
-        profile,
-        '--sandbox',
-        '--fault',
-        'latency=5-60',
-        '--fault',
-        'latency=150-450,rate=0.3',
-        '--baseline',
-        baseline,
-        '--out',
-        out('load'),
-      ]),
-    ),
-    cli([
-      'gate',
-      '--sandbox',
-      '--criteria',
-      'load/criteria/apex-canary.json',
-      '--fault',
-      'latency=120',
-      '--rate',
-      '80',
-      '--max-duration',
-      '20s',
-      '--out',
-      out('gate'),
-    ]),
-    cli(['probe', '--sandbox', '--gateway-fault', 'cell=shared-smb-eastus-01:errors,status=503', '--out', out('probe')]),
-    cli([
-      'smoke',
-      '--sandbox',
-      '--grep',
-      'health|project-crud',
-      '--retries',
-      '1',
-      '--fault',
-      'errors=1,status=500,first=1,path=/health/db',
-      '--fault',
-      'latency=300,path=/health',
-      '--fault',
-      'ready-fail',
-      '--out',
-      out('smoke'),
-    ]),
+    want('monitor') ? monitorRounds(out) : skip,
+    !want('load')
+      ? skip
+      : cli(['load', '--profile', profile, '--sandbox', '--fault', 'latency=5-60', '--save-baseline', baseline, '--out', out('load-base')]).then(() =>
+          cli([
+            'load',
+            '--profile',
+            profile,
+            '--sandbox',
+            '--fault',
+            'latency=5-60',
+            '--fault',
+            'latency=150-450,rate=0.3',
+            '--baseline',
+            baseline,
+            '--out',
+            out('load'),
+          ]),
+        ),
+    !want('gate')
+      ? skip
+      : cli([
+          'gate',
+          '--sandbox',
+          '--criteria',
+          'load/criteria/apex-canary.json',
+          '--fault',
+          'latency=120',
+          '--rate',
+          '80',
+          '--max-duration',
+          '20s',
+          '--out',
+          out('gate'),
+        ]),
+    !want('probe') ? skip : cli(['probe', '--sandbox', '--gateway-fault', 'cell=shared-smb-eastus-01:errors,status=503', '--out', out('probe')]),
+    !want('smoke')
+      ? skip
+      : cli([
+          'smoke',
+          '--sandbox',
+          '--grep',
+          'health|project-crud',
+          '--retries',
+          '1',
+          '--fault',
+          'errors=1,status=500,first=1,path=/health/db',
+          '--fault',
+          'latency=300,path=/health',
+          '--fault',
+          'ready-fail',
+          '--out',
+          out('smoke'),
+        ]),
   ]);
   const shots: Shot[] = [
     { kind: 'load', from: '#charts', to: '#load-latency' },
     { kind: 'gate', from: '#evidence h2', to: '#gate-trace-3' },
     { kind: 'probe', from: '#blast-radius', to: 'table.strips' },
     { kind: 'smoke', from: '#timeline', to: 'table.waterfall' },
-  ];
+    { kind: 'monitor', file: 'monitor.html', from: '#status', to: '#monitor-budget' },
+  ].filter((s) => want(s.kind));
   const browser = await chromium.launch({ executablePath: findChromium(), args: process.getuid?.() === 0 ? ['--no-sandbox'] : [] });
   try {
     for (const s of shots) {
       const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
-      await page.goto(`file://${path.join(out(s.kind), 'report.html')}`);
+      await page.goto(`file://${path.join(out(s.kind), s.file ?? 'report.html')}`);
       await page.waitForFunction("[...document.querySelectorAll('[data-chart]')].every((c) => c.hasAttribute('data-drawn'))");
       const a = await page.locator(s.from).first().boundingBox();
       const b = await page.locator(s.to).first().boundingBox();

@@ -186,6 +186,8 @@
         label: hist ? 'latency (log scale)' : spec.startAt !== undefined ? 'time (UTC)' : 'time into the run',
         values: (u, vals) => vals.map((v) => fmtX(spec, v, true)),
         size: 40,
+        // UTC times are wider than clock times.
+        space: spec.startAt !== undefined ? 80 : 50,
       },
       axis(spec.y, 3),
     ];

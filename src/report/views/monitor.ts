@@ -18,6 +18,8 @@ import { COLORS } from './series.js';
 /** Charts drawn at most per kind; the tables beneath list every series. */
 const MAX_CHARTS = 12;
 const BUDGET_COLORS = ['#1971c2', '#e8590c', '#2f9e44', '#7048e8', '#c2255c', '#0c8599', '#a61e4d', '#5c940d', '#364fc7', '#d9480f'];
+/** The budget chart's floor: an overspent budget is drawn at -100% at most. */
+const FLOOR = -1;
 const BURN_WINDOWS: Array<[number, string]> = [
   [5 * 60_000, '5m'],
   [3_600_000, '1h'],
@@ -165,21 +167,22 @@ function sloSection(m: MonitorReport, start: number, charts: ChartSpec[]): strin
   if (series.length) {
     const t = [...new Set(series.flatMap((b) => b.t))].sort((a, b) => a - b);
     const grid = minuteGrid(start, m.generatedAt, t);
-    const valuesOf = (b: (typeof series)[number]): Array<number | null> => onGrid(grid, b.t, b.remaining);
+    // Drawn down to -100% (a budget overspent ten times over would flatten the rest); the table has the exact figures.
+    const valuesOf = (b: (typeof series)[number]): Array<number | null> => onGrid(grid, b.t, b.remaining).map((r) => (r === null ? null : Math.max(FLOOR, r)));
     const spec: ChartSpec = {
       id: 'monitor-budget',
       kind: 'time',
       startAt: start,
       x: secondsFrom(start, grid),
       series: series.map((b, i) => ({ label: b.group, values: valuesOf(b), color: BUDGET_COLORS[i] as string, width: 2 })),
-      y: { label: 'budget remaining', unit: 'fraction', max: 1.05 },
+      y: { label: 'budget remaining', unit: 'fraction', min: FLOOR - 0.05, max: 1.05 },
       lines: [{ value: 0, label: 'budget spent', color: COLORS.fail }],
       height: 240,
     };
     charts.push(spec);
     chart = chartFigure(spec, {
       title: `Error budget remaining (${window} window, objective ${pct(m.objective)})`,
-      description: `Per SLO, the share of its error budget left after each minute; below zero the SLO is missed. The ${series.length} SLO(s) with the least left are drawn.`,
+      description: `Per SLO, the share of its error budget left after each minute; below zero the SLO is missed (drawn down to -100%; the table below has the exact figures). The ${series.length} SLO(s) with the least left are drawn.`,
       alt: timeAlt(
         start,
         t,
