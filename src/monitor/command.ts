@@ -32,7 +32,7 @@ import { checkAgent, checkJob, probeJob, type Job } from './jobs.js';
 import { MonitorMetrics } from './metrics.js';
 import { channelSecrets } from './notify.js';
 import { buildMonitorReport } from './report-model.js';
-import { renderMonitorPage } from '../report/views/monitor.js';
+import { renderMonitorPage } from './report-page.js';
 import { readSettings, type MonitorSettings } from './settings.js';
 
 /** The monitor's own page in OUT, next to the verdict's report.html. */

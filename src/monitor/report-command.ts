@@ -13,7 +13,7 @@ import { computeFigures } from './figures.js';
 import { latestResults, listUnits } from './history.js';
 import { MONITOR_PAGE, stateVerdict } from './command.js';
 import { buildMonitorReport } from './report-model.js';
-import { renderMonitorPage } from '../report/views/monitor.js';
+import { renderMonitorPage } from './report-page.js';
 import type { ResolvedConfig } from '../config/types.js';
 
 export interface ReportOptions {

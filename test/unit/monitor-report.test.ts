@@ -8,7 +8,7 @@ import { openDb, transaction } from '../../src/monitor/db.js';
 import { computeFigures } from '../../src/monitor/figures.js';
 import { recordResults, upsertUnits, type Unit } from '../../src/monitor/history.js';
 import { buildMonitorReport, type MonitorReport } from '../../src/monitor/report-model.js';
-import { renderMonitorPage } from '../../src/report/views/monitor.js';
+import { renderMonitorPage } from '../../src/monitor/report-page.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'revgate-monitor-report-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

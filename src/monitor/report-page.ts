@@ -5,15 +5,15 @@
  * recent incidents as a timeline with their notifications. Charts carry their numbers as tables. Pure: it only
  * draws; every figure comes from the model.
  */
-import type { GridCell as ModelCell, MonitorReport, StatusGrid } from '../../monitor/report-model.js';
-import { formatDuration } from '../../monitor/duration.js';
-import { chartFigure, scriptJson, type ChartSpec } from '../page/charts.js';
-import { badge, esc, note, section, table, tiles, type Tile } from '../page/components.js';
-import { count, inUnit, ms, num, pct } from '../page/format.js';
-import { renderPage } from '../page/layout.js';
-import { statusGrid, type GridCell } from '../page/status-grid.js';
-import { timeline } from '../page/timeline.js';
-import { COLORS } from './series.js';
+import type { GridCell as ModelCell, MonitorReport, StatusGrid } from './report-model.js';
+import { formatDuration } from './duration.js';
+import { chartFigure, scriptJson, type ChartSpec } from '../report/page/charts.js';
+import { badge, esc, note, section, table, tiles, type Tile } from '../report/page/components.js';
+import { count, inUnit, ms, num, pct } from '../report/page/format.js';
+import { renderPage } from '../report/page/layout.js';
+import { statusGrid, type GridCell } from '../report/page/status-grid.js';
+import { timeline } from '../report/page/timeline.js';
+import { COLORS } from '../report/views/series.js';
 
 /** Charts drawn at most per kind; the tables beneath list every series. */
 const MAX_CHARTS = 12;
