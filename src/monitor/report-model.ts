@@ -1,8 +1,8 @@
 /**
  * The monitor report's data model, read from the database: a status grid per check x region and tenant x region,
  * latency and availability series, availability and error budget per check/tenant/region, and recent incidents
- * with their notifications. Pure data (JSON-serialisable): the HTML page (report-page.ts) renders it as tables, and
- * the chart components of src/report/ (uPlot, issue "charts") plug into `latency` and `availability`.
+ * with their notifications. Pure data (JSON-serialisable): the HTML page (report-page.ts) only draws it, with the
+ * shared report components of src/report/page/ (charts, grids, timeline). `budget` is each SLO's budget over time.
  */
 import type { Db } from './db.js';
 import type { Figures, GroupFigures } from './figures.js';
