@@ -1,9 +1,12 @@
+import { existsSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
+import { DEFAULT_CONFIG_FILE } from '../../config/load.js';
 import { ErrorCodes, RevgateError } from '../../core/errors.js';
+import { displayPath, packagedFile } from '../../core/package-files.js';
 import { runCommand } from '../../run/command.js';
 import { smokeAdapter } from '../../smoke/command.js';
 import { requireSandboxFor, sandboxRevision } from '../sandbox-targets.js';
-import { cliIo } from '../io.js';
+import { cliIo, stderr } from '../io.js';
 
 interface SmokeArgs {
   'base-url'?: string;
@@ -21,6 +24,17 @@ interface SmokeArgs {
   verbose: boolean;
 }
 
+/**
+ * `smoke --sandbox` in a folder without a config (a fresh install) runs the APEX runbook's suite shipped with the
+ * package, and says so. Its specs-free example is used because Playwright compiles no TypeScript specs under node_modules.
+ */
+function sandboxDemoConfig(sandbox: boolean): string | undefined {
+  if (!sandbox || existsSync(DEFAULT_CONFIG_FILE)) return undefined;
+  const file = packagedFile('examples/apex-backend.json');
+  stderr(`revgate: no ${DEFAULT_CONFIG_FILE} here: running the bundled example suite ${displayPath(file)} against the sandbox\n`);
+  return file;
+}
+
 export const smokeCommand: CommandModule<object, SmokeArgs> = {
   command: 'smoke',
   describe: 'Run the smoke suite (declared checks + hand-written specs) against a revision and return a verdict',
@@ -30,7 +44,11 @@ export const smokeCommand: CommandModule<object, SmokeArgs> = {
         type: 'string',
         describe: 'Revision URL to test (overrides the environment baseUrl), e.g. https://app--rev2.<env>.azurecontainerapps.io',
       })
-      .option('config', { type: 'string', describe: 'Config file', default: 'revgate.config.json', defaultDescription: 'revgate.config.json' })
+      .option('config', {
+        type: 'string',
+        describe: `Config file (with --sandbox and no ${DEFAULT_CONFIG_FILE} here: the bundled examples/apex-backend.json)`,
+        defaultDescription: DEFAULT_CONFIG_FILE,
+      })
       .option('env', { type: 'string', describe: 'Environment from the config (smoke, dev, prod, ...)' })
       .option('grep', { type: 'string', describe: 'Only run checks whose title or id matches this regex' })
       .option('out', { type: 'string', default: 'reports/smoke', describe: 'Output folder for verdict.json, junit.xml, summary.md, html/, allure-results/' })
@@ -66,8 +84,9 @@ export const smokeCommand: CommandModule<object, SmokeArgs> = {
         throw new RevgateError(ErrorCodes.Usage, `--grep is not a valid regular expression: ${(err as Error).message}`);
       }
     }
+    const config = a.config ?? sandboxDemoConfig(a.sandbox);
     const command = smokeAdapter({
-      ...(a.config ? { config: a.config } : {}),
+      ...(config ? { config } : {}),
       ...(a.env ? { env: a.env } : {}),
       ...(a['base-url'] !== undefined ? { baseUrl: a['base-url'] } : {}),
       ...(a.grep ? { grep: a.grep } : {}),
