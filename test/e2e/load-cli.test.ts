@@ -5,6 +5,7 @@ import { after, describe, it } from 'node:test';
 import type { LoadSummary } from '../../src/load/summary.js';
 import { readVerdict, runCli, tempDir, writeJson, type TempOwner } from '../helpers/cli.js';
 import { verdictSchemaErrors } from '../helpers/verdicts.js';
+import { junitFileErrors } from '../helpers/junit-xsd.js';
 import { closedPort } from '../helpers/files.js';
 
 /**
@@ -80,6 +81,7 @@ describe('revgate load against the sandbox', { concurrency: true }, () => {
     const failed = v.gates.filter((g) => g.blocking && g.status === 'failed').map((g) => g.id);
     assert.ok(failed.includes('http_req_duration p(95)<300'), failed.join(', '));
     assert.ok(!failed.includes('http_req_failed rate<0.01'));
+    assert.deepEqual(await junitFileErrors(out), []);
     assert.ok(
       v.reasons.some((r) => /http_req_duration p\(95\)<300 failed: threshold breached: p\(95\) of http_req_duration = \d+\.\d ms \(threshold < 300 ms/.test(r)),
       v.reasons.join('\n'),

@@ -17,6 +17,7 @@ import { after, before, describe, it } from 'node:test';
 import { compileDocumentSchema } from '../../src/config/schema-diagnostics.js';
 import type { Verdict } from '../../src/verdict/types.js';
 import { ROOT, tempDir } from '../helpers/cli.js';
+import { junitSchemaErrors } from '../helpers/junit-xsd.js';
 
 interface Run {
   code: number | null;
@@ -177,5 +178,7 @@ describe(`the packed ${pkg.name} installed into an empty folder`, () => {
     assert.ok(verdictOk(g), JSON.stringify(verdictOk.errors));
     assert.equal(g.verdict, 'inconclusive');
     assert.ok((g.canary?.requests.canary ?? 0) > 0 && (g.canary?.requests.baseline ?? 0) > 0, 'traffic went to both revisions');
+    const junit = (out: string): string => readFileSync(path.join(app, out, 'junit.xml'), 'utf8');
+    assert.deepEqual(await junitSchemaErrors({ smoke: junit('reports/smoke'), gate: junit('reports/gate') }), []);
   });
 });

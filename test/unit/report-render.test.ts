@@ -40,12 +40,13 @@ describe('reporters', () => {
   it('junit: one testcase per check and gate, failures only for blocking failures, valid XML escaping', () => {
     const xml = renderJunit(verdict);
     assert.match(xml, /^<\?xml version="1.0" encoding="UTF-8"\?>/);
-    assert.match(xml, /<testsuites name="revgate" tests="8" failures="1" errors="1" skipped="1"/);
+    assert.match(xml, /<testsuite name="revgate smoke: apex" time="1.000" tests="8" errors="1" skipped="2" failures="1">/);
     assert.equal((xml.match(/<testcase /g) ?? []).length, 8);
     assert.match(xml, /<failure message="status 503 &lt;expected 200&gt; &amp; &quot;quoted&quot; \| piped"/);
     assert.ok(!xml.includes('\u0007'), 'control characters are dropped');
-    assert.match(xml, /<flakyFailure message="passed on attempt 2"/);
+    assert.match(xml, /<flakyFailure message="passed on attempt 2" type="flaky">\n\s*<stackTrace>/);
     assert.match(xml, /<skipped message="not https"\/>/);
+    assert.match(xml, /<skipped message="inconclusive: needs more samples"\/>/);
     assert.match(xml, /non-blocking check failed/);
     assert.match(xml, /<property name="revgate.verdict" value="fail"\/>/);
   });
