@@ -120,6 +120,7 @@ describe(`the packed ${pkg.name} installed into an empty folder`, () => {
     if (installNote) t.diagnostic(installNote);
     for (const f of [
       'bin/revgate.js',
+      'ci/revgate-step.sh',
       'dist/cli/main.js',
       'dist/smoke/playwright.config.js',
       'dist/smoke/declared.spec.js',
