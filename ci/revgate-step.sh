@@ -108,7 +108,7 @@ if [ -n "$own_output" ]; then
   } >>"$GITHUB_OUTPUT"
 fi
 if [ "${TF_BUILD:-}" = "True" ]; then
-  if ! grep -q 'variable=revgateVerdict;' "$captured"; then
+  if ! grep -q '^##vso\[task.setvariable variable=revgateVerdict;' "$captured"; then
     echo "##vso[task.setvariable variable=revgateVerdict;isOutput=true]$verdict"
     echo "##vso[task.setvariable variable=revgateDecision;isOutput=true]$decision"
   fi

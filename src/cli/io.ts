@@ -1,6 +1,7 @@
 import { RevgateError, exitCodeForError, formatDiagnostics } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import type { Io } from '../core/io.js';
+import { isAzure, isGithub, neutralizeCommands } from '../report/ci.js';
 
 export const stdout = (s: string): void => {
   process.stdout.write(s);
@@ -23,7 +24,11 @@ export function reportError(err: unknown): number {
   return exitCodeForError(err);
 }
 
-/** The process's own streams and environment, as commands receive them. */
+/**
+ * The process's own streams and environment, as commands receive them. Under GitHub Actions or Azure Pipelines,
+ * what a target or a spec said cannot become a workflow command: only `command` writes them.
+ */
 export function cliIo(): Io {
-  return { out: stdout, err: stderr, env: process.env };
+  if (!isGithub(process.env) && !isAzure(process.env)) return { out: stdout, err: stderr, env: process.env };
+  return { out: (s) => stdout(neutralizeCommands(s)), err: (s) => stderr(neutralizeCommands(s)), env: process.env, command: stdout };
 }

@@ -37,7 +37,7 @@ export function writeReports(verdict: Verdict, outDir: string, names: readonly s
 }
 
 export { renderConsole } from './console.js';
-export { publishToCi, renderAzureCommands, renderGithubOutput } from './ci.js';
+export { annotationsFor, publishToCi, renderAzureCommands, renderGithubAnnotations, renderGithubOutput } from './ci.js';
 export { renderHtml } from './html.js';
 export { renderJunit } from './junit.js';
 export { renderMarkdown } from './markdown.js';

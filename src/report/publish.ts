@@ -56,7 +56,7 @@ export async function publishVerdict(verdict: Verdict, options: PublishOptions):
     );
     writeReports(v, out, reporters, mask);
   }
-  const done = publishToCi(v, mask(renderMarkdown(v)), path.join(out, 'summary.md'), io.env, (s) => io.out(mask(s)));
+  const done = publishToCi(v, mask(renderMarkdown(v)), path.join(out, 'summary.md'), io.env, (s) => (io.command ?? io.out)(mask(s)));
   if (done.length) io.err(`revgate: published to ${done.join(', ')}\n`);
   io.out(mask(renderConsole(v, { verbose: options.verbose ?? false })));
   io.out(`reports: ${path.relative(process.cwd(), out) || '.'}/ (${Object.values(artifacts).join(', ')})\n`);

@@ -76,8 +76,9 @@ describe('reporters', () => {
     const azure = renderAzureCommands(verdict, '/out/summary.md');
     assert.match(azure, /^##vso\[task\.setvariable variable=revgateVerdict;isOutput=true\]fail$/m);
     assert.match(azure, /^##vso\[task\.uploadsummary\]\/out\/summary\.md$/m);
-    assert.match(azure, /^##vso\[task\.logissue type=error\]revgate ready: /m);
-    assert.ok(!/logissue.*redis/.test(azure), 'non-blocking failures are not raised as errors');
+    assert.match(azure, /^##vso\[task\.logissue type=error\]revgate smoke: ready failed: ready: ready title: status 503 /m);
+    assert.ok(!/logissue type=error.*redis/.test(azure), 'non-blocking failures are not raised as errors');
+    assert.match(azure, /^##vso\[task\.logissue type=warning\]revgate smoke: redis failed \(non-blocking\): /m);
   });
 
   it('rejects unknown reporter names instead of falling back', () => {
