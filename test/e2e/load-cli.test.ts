@@ -62,6 +62,10 @@ describe('revgate load against the sandbox', { concurrency: true }, () => {
     const sent = assertScheduleAccounted(s);
     assert.equal(typeof s.metrics.http_req_duration?.values['p(95)'], 'number');
     assert.deepEqual(s.metrics.http_req_duration?.thresholds, { 'p(95)<2000': { ok: true } });
+    // k6's root_group and options (test/unit/load-k6-summary.test.ts holds them to a real k6 sample).
+    assert.deepEqual(Object.keys(s.options).sort(), ['noColor', 'summaryTimeUnit', 'summaryTrendStats']);
+    const [check] = s.root_group.checks;
+    assert.equal((check?.passes ?? 0) + (check?.fails ?? 0), s.metrics.http_reqs?.values.count, 'the expected-response check counts every response');
     assert.equal(
       s.revgate.perSecond.requests.reduce((a, b) => a + b, 0),
       sent,
