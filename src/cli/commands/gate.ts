@@ -2,10 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { randomBytes } from 'node:crypto';
 import { ErrorCodes, RevgateError } from '../../core/errors.js';
 import { displayPath, packagedFile } from '../../core/package-files.js';
-import { gateAdapter } from '../../gate/command.js';
-import { runCommand } from '../../run/command.js';
 import { cliIo, stderr } from '../io.js';
-import { sandboxPair } from '../sandbox-targets.js';
 
 interface GateArgs {
   canary?: string;
@@ -103,6 +100,12 @@ export const gateCommand: CommandModule<object, GateArgs> = {
           'Exit codes: 0 pass (promote), 1 fail (roll back), 2 inconclusive (hold: more traffic would decide), 3 bad usage or criteria (nothing sent), 4 could not evaluate. Docs: docs/gate.md',
       ),
   handler: async (a) => {
+    // Loaded on use, so `revgate --help`, `--version` and the other commands start without this command's dependencies.
+    const [{ runCommand }, { gateAdapter }, { sandboxPair }] = await Promise.all([
+      import('../../run/command.js'),
+      import('../../gate/command.js'),
+      import('../sandbox-targets.js'),
+    ]);
     const criteria = a.criteria ?? sandboxDemoCriteria(a.sandbox);
     // Both sandbox revisions accept one token, made before anything starts so the request mix can carry it.
     const sandboxToken = a.sandbox ? randomBytes(32).toString('base64url') : undefined;

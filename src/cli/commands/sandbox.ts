@@ -2,9 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { ErrorCodes, RevgateError } from '../../core/errors.js';
-import { startSandbox } from '../../sandbox/index.js';
 import { stderr, stdout } from '../io.js';
-import { runGatewaySandbox } from './sandbox-gateway.js';
 
 interface SandboxArgs {
   port: number;
@@ -60,6 +58,7 @@ export const sandboxCommand: CommandModule<object, SandboxArgs> = {
         ?.flatMap((r) => r.split(','))
         .map((r) => r.trim())
         .filter(Boolean);
+      const { runGatewaySandbox } = await import('./sandbox-gateway.js');
       return runGatewaySandbox({
         tenants: a.tenants,
         ...(regions?.length ? { regions } : {}),
@@ -69,6 +68,8 @@ export const sandboxCommand: CommandModule<object, SandboxArgs> = {
         stateDir: a['state-dir'],
       });
     }
+    // Loaded on use, so `revgate --help`, `--version` and the other commands start without the sandbox.
+    const { startSandbox } = await import('../../sandbox/index.js');
     const sandbox = await startSandbox({ host: a.host, port: a.port, faults: a.fault ?? [], tls: a.tls, ...(a.revision ? { revision: a.revision } : {}) });
     const dir = path.resolve(a['state-dir']);
     mkdirSync(dir, { recursive: true });

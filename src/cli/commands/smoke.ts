@@ -1,11 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
-import { DEFAULT_CONFIG_FILE } from '../../config/load.js';
 import { ErrorCodes, RevgateError } from '../../core/errors.js';
 import { displayPath, packagedFile } from '../../core/package-files.js';
-import { runCommand } from '../../run/command.js';
-import { smokeAdapter } from '../../smoke/command.js';
-import { requireSandboxFor, sandboxRevision } from '../sandbox-targets.js';
 import { cliIo, stderr } from '../io.js';
 
 interface SmokeArgs {
@@ -34,6 +30,9 @@ function sandboxDemoConfig(sandbox: boolean): string | undefined {
   stderr(`revgate: no ${DEFAULT_CONFIG_FILE} here: running the bundled example suite ${displayPath(file)} against the sandbox\n`);
   return file;
 }
+
+/** config/load.ts's DEFAULT_CONFIG_FILE, kept here so the command's help does not load the config validator. */
+const DEFAULT_CONFIG_FILE = 'revgate.config.json';
 
 export const smokeCommand: CommandModule<object, SmokeArgs> = {
   command: 'smoke',
@@ -77,6 +76,12 @@ export const smokeCommand: CommandModule<object, SmokeArgs> = {
       .example('$0 smoke --config examples/wine-quality.json --base-url http://127.0.0.1:8080 --grep predict', 'Run only the predict checks of an example')
       .epilogue('Exit codes: 0 pass (promote), 1 fail (roll back), 2 inconclusive (hold), 3 bad usage or config, 4 could not evaluate.'),
   handler: async (a) => {
+    // Loaded on use, so `revgate --help`, `--version` and the other commands start without this command's dependencies.
+    const [{ runCommand }, { smokeAdapter }, { requireSandboxFor, sandboxRevision }] = await Promise.all([
+      import('../../run/command.js'),
+      import('../../smoke/command.js'),
+      import('../sandbox-targets.js'),
+    ]);
     if (a.grep !== undefined) {
       try {
         new RegExp(a.grep);

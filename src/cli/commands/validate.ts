@@ -1,5 +1,4 @@
 import type { Argv, CommandModule } from 'yargs';
-import { loadConfig } from '../../config/load.js';
 import { stdout } from '../io.js';
 
 interface ValidateArgs {
@@ -16,7 +15,9 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       .option('env', { type: 'string', describe: 'Environment whose ${VARS} must resolve' })
       .example('$0 validate --config examples/apex-backend.json --env smoke', 'Lint a config in a pull request (exit 3 when invalid)')
       .epilogue('Exit codes: 0 valid, 3 invalid (every problem is listed with its JSON path).'),
-  handler: (a) => {
+  handler: async (a) => {
+    // Loaded on use, so `revgate --help`, `--version` and the other commands start without this command's dependencies.
+    const { loadConfig } = await import('../../config/load.js');
     const r = loadConfig({ configPath: a.config, ...(a.env ? { env: a.env } : {}) });
     const n = r.config.checks.length;
     stdout(`${a.config}: valid (${n} check${n === 1 ? '' : 's'}, environment ${r.environment} -> ${r.target.baseUrl})\n`);
