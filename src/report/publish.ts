@@ -60,6 +60,8 @@ export async function publishVerdict(verdict: Verdict, options: PublishOptions):
   if (done.length) io.err(`revgate: published to ${done.join(', ')}\n`);
   io.out(mask(renderConsole(v, { verbose: options.verbose ?? false })));
   io.out(`reports: ${path.relative(process.cwd(), out) || '.'}/ (${Object.values(artifacts).join(', ')})\n`);
+  // --json: the verdict as verdict.json holds it; --quiet: its one summary line.
+  if (io.result && io.resultFormat) io.result(mask(io.resultFormat === 'json' ? `${JSON.stringify(v, null, 2)}\n` : `${v.summary}\n`));
   return v;
 }
 

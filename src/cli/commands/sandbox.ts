@@ -2,7 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { ErrorCodes, RevgateError } from '../../core/errors.js';
-import { stderr, stdout } from '../io.js';
+import { outputMode, stderr, stdout } from '../io.js';
 
 interface SandboxArgs {
   port: number;
@@ -81,18 +81,35 @@ export const sandboxCommand: CommandModule<object, SandboxArgs> = {
     if (sandbox.caPem) writeFileSync(caFile, sandbox.caPem);
     const rel = (f: string): string => path.relative(process.cwd(), f) || f;
     const faults = sandbox.faults();
-    stdout(`revgate sandbox: revision ${sandbox.revision} listening on ${sandbox.url}\n`);
-    stdout(`  token:  ${rel(tokenFile)}  (export REVGATE_TOKEN="$(cat ${rel(tokenFile)})")\n`);
-    stdout(
-      `  managed identity: export IDENTITY_ENDPOINT=${sandbox.identity.endpoint} IDENTITY_HEADER="$(cat ${rel(identityFile)})"  ` +
-        `(DefaultAzureCredential then gets the token for auth.scope ${sandbox.identity.audience}/.default, as inside a Container App)\n`,
-    );
-    if (sandbox.caPem) stdout(`  CA:     ${rel(caFile)}  (revgate smoke --ca-file ${rel(caFile)} ...)\n`);
-    stdout(
-      `  faults: ${faults.length ? faults.map((f) => JSON.stringify(f)).join(' ') : 'none'}  (change: curl -X PUT ${sandbox.url}/__sandbox/faults -d '{"faults":["ready-fail"]}')\n`,
-    );
-    stdout(`  try:    REVGATE_TOKEN="$(cat ${rel(tokenFile)})" revgate smoke --base-url ${sandbox.url}${sandbox.caPem ? ` --ca-file ${rel(caFile)}` : ''}\n`);
-    stdout('Press Ctrl+C to stop.\n');
+    const { json, quiet } = outputMode();
+    if (json) {
+      // One line a script can read before it starts using the sandbox; the token stays in its file.
+      stdout(
+        `${JSON.stringify({
+          url: sandbox.url,
+          revision: sandbox.revision,
+          tokenFile: tokenFile,
+          identityEndpoint: sandbox.identity.endpoint,
+          identityHeaderFile: identityFile,
+          ...(sandbox.caPem ? { caFile } : {}),
+          faults,
+        })}\n`,
+      );
+    } else if (quiet) stdout(`${sandbox.url}\n`);
+    else {
+      stdout(`revgate sandbox: revision ${sandbox.revision} listening on ${sandbox.url}\n`);
+      stdout(`  token:  ${rel(tokenFile)}  (export REVGATE_TOKEN="$(cat ${rel(tokenFile)})")\n`);
+      stdout(
+        `  managed identity: export IDENTITY_ENDPOINT=${sandbox.identity.endpoint} IDENTITY_HEADER="$(cat ${rel(identityFile)})"  ` +
+          `(DefaultAzureCredential then gets the token for auth.scope ${sandbox.identity.audience}/.default, as inside a Container App)\n`,
+      );
+      if (sandbox.caPem) stdout(`  CA:     ${rel(caFile)}  (revgate smoke --ca-file ${rel(caFile)} ...)\n`);
+      stdout(
+        `  faults: ${faults.length ? faults.map((f) => JSON.stringify(f)).join(' ') : 'none'}  (change: curl -X PUT ${sandbox.url}/__sandbox/faults -d '{"faults":["ready-fail"]}')\n`,
+      );
+      stdout(`  try:    REVGATE_TOKEN="$(cat ${rel(tokenFile)})" revgate smoke --base-url ${sandbox.url}${sandbox.caPem ? ` --ca-file ${rel(caFile)}` : ''}\n`);
+      stdout('Press Ctrl+C to stop.\n');
+    }
     await new Promise<void>((resolve) => {
       const stop = (sig: string) => async () => {
         stderr(`revgate sandbox: ${sig}, stopping\n`);

@@ -1,5 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
-import { stdout } from '../io.js';
+import { RevgateError } from '../../core/errors.js';
+import { outputMode, stdout } from '../io.js';
 
 interface ValidateArgs {
   config: string;
@@ -18,8 +19,20 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
   handler: async (a) => {
     // Loaded on use, so `revgate --help`, `--version` and the other commands start without this command's dependencies.
     const { loadConfig } = await import('../../config/load.js');
-    const r = loadConfig({ configPath: a.config, ...(a.env ? { env: a.env } : {}) });
+    const { json } = outputMode();
+    let r: ReturnType<typeof loadConfig>;
+    try {
+      r = loadConfig({ configPath: a.config, ...(a.env ? { env: a.env } : {}) });
+    } catch (err) {
+      // --json: the problems as data too (the message and exit 3 still come from the error).
+      if (json && err instanceof RevgateError)
+        stdout(
+          `${JSON.stringify({ valid: false, config: a.config, problems: err.diagnostics.length ? err.diagnostics : [{ path: '', message: err.message }] }, null, 2)}\n`,
+        );
+      throw err;
+    }
     const n = r.config.checks.length;
-    stdout(`${a.config}: valid (${n} check${n === 1 ? '' : 's'}, environment ${r.environment} -> ${r.target.baseUrl})\n`);
+    if (json) stdout(`${JSON.stringify({ valid: true, config: a.config, environment: r.environment, baseUrl: r.target.baseUrl, checks: n }, null, 2)}\n`);
+    else stdout(`${a.config}: valid (${n} check${n === 1 ? '' : 's'}, environment ${r.environment} -> ${r.target.baseUrl})\n`);
   },
 };
