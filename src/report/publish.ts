@@ -6,7 +6,7 @@ import { scanForLeaks } from '../secrets/scan.js';
 import { scrubDirectory } from '../secrets/scrub.js';
 import { withHarnessError } from '../verdict/harness-error.js';
 import type { Verdict } from '../verdict/types.js';
-import { writeAllureResults } from './allure.js';
+import { markPlaywrightAllureResults, writeAllureResults } from './allure.js';
 import { publishToCi } from './ci.js';
 import { renderConsole } from './console.js';
 import { writeReports } from './index.js';
@@ -47,6 +47,7 @@ export async function publishVerdict(verdict: Verdict, options: PublishOptions):
   let v: Verdict = { ...verdict, artifacts };
   writeReports(v, out, reporters, mask);
   if (own) writeAllureResults(v, out, mask);
+  else markPlaywrightAllureResults(v, out, mask);
   const unsafe = await makeSafe(out, redactor);
   if (unsafe.length) {
     const shown = unsafe.slice(0, 5).join('; ');
