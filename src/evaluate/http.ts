@@ -50,7 +50,7 @@ function evaluate(m: HttpMeasurement, e: HttpExpectations): AssertionResult[] {
   }
 
   const results: AssertionResult[] = [evaluateStatus(res.status, res, e.status)];
-  if (e.latency) results.push(evaluateLatency(m.durationMs, e.latency));
+  if (e.latency) results.push(evaluateLatency(requestLatencyMs(m), e.latency, m.connectMs));
   if (e.contentType !== undefined) results.push(evaluateContentType(res, e.contentType));
   for (const [name, want] of Object.entries(e.headers ?? {})) results.push(evaluateHeader(res, name, want));
   if (e.json !== undefined || e.schema !== undefined) results.push(...evaluateJson(res, e));
@@ -58,6 +58,11 @@ function evaluate(m: HttpMeasurement, e: HttpExpectations): AssertionResult[] {
   for (const text of e.bodyNotContains ?? []) results.push(evaluateContains(res, text, false));
   if (e.prometheus) results.push(...evaluatePrometheus(res, e.prometheus === true ? {} : e.prometheus));
   return results;
+}
+
+/** What latency budgets judge: the exchange without the connection setup it paid for (see HttpMeasurement.connectMs). */
+export function requestLatencyMs(m: HttpMeasurement): number {
+  return m.connectMs !== undefined && m.connectMs > 0 && m.connectMs <= m.durationMs ? m.durationMs - m.connectMs : m.durationMs;
 }
 
 function evaluateStatus(status: number, res: ResponseLike, spec: HttpExpectations['status']): AssertionResult {

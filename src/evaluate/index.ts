@@ -1,5 +1,5 @@
 export type * from './types.js';
-export { evaluateHttp } from './http.js';
+export { evaluateHttp, requestLatencyMs } from './http.js';
 export { evaluateTls } from './tls.js';
 export { foldPhases } from './fold.js';
 export { evaluateLatency, validateLatencyBudget } from './latency.js';

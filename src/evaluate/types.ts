@@ -22,8 +22,13 @@ export interface HttpMeasurement {
   kind: 'http';
   method: string;
   url: string;
-  /** Wall time from sending the request to the end of the body (or to the failure). */
+  /** Wall time from sending the request to the end of the body (or to the failure), connection setup included. */
   durationMs: number;
+  /**
+   * Part of durationMs spent setting up connections (DNS, TCP, TLS), when this exchange opened any. Latency
+   * budgets judge `durationMs - connectMs`, the request itself (k6's http_req_duration); setup is reported apart.
+   */
+  connectMs?: number;
   /** Present when a response arrived. */
   response?: {
     status: number;

@@ -8,8 +8,9 @@
  * (connect, every redirect, headers, the complete body), the body is limited on its decoded size while it
  * streams, and redirects are followed by hand so each hop is recorded and checked against the target's origin.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, buildConnector, request, type Dispatcher } from 'undici';
 import { VERSION } from '../core/version.js';
 import type { HttpMeasurement, RedirectHop } from '../evaluate/types.js';
 import { readBody } from './body.js';
@@ -29,20 +30,46 @@ const REDIRECT_BODY_BYTES = 64 * 1024;
  * the sandbox CA to the workers; verification is never turned off.
  */
 export function createHttpAgent(): Agent {
-  return new Agent({ connect: { timeout: MAX_TIMEOUT_MS, rejectUnauthorized: true }, keepAliveTimeout: 4_000 });
+  const connect = buildConnector({ timeout: MAX_TIMEOUT_MS, rejectUnauthorized: true });
+  return new Agent({ connect: timedConnector(connect), keepAliveTimeout: 4_000 });
+}
+
+/**
+ * Connection setup (DNS, TCP, TLS) paid by the exchange running in this async context. Reported apart from the
+ * request latency, as k6 reports http_req_connecting and http_req_tls_handshaking apart from http_req_duration:
+ * the first request on a new connection must not look slower than the revision is.
+ */
+const setupLog = new AsyncLocalStorage<{ ms: number }>();
+
+function timedConnector(connect: buildConnector.connector): buildConnector.connector {
+  return (options, callback) => {
+    const log = setupLog.getStore();
+    const started = performance.now();
+    connect(options, (...args) => {
+      if (log && args[0] === null) log.ms += performance.now() - started;
+      callback(...args);
+    });
+  };
 }
 
 class ExchangeTimeout extends Error {
   readonly code = 'REVGATE_EXCHANGE_TIMEOUT';
 }
 
-export async function measureHttp(dispatcher: Dispatcher, req: PreparedRequest): Promise<HttpMeasurement> {
+export function measureHttp(dispatcher: Dispatcher, req: PreparedRequest): Promise<HttpMeasurement> {
+  const setup = { ms: 0 };
+  return setupLog.run(setup, () => exchange(dispatcher, req, setup));
+}
+
+async function exchange(dispatcher: Dispatcher, req: PreparedRequest, setup: { ms: number }): Promise<HttpMeasurement> {
   const started = performance.now();
   const base = { kind: 'http' as const, method: req.method, url: req.url };
   const redirects: RedirectHop[] = [];
   const done = (m: Pick<HttpMeasurement, 'response' | 'error'>): HttpMeasurement => ({
     ...base,
     durationMs: performance.now() - started,
+    // Only a connection that was set up counts; a refused one is the error, not a setup cost.
+    ...(setup.ms > 0 ? { connectMs: setup.ms } : {}),
     ...m,
     ...(redirects.length ? { redirects } : {}),
   });

@@ -233,7 +233,11 @@ export class LoadEngine {
     for (const s of this.#scenarios) {
       if (s.done) continue;
       const p = s.plan;
-      if (now >= p.startMs + p.durationMs) {
+      const end = p.startMs + p.durationMs;
+      if (now >= end) {
+        // A late tick must not lose the arrivals that fell due before the end: they are sent (and
+        // counted late) or dropped, never silently skipped.
+        if (p.schedule) this.#issueDue(s, end, now, true);
         s.done = true;
         continue;
       }
@@ -246,18 +250,7 @@ export class LoadEngine {
         }
         continue;
       }
-      // Open model: issue every arrival whose scheduled time has come, each stamped with that time.
-      while (s.nextDue <= now) {
-        const due = s.nextDue;
-        s.issued++;
-        s.nextDue = p.startMs + p.schedule.timeOf(s.issued);
-        if (s.freeTop === 0) {
-          this.recorder.recordDropped();
-          continue;
-        }
-        this.recorder.recordLateness(now - due, LATE_MS);
-        this.#issue(s, s.free[--s.freeTop] as number, due + this.#t0, s.issued - 1);
-      }
+      this.#issueDue(s, now, now, false);
       if (s.nextDue === Infinity) s.done = true;
     }
     if (!active) {
@@ -269,6 +262,26 @@ export class LoadEngine {
   }
 
   readonly #onTick = (): void => this.#tick();
+
+  /**
+   * Open model: issue every arrival due by `until` (inclusive, or exclusive at a scenario's end), each
+   * stamped with its scheduled time; an arrival with no free slot is dropped and counted.
+   */
+  #issueDue(s: ScenarioState, until: number, now: number, beforeEnd: boolean): void {
+    const schedule = s.plan.schedule;
+    if (!schedule) return;
+    while (beforeEnd ? s.nextDue < until : s.nextDue <= until) {
+      const due = s.nextDue;
+      s.issued++;
+      s.nextDue = s.plan.startMs + schedule.timeOf(s.issued);
+      if (s.freeTop === 0) {
+        this.recorder.recordDropped();
+        continue;
+      }
+      this.recorder.recordLateness(now - due, LATE_MS);
+      this.#issue(s, s.free[--s.freeTop] as number, due + this.#t0, s.issued - 1);
+    }
+  }
 
   /**
    * Sleep until something is due (the next arrival, a scenario's start or end) instead of polling every

@@ -86,6 +86,10 @@ export function renderAllure(v: Verdict, uuid: () => string = randomUUID): Allur
     { name: 'framework', value: 'revgate' },
     { name: 'host', value: new URL(v.target.baseUrl).host },
   ];
+  const checkStart = (c: CheckResult): number => {
+    const t = c.startedAt ? Date.parse(c.startedAt) : NaN;
+    return Number.isFinite(t) ? t : start;
+  };
   const checkResult = (c: CheckResult): AllureResult => {
     const fullName = `${v.kind}:${v.target.service ?? ''}:${c.id}`;
     const labels: Label[] = [...common, { name: 'subSuite', value: c.labels?.region ?? c.labels?.cell ?? c.status }];
@@ -94,17 +98,23 @@ export function renderAllure(v: Verdict, uuid: () => string = randomUUID): Allur
     if (!c.blocking) labels.push({ name: 'tag', value: 'non-blocking' });
     if (c.status === 'degraded' || c.status === 'flaky') labels.push({ name: 'tag', value: c.status });
     const message = checkMessage(c);
-    const steps: StepResult[] = (c.steps ?? []).map((s) => ({
-      name: s.name,
-      status: STATUS[s.status],
-      stage: Stage.FINISHED,
-      start,
-      stop: start + Math.round(s.durationMs),
-      statusDetails: s.message ? { message: s.message } : {},
-      steps: [],
-      attachments: [],
-      parameters: [],
-    }));
+    // A flow's steps one after another from the check's start, each as long as its exchange.
+    let at = checkStart(c);
+    const steps: StepResult[] = (c.steps ?? []).map((s) => {
+      const step: StepResult = {
+        name: s.name,
+        status: STATUS[s.status],
+        stage: Stage.FINISHED,
+        start: at,
+        stop: at + Math.round(s.durationMs),
+        statusDetails: s.message ? { message: s.message } : {},
+        steps: [],
+        attachments: [],
+        parameters: [],
+      };
+      at = step.stop as number;
+      return step;
+    });
     return {
       uuid: uuid(),
       historyId: md5(fullName),
@@ -118,11 +128,16 @@ export function renderAllure(v: Verdict, uuid: () => string = randomUUID): Allur
         ...(c.status === 'flaky' ? { flaky: true } : {}),
       },
       stage: Stage.FINISHED,
-      start,
-      stop: start + Math.round(c.durationMs),
+      // The check's own start when known, and its wall time: Allure's duration is the same "wall" as everywhere.
+      start: checkStart(c),
+      stop: checkStart(c) + Math.round(c.durationMs),
       labels,
       links: [],
-      parameters: [{ name: 'attempts', value: String(c.attempts) }],
+      parameters: [
+        { name: 'attempts', value: String(c.attempts) },
+        ...(c.latencyMs !== undefined ? [{ name: 'latency', value: `${Math.round(c.latencyMs)} ms` }] : []),
+        ...(c.connectMs !== undefined ? [{ name: 'connection setup', value: `${Math.round(c.connectMs)} ms` }] : []),
+      ],
       steps,
       attachments: [],
     };

@@ -1,4 +1,5 @@
 import type { CheckResult, CheckStatus, GateResult, Verdict, VerdictValue } from '../verdict/types.js';
+import { timingText, triesText } from './timing.js';
 import type { Reporter } from './types.js';
 import { stripAnsi } from './xml.js';
 
@@ -33,17 +34,21 @@ function checkRow(c: CheckResult): string {
     .map((a) => `<li><code>${esc(a.name)}</code> ${esc(a.message)}</li>`)
     .join('');
   const steps = (c.steps ?? [])
-    .map((s) => `<li>${badge(s.status)} ${esc(s.name)} <span class="muted">${ms(s.durationMs)}</span>${s.message ? ` - ${esc(s.message)}` : ''}</li>`)
+    .map(
+      (s) =>
+        `<li>${badge(s.status)} ${esc(s.name)} <span class="muted">${esc(timingText({ latencyMs: s.latencyMs, connectMs: s.connectMs, durationMs: s.durationMs }))}</span>${s.message ? ` - ${esc(s.message)}` : ''}</li>`,
+    )
     .join('');
   const details = [
     c.error?.message ? `<p>${esc(c.error.message)}</p>` : '',
     problems ? `<ul>${problems}</ul>` : '',
     steps ? `<p>Steps:</p><ol>${steps}</ol>` : '',
+    c.tries && c.tries.length > 1 ? `<p>Attempts: ${esc(triesText(c.tries))}</p>` : '',
     c.cleanup ? `<p>Cleanup: ${badge(c.cleanup.status)} ${esc(c.cleanup.message ?? '')}</p>` : '',
     c.reproduce ? `<pre>${esc(c.reproduce)}</pre>` : '',
   ].join('');
   const text = `${c.id} ${c.title} ${c.status} ${Object.values(c.labels ?? {}).join(' ')}`.toLowerCase();
-  return `<tr data-status="${esc(c.status)}" data-text="${esc(text)}"><td>${badge(c.status)}</td><td><code>${esc(c.id)}</code>${c.blocking ? '' : ' <span class="muted">(non-blocking)</span>'}<br>${esc(c.title)} ${labels}${details ? `<details><summary>details</summary>${details}</details>` : ''}</td><td>${ms(c.durationMs)}</td><td>${c.attempts}</td></tr>`;
+  return `<tr data-status="${esc(c.status)}" data-text="${esc(text)}"><td>${badge(c.status)}</td><td><code>${esc(c.id)}</code>${c.blocking ? '' : ' <span class="muted">(non-blocking)</span>'}<br>${esc(c.title)} ${labels}${details ? `<details><summary>details</summary>${details}</details>` : ''}</td><td>${c.latencyMs !== undefined ? ms(c.latencyMs) : ''}</td><td>${ms(c.durationMs)}</td><td>${c.attempts}</td></tr>`;
 }
 
 function gateRow(g: GateResult): string {
@@ -84,7 +89,7 @@ ${
   v.checks.length
     ? `<h2>Checks</h2><p class="counts"><span>${c.passed} passed</span><span>${c.failed} failed</span><span>${c.degraded} degraded</span><span>${c.flaky} flaky</span><span>${c.skipped} skipped</span><span>${c.error} error</span></p>
 <p><input id="filter" placeholder="filter by id, status or label" aria-label="filter checks"></p>
-<table id="checks"><tr><th></th><th>Check</th><th>Time</th><th>Attempts</th></tr>${checks.map(checkRow).join('\n')}</table>
+<table id="checks"><tr><th></th><th>Check</th><th title="request latency, what latency budgets judge">Latency</th><th title="wall time of the check's test">Wall</th><th>Attempts</th></tr>${checks.map(checkRow).join('\n')}</table>
 <script>document.getElementById('filter').addEventListener('input',function(e){var q=e.target.value.toLowerCase();document.querySelectorAll('#checks tr[data-text]').forEach(function(r){r.style.display=r.getAttribute('data-text').indexOf(q)>=0?'':'none'})})</script>`
     : ''
 }

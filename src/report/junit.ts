@@ -64,7 +64,7 @@ function caseXml(c: Case): string {
     ...(c.rerunErrors ?? []).map((p) => rerunXml('rerunError', p)),
     ...(c.systemOut ? [`      <system-out>${x(c.systemOut)}</system-out>\n`] : []),
   ].join('');
-  return `    <testcase name="${x(c.name)}" classname="${x(c.classname)}" time="${seconds(c.timeMs)}">\n${body}    </testcase>\n`;
+  return `    <testcase classname="${x(c.classname)}" name="${x(c.name)}" time="${seconds(c.timeMs)}">\n${body}    </testcase>\n`;
 }
 
 const counts = (cases: readonly Case[]): { tests: number; failures: number; errors: number; skipped: number } => ({
@@ -113,6 +113,9 @@ function checkSystemOut(c: CheckResult, headline?: string): string {
     `status: ${c.status}${c.blocking ? '' : ' (non-blocking: does not affect the verdict)'}`,
     c.severity ? `severity: ${c.severity}` : '',
     `attempts: ${c.attempts}`,
+    // `time` is the wall time of the check's test; the request latency budgets judge is said here.
+    c.latencyMs !== undefined ? `latency: ${c.latencyMs} ms` : '',
+    c.connectMs !== undefined ? `connection setup: ${c.connectMs} ms` : '',
     ...Object.entries(c.labels ?? {}).map(([k, v]) => `${k}: ${v}`),
   ].filter(Boolean);
   return [...(headline ? [headline] : []), ...facts, ...(c.status === 'passed' ? [] : detailLines(c))].join('\n');
@@ -122,12 +125,14 @@ function checkCase(v: Verdict, c: CheckResult, classname: string): Case {
   const message = c.error?.message ?? '';
   const detail = detailLines(c).join('\n');
   const base = { classname, name: `${c.id}: ${c.title}`, timeMs: c.durationMs };
-  const failedTries = (c.tries ?? []).filter((t) => t.status !== 'passed');
-  const tryProblem = (t: { attempt: number; status: string; message?: string }, type: string): Problem => ({
-    message: t.message ?? `attempt ${t.attempt} ${t.status}`,
-    type,
-    detail: `attempt ${t.attempt}: ${t.status}${t.message ? `\n${t.message}` : ''}`,
-  });
+  // Surefire's rerun elements: a flaky check lists each failed attempt as flakyFailure; a check that failed every
+  // attempt has the last (deciding) one as failure or error and each earlier one as rerunFailure or rerunError.
+  const failedTries = (c.tries ?? []).filter((t) => t.status !== 'passed' && t.status !== 'skipped');
+  const tryProblem = (t: { attempt: number; status: string; latencyMs?: number; message?: string }): Problem => {
+    const why = t.message ?? t.status;
+    const latency = t.latencyMs !== undefined ? ` (latency ${t.latencyMs} ms)` : '';
+    return { message: why, type: t.status, detail: `attempt ${t.attempt} ${t.status}${latency}: ${why}` };
+  };
   switch (c.status) {
     case 'passed':
       return { ...base, systemOut: checkSystemOut(c) };
@@ -136,9 +141,7 @@ function checkCase(v: Verdict, c: CheckResult, classname: string): Case {
     case 'flaky':
       return {
         ...base,
-        flakyFailures: failedTries.length
-          ? failedTries.map((t) => tryProblem(t, 'flaky'))
-          : [{ message: message || 'passed only on retry', type: 'flaky', detail }],
+        flakyFailures: failedTries.length ? failedTries.map(tryProblem) : [{ message: message || 'passed only on retry', type: 'flaky', detail }],
         systemOut: checkSystemOut(c, `flaky: ${message || 'passed only on retry'} (${v.verdict === 'pass' ? 'allowed by policy' : 'holds the verdict'})`),
       };
     case 'skipped':
@@ -148,7 +151,7 @@ function checkCase(v: Verdict, c: CheckResult, classname: string): Case {
       return {
         ...base,
         failure: { message: message || 'check failed', type: c.error?.kind ?? 'failed', detail },
-        rerunFailures: failedTries.slice(1).map((t) => tryProblem(t, c.error?.kind ?? 'failed')),
+        rerunFailures: failedTries.slice(0, -1).map(tryProblem),
         systemOut: checkSystemOut(c),
       };
     case 'error':
@@ -156,7 +159,7 @@ function checkCase(v: Verdict, c: CheckResult, classname: string): Case {
       return {
         ...base,
         error: { message: message || 'could not evaluate', type: c.error?.code ?? 'error', detail },
-        rerunErrors: failedTries.slice(1).map((t) => tryProblem(t, c.error?.code ?? 'error')),
+        rerunErrors: failedTries.slice(0, -1).map(tryProblem),
         systemOut: checkSystemOut(c),
       };
   }

@@ -1,5 +1,6 @@
 import type { CheckResult, CheckStatus, GateResult, Verdict, VerdictValue } from '../verdict/types.js';
 import { renderProbeMatrix } from './probe-matrix.js';
+import { triesText } from './timing.js';
 import type { Reporter } from './types.js';
 import { stripAnsi } from './xml.js';
 
@@ -22,11 +23,15 @@ function cell(s: string | undefined, max = 300): string {
 const ms = (n: number): string => (n < 1000 ? `${Math.round(n)} ms` : `${(n / 1000).toFixed(1)} s`);
 
 function detail(c: CheckResult): string {
-  if (c.error?.message) return c.error.message;
+  const parts: string[] = [];
   const notable = (c.assertions ?? []).filter((a) => a.phase !== 'passed');
-  if (notable.length) return notable.map((a) => a.message).join('; ');
-  if (c.cleanup?.status === 'failed') return `cleanup failed: ${c.cleanup.message ?? ''}`;
-  return '';
+  const retried = c.tries && c.tries.length > 1 ? c.tries : undefined;
+  // A flaky check's attempts say it all (the failure a retry hid, each with its latency); anything else leads with its error.
+  if (c.error?.message && !(retried && c.status === 'flaky')) parts.push(c.error.message);
+  else if (!c.error?.message && notable.length) parts.push(notable.map((a) => a.message).join('; '));
+  if (retried) parts.push(triesText(retried));
+  if (c.cleanup?.status === 'failed') parts.push(`cleanup failed: ${c.cleanup.message ?? ''}`);
+  return parts.join('; ');
 }
 
 const STATUS_ORDER: CheckStatus[] = ['failed', 'error', 'flaky', 'degraded', 'skipped', 'passed'];
@@ -65,7 +70,8 @@ export function renderMarkdown(v: Verdict): string {
   if (v.checks.length) {
     const c = v.counts;
     lines.push(`### Checks (${c.passed} passed, ${c.failed} failed, ${c.degraded} degraded, ${c.flaky} flaky, ${c.skipped} skipped, ${c.error} error)`, '');
-    lines.push('| | Check | Status | Time | Details |', '|---|---|---|---|---|');
+    // Latency: the request, what budgets judge. Wall: the check's test (fixtures, steps, cleanup, retries).
+    lines.push('| | Check | Status | Latency | Wall | Details |', '|---|---|---|---|---|---|');
     let sorted = [...v.checks].sort((a, b) => STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status));
     // Tenant probes number in the thousands: list what did not pass (capped); the matrix above has the rest.
     const hidden = v.blastRadius ? sorted.filter((x) => x.status === 'passed').length : 0;
@@ -75,7 +81,7 @@ export function renderMarkdown(v: Verdict): string {
     for (const check of sorted) {
       const blocking = check.blocking ? '' : ' _(non-blocking)_';
       lines.push(
-        `| ${ICON[check.status]} | \`${cell(check.id)}\` ${cell(check.title)}${blocking} | ${check.status} | ${ms(check.durationMs)} | ${cell(detail(check))} |`,
+        `| ${ICON[check.status]} | \`${cell(check.id)}\` ${cell(check.title)}${blocking} | ${check.status} | ${check.latencyMs !== undefined ? ms(check.latencyMs) : ''} | ${ms(check.durationMs)} | ${cell(detail(check))} |`,
       );
     }
     if (capped || hidden)

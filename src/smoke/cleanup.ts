@@ -5,35 +5,60 @@
  */
 export interface CleanupTask {
   description: string;
-  run: () => Promise<void>;
+  /** Deletes what was created; may return a short note (e.g. the status the DELETE answered). */
+  run: () => Promise<string | void>;
+}
+
+/** One cleanup and what became of it: `done` (ran and succeeded), `failed` (ran and failed), `not-built` (never ran). */
+export interface CleanupTaskReport {
+  description: string;
+  status: 'done' | 'failed' | 'not-built';
+  message?: string;
 }
 
 export interface CleanupReport {
+  /** Cleanup requests that ran. */
   ran: number;
+  /** Cleanups that failed or could not be built: what they created may be left behind. */
   failures: Array<{ description: string; message: string }>;
+  /** Every cleanup in the order it ran (the unbuilt ones first, they never ran). */
+  tasks: CleanupTaskReport[];
 }
 
 export class CleanupRegistry {
   private readonly tasks: CleanupTask[] = [];
+  private readonly unbuilt: Array<{ description: string; message: string }> = [];
 
-  register(description: string, run: () => Promise<void>): void {
+  register(description: string, run: CleanupTask['run']): void {
     this.tasks.push({ description, run });
   }
 
+  /**
+   * Something was created but its cleanup cannot be built (the id it needs never came back):
+   * nothing to run, but the report says so, because the created data may be left behind.
+   */
+  cannotBuild(description: string, message: string): void {
+    this.unbuilt.push({ description, message });
+  }
+
   get size(): number {
-    return this.tasks.length;
+    return this.tasks.length + this.unbuilt.length;
   }
 
   /** Runs every task (last registered first); one failure does not stop the others. */
   async runAll(): Promise<CleanupReport> {
-    const report: CleanupReport = { ran: 0, failures: [] };
+    const report: CleanupReport = { ran: 0, failures: [...this.unbuilt], tasks: this.unbuilt.map((u) => ({ ...u, status: 'not-built' })) };
+    this.unbuilt.length = 0;
     while (this.tasks.length) {
       const task = this.tasks.pop() as CleanupTask;
       report.ran++;
       try {
-        await task.run();
+        const note = await task.run();
+        report.tasks.push({ description: task.description, status: 'done', ...(note ? { message: note } : {}) });
       } catch (err) {
-        report.failures.push({ description: task.description, message: (err as Error).message ?? String(err) });
+        const message = (err as Error).message ?? String(err);
+        report.failures.push({ description: task.description, message });
+        report.tasks.push({ description: task.description, status: 'failed', message });
       }
     }
     return report;

@@ -10,6 +10,8 @@ export const Annotation = {
   severity: 'revgate:severity',
   degraded: 'revgate:degraded',
   error: 'revgate:error',
+  /** The request latency (and connection setup) of a declared check, next to Playwright's test duration. */
+  latency: 'revgate:latency',
   /** `revgate:label:<name>` carries a label (tenant, region...) into reports. */
   labelPrefix: 'revgate:label:',
 } as const;

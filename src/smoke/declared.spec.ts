@@ -4,6 +4,7 @@
  */
 import type { Dispatcher } from 'undici';
 import { createHttpAgent } from '../http/exchange.js';
+import { latencyText } from '../report/timing.js';
 import { testTimeoutMs } from './budget.js';
 import { Annotation, Attachment, declaredTestTitle } from './conventions.js';
 import { test as base } from './fixtures.js';
@@ -42,6 +43,13 @@ for (const { check, skip } of context.planned) {
     const outcome = await runDeclaredCheck(check, { http, ctx: revgate, cleanup });
     await testInfo.attach(Attachment.outcome, { body: JSON.stringify(outcome), contentType: 'application/json' });
     test.skip(outcome.skip !== undefined, outcome.skip);
+    // Playwright's report shows the test's duration (its wall time); this names the request latency next to it.
+    if (outcome.latencyMs !== undefined) {
+      testInfo.annotations.push({
+        type: Annotation.latency,
+        description: `${latencyText({ ...outcome, latencyMs: outcome.latencyMs })}; the test's duration is its wall time`,
+      });
+    }
 
     if (outcome.phase === 'degraded') testInfo.annotations.push({ type: Annotation.degraded, description: outcome.message ?? 'over the warning budget' });
     if (outcome.phase === 'error') testInfo.annotations.push({ type: Annotation.error, description: outcome.message ?? 'could not evaluate' });

@@ -7,6 +7,8 @@
  *
  * - `revgate` (worker): the run context (resolved config, base URL, token, redactor).
  * - `baseURL`/`extraHTTPHeaders`: the target revision and its environment headers, so `request.get('/health')` works.
+ * - `request`: Playwright's, except that a request without a response (refused, DNS, reset, TLS, timeout) fails with
+ *   the same sentence a declared check gets (`connection refused by host:port: is the revision running?`).
  * - `authHeaders`: `{ Authorization: 'Bearer …' }` when a token is configured, else `{}`.
  * - `cleanup`: register deletions right after creating data; they run in reverse order at teardown,
  *   even when the test fails or times out, and a failed cleanup fails the test.
@@ -16,6 +18,7 @@ import { test as base, expect, type TestInfo } from '@playwright/test';
 import { CleanupRegistry } from './cleanup.js';
 import { Annotation, Attachment } from './conventions.js';
 import { loadRunContext, type RunContext } from './run-context.js';
+import { withFriendlyNetworkErrors } from './spec-request.js';
 
 export interface Target {
   baseUrl: string;
@@ -41,6 +44,10 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     },
     { scope: 'worker' },
   ],
+  // Playwright's `request`, with network failures (refused, DNS, reset, TLS, timeout) worded as declared checks word them.
+  request: async ({ request, revgate }, use) => {
+    await use(withFriendlyNetworkErrors(request, revgate.baseUrl));
+  },
   baseURL: async ({ revgate }, use) => {
     await use(revgate.baseUrl);
   },
@@ -58,7 +65,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     const registry = new CleanupRegistry();
     await use(registry);
     const report = revgate.redactor.maskDeep(await registry.runAll());
-    if (report.ran > 0) await testInfo.attach(Attachment.cleanup, { body: JSON.stringify(report), contentType: 'application/json' });
+    if (report.tasks.length > 0) await testInfo.attach(Attachment.cleanup, { body: JSON.stringify(report), contentType: 'application/json' });
     if (report.failures.length > 0) {
       throw new Error(`cleanup failed, test data may be left behind: ${report.failures.map((f) => `${f.description}: ${f.message}`).join('; ')}`);
     }

@@ -23,3 +23,19 @@ export function interpolate<T>(value: T, vars: Vars): T {
   };
   return visit(value) as T;
 }
+
+/** The `{{name}}` references in `value` that `vars` cannot fill (in order, once each). */
+export function unresolvedVars(value: unknown, vars: Vars): string[] {
+  const missing = new Set<string>();
+  const visit = (v: unknown): void => {
+    if (typeof v === 'string') {
+      for (const m of v.matchAll(VAR_REF)) if (vars[m[1] as string] === undefined) missing.add(m[1] as string);
+    } else if (Array.isArray(v)) {
+      v.forEach(visit);
+    } else if (v !== null && typeof v === 'object') {
+      Object.values(v).forEach(visit);
+    }
+  };
+  visit(value);
+  return [...missing];
+}

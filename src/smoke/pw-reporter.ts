@@ -1,7 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FullConfig, FullResult, Reporter, Suite, TestCase, TestError, TestResult } from '@playwright/test/reporter';
+import type { CleanupReport } from './cleanup.js';
 import { Attachment } from './conventions.js';
+import type { CheckOutcome } from './run-check.js';
+import { timingText } from '../report/timing.js';
 import type { RawResults, RawTest } from './raw-results.js';
 
 /**
@@ -35,7 +38,12 @@ export default class RevgateReporter implements Reporter {
     const outcome = test.outcome();
     const degraded = test.annotations.some((a) => a.type === 'revgate:degraded') || result.annotations.some((a) => a.type === 'revgate:degraded');
     const mark = outcome === 'skipped' ? 'skip' : outcome === 'flaky' ? 'FLKY' : outcome === 'unexpected' ? 'FAIL' : degraded ? 'WARN' : 'ok  ';
-    process.stdout.write(`  ${mark} ${test.title}  ${Math.round(result.duration)} ms  [${this.done}/${this.total}]\n`);
+    const declared = readJsonAttachment(result, Attachment.outcome) as CheckOutcome | undefined;
+    // The same numbers as the final report: the last attempt's latency, the wall time of every attempt together.
+    const wall = test.results.reduce((sum, r) => sum + r.duration, 0);
+    process.stdout.write(
+      `  ${mark} ${test.title}  ${timingText({ latencyMs: declared?.latencyMs, connectMs: declared?.connectMs, durationMs: wall })}  [${this.done}/${this.total}]\n`,
+    );
   }
 
   onError(error: TestError): void {
@@ -68,7 +76,7 @@ export default class RevgateReporter implements Reporter {
       ...(a.description !== undefined ? { description: a.description } : {}),
     }));
     const outcomeAttachment = last ? readJsonAttachment(last, Attachment.outcome) : undefined;
-    const cleanupAttachment = last ? readJsonAttachment(last, Attachment.cleanup) : undefined;
+    const cleanup = mergeCleanup(test.results.map((r) => readJsonAttachment(r, Attachment.cleanup) as CleanupReport | undefined));
     return {
       title: test.title,
       file: path.relative(this.rootDir, test.location.file),
@@ -81,15 +89,33 @@ export default class RevgateReporter implements Reporter {
       annotations: dedupe(annotations),
       tags: test.tags,
       ...(outcomeAttachment ? { declared: outcomeAttachment as RawTest['declared'] } : {}),
-      ...(cleanupAttachment ? { cleanup: cleanupAttachment as RawTest['cleanup'] } : {}),
+      ...(cleanup ? { cleanup } : {}),
+      ...(test.results[0] ? { startedAt: test.results[0].startTime.toISOString() } : {}),
       tries: test.results.map((r) => {
         const failed = r.status !== 'passed' && r.status !== 'skipped';
-        const declared = failed ? (readJsonAttachment(r, Attachment.outcome) as { message?: string } | undefined) : undefined;
-        const message = declared?.message ?? (r.errors[0] ? errorText(r.errors[0]) : undefined);
-        return { status: r.status, durationMs: r.duration, ...(failed && message ? { message } : {}) };
+        const declared = readJsonAttachment(r, Attachment.outcome) as CheckOutcome | undefined;
+        const message = (failed ? declared?.message : undefined) ?? (failed && r.errors[0] ? errorText(r.errors[0]) : undefined);
+        return {
+          status: r.status,
+          durationMs: r.duration,
+          ...(declared?.latencyMs !== undefined ? { latencyMs: declared.latencyMs } : {}),
+          ...(message ? { message } : {}),
+        };
       }),
     };
   }
+}
+
+/** Every attempt's cleanup in one report: a retry that passed does not hide what an earlier attempt left behind. */
+function mergeCleanup(reports: Array<CleanupReport | undefined>): CleanupReport | undefined {
+  const kept = reports.map((r, i) => ({ r, attempt: i + 1 })).filter((x): x is { r: CleanupReport; attempt: number } => x.r !== undefined);
+  if (!kept.length) return undefined;
+  const label = (attempt: number, d: string): string => (reports.length > 1 ? `attempt ${attempt}: ${d}` : d);
+  return {
+    ran: kept.reduce((sum, { r }) => sum + r.ran, 0),
+    failures: kept.flatMap(({ r, attempt }) => r.failures.map((f) => ({ ...f, description: label(attempt, f.description) }))),
+    tasks: kept.flatMap(({ r, attempt }) => (r.tasks ?? []).map((t) => ({ ...t, description: label(attempt, t.description) }))),
+  };
 }
 
 function readJsonAttachment(result: TestResult, name: string): unknown {

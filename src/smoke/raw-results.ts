@@ -21,13 +21,16 @@ export interface RawTest {
   /** Status of the last attempt: passed | failed | timedOut | skipped | interrupted. */
   lastStatus: string;
   attempts: number;
+  /** Wall time of every attempt together (Playwright's durations). */
   durationMs: number;
+  /** When the first attempt started (ISO 8601). */
+  startedAt?: string;
   errors: string[];
   annotations: Array<{ type: string; description?: string }>;
   tags: string[];
   /** The declared check's outcome (absent for hand-written specs). */
   declared?: CheckOutcome;
   /** Every attempt in order, so a failure that a retry hid is still reported. */
-  tries?: Array<{ status: string; durationMs: number; message?: string }>;
+  tries?: Array<{ status: string; durationMs: number; latencyMs?: number; message?: string }>;
   cleanup?: CleanupReport;
 }

@@ -1,7 +1,9 @@
 import path from 'node:path';
-import type { CheckResult, CheckStatus, Severity } from '../verdict/types.js';
+import type { CheckResult, CheckStatus, Severity, StepResult } from '../verdict/types.js';
 import { Annotation, NON_BLOCKING_TAG } from './conventions.js';
+import type { CleanupReport, CleanupTaskReport } from './cleanup.js';
 import type { RawTest } from './raw-results.js';
+import { describeSpecNetError } from './spec-net-errors.js';
 
 /** Failures of the harness, not of the revision: the test never measured anything. */
 const HARNESS_FAILURES: Array<{ pattern: RegExp; code: string }> = [
@@ -33,7 +35,10 @@ function toCheckResult(t: RawTest): CheckResult {
   if (!declaredId) labels.spec = t.file;
   if (t.tags.length) labels.tags = t.tags.join(' ');
 
-  const errorMessage = t.errors[0];
+  // A spec's network failure (a navigation, or a request outside the `request` fixture) in a declared check's words.
+  const specNet = !declaredId && t.errors[0] ? describeSpecNetError({ message: t.errors[0] }) : undefined;
+  const errorMessage = specNet?.message ?? t.errors[0];
+  const tryMessage = (m: string): string => firstLine((declaredId ? undefined : describeSpecNetError({ message: m })?.message) ?? m.replace(/^Error:\s*/, ''));
   const harness = HARNESS_FAILURES.find((h) => h.pattern.test(errorMessage ?? ''));
   let status: CheckStatus;
   switch (t.outcome) {
@@ -57,7 +62,7 @@ function toCheckResult(t: RawTest): CheckResult {
   else if (status === 'flaky') {
     // The failure a retry hid, not the passing attempt's notes: that is what someone has to look into.
     const failedTry = t.tries?.find((r) => r.status !== 'passed' && r.status !== 'skipped');
-    message = `passed on attempt ${t.attempts} after failing: ${firstLine(failedTry?.message?.replace(/^Error:\s*/, '') ?? 'failed')}`;
+    message = `passed on attempt ${t.attempts} after failing: ${failedTry?.message ? tryMessage(failedTry.message) : 'failed'}`;
   } else if (status === 'failed' || status === 'error') {
     message =
       t.lastStatus === 'timedOut'
@@ -71,30 +76,65 @@ function toCheckResult(t: RawTest): CheckResult {
     status,
     blocking,
     durationMs: Math.round(t.durationMs),
+    ...(declared?.latencyMs !== undefined ? { latencyMs: Math.round(declared.latencyMs) } : {}),
+    ...(declared?.connectMs !== undefined ? { connectMs: Math.round(declared.connectMs) } : {}),
+    ...(t.startedAt ? { startedAt: t.startedAt } : {}),
     attempts: t.attempts,
     ...(severity ? { severity } : {}),
-    ...(message ? { error: { message, ...(status === 'error' && harness ? { code: harness.code } : {}) } } : {}),
+    ...(message
+      ? {
+          error: {
+            message,
+            ...(status === 'error' && harness ? { code: harness.code } : {}),
+            ...(specNet && (status === 'failed' || status === 'error') ? { kind: specNet.kind } : {}),
+          },
+        }
+      : {}),
     ...(declared?.reproduce ? { reproduce: declared.reproduce } : {}),
     ...(Object.keys(labels).length ? { labels } : {}),
     ...(declared?.assertions?.length ? { assertions: declared.assertions } : {}),
-    ...(declared?.steps?.length ? { steps: declared.steps } : {}),
+    ...(declared?.steps?.length ? { steps: declared.steps.map(roundStep) } : {}),
     ...(t.tries && t.tries.length > 1
       ? {
           tries: t.tries.map((r, i) => ({
             attempt: i + 1,
             status: r.status,
             durationMs: Math.round(r.durationMs),
-            ...(r.message ? { message: firstLine(r.message.replace(/^Error:\s*/, '')) } : {}),
+            ...(r.latencyMs !== undefined ? { latencyMs: Math.round(r.latencyMs) } : {}),
+            ...(r.message ? { message: tryMessage(r.message) } : {}),
           })),
         }
       : {}),
   };
-  if (t.cleanup && t.cleanup.ran > 0) {
-    result.cleanup = t.cleanup.failures.length
-      ? { status: 'failed', message: t.cleanup.failures.map((f) => `${f.description}: ${f.message}`).join('; ') }
-      : { status: 'passed', message: `${t.cleanup.ran} cleanup request${t.cleanup.ran === 1 ? '' : 's'} succeeded` };
-  }
+  const cleanup = cleanupResult(t.cleanup);
+  if (cleanup) result.cleanup = cleanup;
   return result;
+}
+
+/**
+ * What the check's cleanup did, from every attempt: each deletion with the status it answered, each failure,
+ * and each cleanup that could not be built (something was created, but the id its deletion needs never came back).
+ */
+function cleanupResult(report: CleanupReport | undefined): CheckResult['cleanup'] {
+  const tasks = report?.tasks ?? [];
+  if (!tasks.length) return undefined;
+  const describe = (t: CleanupTaskReport): string => `${t.description}${t.message ? `: ${t.message}` : ''}`;
+  const done = tasks.filter((t) => t.status === 'done');
+  const bad = tasks.filter((t) => t.status !== 'done');
+  const n = (k: number): string => `${k} cleanup request${k === 1 ? '' : 's'}`;
+  const message = bad.length
+    ? `test data may be left behind: ${bad.map(describe).join('; ')}${done.length ? `; ${n(done.length)} succeeded` : ''}`
+    : `${n(done.length)} succeeded: ${done.map(describe).join('; ')}`;
+  return { status: bad.length ? 'failed' : 'passed', message, tasks };
+}
+
+function roundStep(s: StepResult): StepResult {
+  return {
+    ...s,
+    durationMs: Math.round(s.durationMs),
+    ...(s.latencyMs !== undefined ? { latencyMs: Math.round(s.latencyMs) } : {}),
+    ...(s.connectMs !== undefined ? { connectMs: Math.round(s.connectMs) } : {}),
+  };
 }
 
 /** Stable id for a hand-written test: `<spec name>/<title slug>`. */

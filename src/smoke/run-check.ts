@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import type { CheckConfig, RequestSpec, StepConfig } from '../config/types.js';
-import { evaluateHttp, evaluateTls, foldPhases, getPath } from '../evaluate/index.js';
+import { evaluateHttp, evaluateTls, foldPhases, getPath, requestLatencyMs } from '../evaluate/index.js';
 import type { AssertionResult, HttpExpectations, HttpMeasurement, Phase } from '../evaluate/types.js';
 import { toCurl } from '../http/curl.js';
 import { measureHttp } from '../http/exchange.js';
@@ -8,7 +8,7 @@ import { redirectAssertion } from '../http/redirects.js';
 import { probeTls } from '../http/tls-probe.js';
 import type { StepResult } from '../verdict/types.js';
 import type { CleanupRegistry } from './cleanup.js';
-import { builtinVars, interpolate, type Vars } from './interpolate.js';
+import { builtinVars, interpolate, unresolvedVars, type Vars } from './interpolate.js';
 import { DEFAULT_TIMEOUT_MS, prepareRequest, type PrepareContext, type PreparedRequest } from '../http/prepare.js';
 import type { RunContext } from './run-context.js';
 
@@ -22,6 +22,20 @@ export interface CheckOutcome {
   message?: string;
   /** Set when the check does not apply to this target (e.g. TLS on an http URL). */
   skip?: string;
+  /** Request latency, what latency budgets judge (a flow: its steps' sum); the test's wall time is Playwright's. */
+  latencyMs?: number;
+  /** Connection setup (DNS, TCP, TLS) the requests paid, reported apart from the latency. */
+  connectMs?: number;
+}
+
+/** The two numbers every report names the same way: request latency (judged) and connection setup (apart). */
+function timing(ms: Array<{ latencyMs: number; connectMs?: number }>): Pick<CheckOutcome, 'latencyMs' | 'connectMs'> {
+  const connect = ms.reduce((sum, m) => sum + (m.connectMs ?? 0), 0);
+  return { latencyMs: ms.reduce((sum, m) => sum + m.latencyMs, 0), ...(connect > 0 ? { connectMs: connect } : {}) };
+}
+
+function stepTiming(m: HttpMeasurement): { latencyMs: number; connectMs?: number } {
+  return { latencyMs: requestLatencyMs(m), ...(m.connectMs ? { connectMs: m.connectMs } : {}) };
 }
 
 export interface CheckDeps {
@@ -89,7 +103,7 @@ async function runRequestCheck(spec: RequestSpec, expect: HttpExpectations, deps
   const assertions = assess(measurement, withDefaults(expect, deps.ctx));
   const phase = foldPhases(assertions);
   const message = firstProblem(assertions);
-  return { phase, assertions, reproduce: reproduce(req, deps.ctx), ...(message ? { message } : {}) };
+  return { phase, assertions, reproduce: reproduce(req, deps.ctx), ...timing([stepTiming(measurement)]), ...(message ? { message } : {}) };
 }
 
 async function runTlsCheck(check: CheckConfig, deps: CheckDeps): Promise<CheckOutcome> {
@@ -111,8 +125,10 @@ async function runTlsCheck(check: CheckConfig, deps: CheckDeps): Promise<CheckOu
 }
 
 /**
- * A multi-step flow: each step's captures feed later steps; a step's cleanup is registered the moment
- * the step succeeds, so data created before a later failure is still deleted.
+ * A multi-step flow: each step's captures feed later steps. Cleanup follows creation, not success: a step
+ * whose response shows the resource exists (a 2xx) registers its cleanup at once, from whatever values could
+ * be captured, even when another of its assertions failed; a cleanup that cannot be built (the id never came
+ * back) is reported on the check. Data created before a later failure is still deleted.
  */
 async function runFlow(steps: StepConfig[], deps: CheckDeps): Promise<CheckOutcome> {
   const vars: Vars = builtinVars(deps.ctx.runId);
@@ -125,18 +141,27 @@ async function runFlow(steps: StepConfig[], deps: CheckDeps): Promise<CheckOutco
     const req = prepareRequest(interpolate(step.request, vars), pctx);
     const measurement = await measureHttp(deps.http, req);
     const stepAssertions = assess(measurement, withDefaults(interpolate(step.expect ?? {}, vars), deps.ctx));
-    const captureProblems = stepAssertions.some((a) => a.phase === 'failed' || a.phase === 'error') ? [] : capture(step, measurement, vars);
-    stepAssertions.push(...captureProblems);
+    const failedBefore = stepAssertions.some((a) => a.phase === 'failed' || a.phase === 'error');
+    // Values are taken whenever they are there; a missing one is a problem of its own only when nothing else failed.
+    const captureProblems = capture(step, measurement, vars);
+    if (!failedBefore) stepAssertions.push(...captureProblems);
     const phase = foldPhases(stepAssertions);
     assertions.push(...stepAssertions.map((a) => ({ ...a, name: `${step.name} > ${a.name}` })));
     const message = firstProblem(stepAssertions);
-    results.push({ name: step.name, status: phase, durationMs: measurement.durationMs, reproduce: reproduce(req, deps.ctx), ...(message ? { message } : {}) });
+    results.push({
+      name: step.name,
+      status: phase,
+      durationMs: measurement.durationMs,
+      ...stepTiming(measurement),
+      reproduce: reproduce(req, deps.ctx),
+      ...(message ? { message } : {}),
+    });
 
+    if (step.cleanup && created(measurement)) registerCleanup(step, vars, deps, pctx);
     if (phase === 'failed' || phase === 'error') {
       failedAt = i;
       break;
     }
-    if (step.cleanup) registerCleanup(step, vars, deps, pctx);
   }
   if (failedAt !== undefined) {
     for (const step of steps.slice(failedAt + 1))
@@ -145,7 +170,21 @@ async function runFlow(steps: StepConfig[], deps: CheckDeps): Promise<CheckOutco
   const phase = foldPhases(assertions);
   const failing = failedAt !== undefined ? results[failedAt] : undefined;
   const message = failing ? `step "${failing.name}": ${failing.message ?? failing.status}` : firstProblem(assertions);
-  return { phase, assertions, steps: results, ...(failing?.reproduce ? { reproduce: failing.reproduce } : {}), ...(message ? { message } : {}) };
+  const ran = results.filter((r): r is StepResult & { latencyMs: number } => r.latencyMs !== undefined);
+  return {
+    phase,
+    assertions,
+    steps: results,
+    ...timing(ran),
+    ...(failing?.reproduce ? { reproduce: failing.reproduce } : {}),
+    ...(message ? { message } : {}),
+  };
+}
+
+/** The response says the resource exists: a 2xx. A 4xx/5xx or no response created nothing to delete. */
+function created(m: HttpMeasurement): boolean {
+  const status = m.response?.status;
+  return status !== undefined && status >= 200 && status < 300;
 }
 
 function capture(step: StepConfig, m: HttpMeasurement, vars: Vars): AssertionResult[] {
@@ -169,15 +208,27 @@ function capture(step: StepConfig, m: HttpMeasurement, vars: Vars): AssertionRes
 }
 
 function registerCleanup(step: StepConfig, vars: Vars, deps: CheckDeps, pctx: PrepareContext): void {
-  const spec = interpolate(step.cleanup as NonNullable<StepConfig['cleanup']>, { ...vars });
+  const template = step.cleanup as NonNullable<StepConfig['cleanup']>;
+  const missing = unresolvedVars(template, vars);
+  if (missing.length) {
+    const what = missing.map((name) => (step.capture?.[name] ? `${name} (${step.capture[name]})` : name)).join(', ');
+    deps.cleanup.cannotBuild(
+      `${template.method ?? 'DELETE'} ${template.path} (cleanup of "${step.name}")`,
+      `cannot be built: ${what} did not come back in the response of "${step.name}", so what it created may be left behind`,
+    );
+    return;
+  }
+  const spec = interpolate(template, { ...vars });
   const { expect, ...request } = spec;
   const req = prepareRequest({ method: 'DELETE', ...request }, pctx);
-  deps.cleanup.register(`${req.method} ${new URL(req.url).pathname} (cleanup of "${step.name}")`, async () => {
+  const target = `${req.method} ${new URL(req.url).pathname}`;
+  deps.cleanup.register(`${target} (cleanup of "${step.name}")`, async () => {
     const m = await measureHttp(deps.http, req);
     const a = assess(m, expect ?? DEFAULT_CLEANUP_EXPECT);
     const phase = foldPhases(a);
     if (phase === 'failed' || phase === 'error') {
-      throw new Error(`${req.method} ${new URL(req.url).pathname}: ${firstProblem(a) ?? 'failed'} (reproduce: ${reproduce(req, deps.ctx)})`);
+      throw new Error(`${target}: ${firstProblem(a) ?? 'failed'} (reproduce: ${reproduce(req, deps.ctx)})`);
     }
+    return `answered ${m.response?.status ?? 'no status'}`;
   });
 }

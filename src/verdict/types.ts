@@ -13,7 +13,12 @@ export type Severity = 'critical' | 'major' | 'minor';
 export interface StepResult {
   name: string;
   status: CheckStatus;
+  /** The exchange's wall time, connection setup included. */
   durationMs: number;
+  /** Request latency: what the step's latency budget judged (durationMs without connectMs). */
+  latencyMs?: number;
+  /** Connection setup (DNS, TCP, TLS) this step paid, reported apart. */
+  connectMs?: number;
   message?: string;
   reproduce?: string;
 }
@@ -24,7 +29,17 @@ export interface CheckResult {
   status: CheckStatus;
   blocking: boolean;
   severity?: Severity;
+  /** Wall time of the check's test (every attempt, fixtures and cleanup included): "wall time" in every report. */
   durationMs: number;
+  /**
+   * Request latency of the last attempt, what latency budgets judge (a flow: the sum of its steps'); connection
+   * setup is not in it. "latency" in every report. Absent for hand-written specs and TLS checks.
+   */
+  latencyMs?: number;
+  /** Connection setup (DNS, TCP, TLS) the last attempt's requests paid, reported apart from the latency. */
+  connectMs?: number;
+  /** When the first attempt started (ISO 8601). */
+  startedAt?: string;
   /** How many times it ran (1 without retries). */
   attempts: number;
   error?: { message: string; code?: string; kind?: string };
@@ -35,9 +50,14 @@ export interface CheckResult {
   assertions?: AssertionResult[];
   steps?: StepResult[];
   /** Every attempt when the check ran more than once (retries): a failure a retry hid stays visible. */
-  tries?: Array<{ attempt: number; status: string; durationMs: number; message?: string }>;
-  /** Cleanup outcome for flows that created data. */
-  cleanup?: { status: 'passed' | 'failed'; message?: string };
+  tries?: Array<{ attempt: number; status: string; durationMs: number; latencyMs?: number; message?: string }>;
+  /** What the check's cleanup did (flows and specs that created data): failed when anything may be left behind. */
+  cleanup?: {
+    status: 'passed' | 'failed';
+    message?: string;
+    /** Each cleanup: `done` (ran, and what it answered), `failed`, or `not-built` (the id it needs never came back). */
+    tasks?: Array<{ description: string; status: 'done' | 'failed' | 'not-built'; message?: string }>;
+  };
 }
 
 export type GateStatus = 'passed' | 'failed' | 'inconclusive' | 'error';

@@ -1,6 +1,6 @@
 /**
- * Issue 12: a check that fails once with a 500 and passes on retry keeps that 500 in verdict.json,
- * summary.md and junit.xml, not only in Playwright's own report.
+ * Issue 12: a check that fails once with a 500 and passes on retry keeps that 500 (with the attempt's latency)
+ * in verdict.json, summary.md and junit.xml, not only in Playwright's own report.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -33,8 +33,20 @@ describe('a failure hidden by a retry', () => {
         ],
       );
       assert.match(check?.tries?.[0]?.message ?? '', /500/);
-      assert.match(readFileSync(path.join(out, 'summary.md'), 'utf8'), /health-db.*flaky.*500/);
-      assert.match(readFileSync(path.join(out, 'junit.xml'), 'utf8'), /<flakyFailure message="[^"]*500[^"]*"/);
+      // Each attempt keeps its own request latency, next to the check's wall time.
+      assert.ok(
+        check?.tries?.every((t) => typeof t.latencyMs === 'number'),
+        JSON.stringify(check?.tries),
+      );
+      assert.equal(typeof check?.latencyMs, 'number');
+      assert.match(
+        readFileSync(path.join(out, 'summary.md'), 'utf8'),
+        /health-db.*\| flaky \| \d+ ms \| \d+ ms \| attempt 1 failed \(latency \d+ ms\): [^|]*500/,
+      );
+      assert.match(
+        readFileSync(path.join(out, 'junit.xml'), 'utf8'),
+        /<flakyFailure message="[^"]*500[^"]*" type="failed">attempt 1 failed \(latency \d+ ms\)/,
+      );
     } finally {
       await sandbox.stop();
     }

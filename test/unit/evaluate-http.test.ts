@@ -225,6 +225,18 @@ table('latency', [
     e: { latency: { warnMs: 500, maxMs: 1000 } },
     want: [ok, { name: 'latency', phase: 'failed' }],
   },
+  {
+    name: 'connection setup is not judged: it is named apart (k6 http_req_duration)',
+    m: { ...at(700), connectMs: 450 },
+    e: { latency: { warnMs: 200, maxMs: 300 } },
+    want: [ok, { name: 'latency', phase: 'degraded', message: /^took 250 ms \(\+ 450 ms connection setup, not counted\), above the 200 ms warning level/ }],
+  },
+  {
+    name: 'a slow request after a fast connect still fails',
+    m: { ...at(700), connectMs: 5 },
+    e: { latency: { maxMs: 300 } },
+    want: [ok, { name: 'latency', phase: 'failed', message: /^took 695 ms \(\+ 5 ms connection setup, not counted\), above the 300 ms limit$/ }],
+  },
   { name: 'warnMs above maxMs still evaluates', m: at(900), e: { latency: { warnMs: 2000, maxMs: 800 } }, want: [ok, { name: 'latency', phase: 'failed' }] },
   {
     name: 'a negative budget cannot be evaluated',

@@ -258,5 +258,23 @@ describe('measureHttp', () => {
   it('a refused connection is a measurement, not an exception', async () => {
     const m = await measureHttp(agent, prepareRequest({ path: '/' }, { ...ctx(), baseUrl: 'http://127.0.0.1:1' }));
     assert.equal(m.error?.kind, 'connect');
+    assert.equal(m.connectMs, undefined, 'a connection that was never set up cost no setup time');
+  });
+
+  it('connection setup is measured apart, on the exchange that opened the connection only', async () => {
+    const fresh = createHttpAgent();
+    try {
+      const runs = [];
+      for (let i = 0; i < 4; i++) runs.push(await measureHttp(fresh, prepareRequest({ path: '/json' }, { ...ctx(), baseUrl: target.url })));
+      const first = runs[0];
+      assert.ok(first?.connectMs !== undefined && first.connectMs > 0 && first.connectMs <= first.durationMs, JSON.stringify(first));
+      // Keep-alive: later exchanges reuse the connection and pay no setup (at least one of them, whatever the server does).
+      assert.ok(
+        runs.slice(1).some((m) => m.connectMs === undefined),
+        JSON.stringify(runs.map((m) => m.connectMs)),
+      );
+    } finally {
+      await fresh.close();
+    }
   });
 });

@@ -54,6 +54,41 @@ describe('allure results', () => {
     assert.match(renderAllureEnvironment(verdict), /^revgate.verdict=fail$/m);
   });
 
+  it('a check starts when it started and lasts its wall time; its latency is a parameter', () => {
+    const v = decide({
+      kind: 'smoke',
+      target: { baseUrl: 'http://127.0.0.1:9' },
+      startedAt: new Date('2026-01-01T00:00:00Z'),
+      finishedAt: new Date('2026-01-01T00:00:03Z'),
+      checks: [
+        check('flow', 'passed', {
+          startedAt: '2026-01-01T00:00:01.000Z',
+          durationMs: 400,
+          latencyMs: 120,
+          steps: [
+            { name: 'create', status: 'passed', durationMs: 100, latencyMs: 90 },
+            { name: 'read', status: 'passed', durationMs: 30, latencyMs: 30 },
+          ],
+        }),
+        check('old', 'passed'),
+      ],
+      gates: [],
+      version: 't',
+    });
+    const [flow, old] = renderAllure(v);
+    const at = Date.parse('2026-01-01T00:00:01.000Z');
+    assert.deepEqual([flow?.start, flow?.stop], [at, at + 400]);
+    assert.deepEqual(
+      flow?.steps.map((s) => [(s.start ?? 0) - at, (s.stop ?? 0) - at]),
+      [
+        [0, 100],
+        [100, 130],
+      ],
+    );
+    assert.ok(flow?.parameters.some((p) => p.name === 'latency' && p.value === '120 ms'));
+    assert.equal(old?.start, Date.parse('2026-01-01T00:00:00Z'), 'without its own start, the run start');
+  });
+
   it('writes result files through the mask', (t) => {
     const out = tempDir(t);
     writeAllureResults(verdict, out, (s) => s.replace(/t1/g, '***'));

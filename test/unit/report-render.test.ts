@@ -81,6 +81,53 @@ describe('reporters', () => {
     assert.match(azure, /^##vso\[task\.logissue type=warning\]revgate smoke: redis failed \(non-blocking\): /m);
   });
 
+  it('one clock: every report names the request latency and the wall time the same way, and keeps every attempt', () => {
+    const v = decide({
+      kind: 'smoke',
+      target: { baseUrl: 'http://127.0.0.1:9', service: 'apex' },
+      startedAt: new Date('2026-01-01T00:00:00Z'),
+      finishedAt: new Date('2026-01-01T00:00:02Z'),
+      checks: [
+        check('health-db', 'flaky', {
+          durationMs: 554,
+          latencyMs: 279,
+          connectMs: 3,
+          attempts: 2,
+          error: { message: 'passed on attempt 2 after failing: expected status 2xx, got 500 Internal Server Error' },
+          tries: [
+            { attempt: 1, status: 'failed', durationMs: 300, latencyMs: 41, message: 'expected status 2xx, got 500 Internal Server Error' },
+            { attempt: 2, status: 'passed', durationMs: 254, latencyMs: 279 },
+          ],
+        }),
+        check('ready', 'failed', {
+          durationMs: 900,
+          latencyMs: 12,
+          attempts: 2,
+          error: { message: 'expected status 2xx, got 503' },
+          tries: [
+            { attempt: 1, status: 'failed', durationMs: 450, latencyMs: 10, message: 'expected status 2xx, got 502' },
+            { attempt: 2, status: 'failed', durationMs: 450, latencyMs: 12, message: 'expected status 2xx, got 503' },
+          ],
+        }),
+      ],
+      gates: [],
+      version: 't',
+    });
+    const md = renderMarkdown(v);
+    assert.match(md, /\| \| Check \| Status \| Latency \| Wall \| Details \|/);
+    assert.match(md, /`health-db`.*\| flaky \| 279 ms \| 554 ms \| .*attempt 1 failed \(latency 41 ms\): expected status 2xx, got 500/);
+    assert.match(renderConsole(v), /FLKY health-db {2}latency 279 ms \(\+ 3 ms connection setup\), wall 554 ms\n {7}attempt 1 failed \(latency 41 ms\): .*500/);
+    const xml = renderJunit(v);
+    assert.match(xml, /<testcase [^>]*name="health-db: health-db title" time="0\.554">/);
+    // Per-case properties are not valid Surefire/junit-10: the latency is in the case's system-out.
+    assert.match(xml, /\nlatency: 279 ms\n/);
+    assert.match(
+      xml,
+      /<flakyFailure message="expected status 2xx, got 500 Internal Server Error" type="failed">\n\s*<stackTrace>attempt 1 failed \(latency 41 ms\)/,
+    );
+    assert.match(xml, /<failure message="expected status 2xx, got 503"[^]*<rerunFailure message="expected status 2xx, got 502"/);
+  });
+
   it('rejects unknown reporter names instead of falling back', () => {
     assert.throws(() => getReporter('yaml'), /unknown reporter "yaml" \(available: json, junit, markdown, html\)/);
     assert.equal(getReporter('json').file, 'verdict.json');

@@ -98,13 +98,54 @@ describe('toCheckResults', () => {
     assert.equal(specCheckId('a/b/ui.browser.spec.ts', 'Status page'), 'ui/status-page');
   });
 
-  it('non-blocking by annotation or tag; cleanup outcome carried', () => {
+  it('non-blocking by annotation or tag', () => {
     const [a, b] = toCheckResults([
       raw({ annotations: [{ type: 'revgate:id', description: 'a' }, { type: 'revgate:non-blocking' }] }),
-      raw({ annotations: [], tags: ['@non-blocking'], cleanup: { ran: 2, failures: [{ description: 'DELETE /x', message: '500' }] } }),
+      raw({ annotations: [], tags: ['@non-blocking'] }),
     ]);
     assert.equal(a?.blocking, false);
     assert.equal(b?.blocking, false);
-    assert.deepEqual(b?.cleanup, { status: 'failed', message: 'DELETE /x: 500' });
   });
+
+  // One row per cleanup outcome: what was deleted, what failed, what could not be built.
+  const cleanupRows: Array<{ name: string; cleanup: NonNullable<RawTest['cleanup']>; status?: string; message?: RegExp }> = [
+    { name: 'nothing registered -> no cleanup entry', cleanup: { ran: 0, failures: [], tasks: [] } },
+    {
+      name: 'every deletion succeeded -> passed, naming what was deleted',
+      cleanup: { ran: 1, failures: [], tasks: [{ description: 'DELETE /items/7 (cleanup of "create")', status: 'done', message: 'answered 204' }] },
+      status: 'passed',
+      message: /^1 cleanup request succeeded: DELETE \/items\/7 \(cleanup of "create"\): answered 204$/,
+    },
+    {
+      name: 'a deletion failed -> failed, data may be left behind',
+      cleanup: {
+        ran: 2,
+        failures: [{ description: 'DELETE /x', message: '500' }],
+        tasks: [
+          { description: 'DELETE /x', status: 'failed', message: '500' },
+          { description: 'DELETE /y', status: 'done', message: 'answered 200' },
+        ],
+      },
+      status: 'failed',
+      message: /^test data may be left behind: DELETE \/x: 500; 1 cleanup request succeeded$/,
+    },
+    {
+      name: 'a cleanup that could not be built -> failed, saying so',
+      cleanup: {
+        ran: 0,
+        failures: [{ description: 'DELETE /items/{{id}}', message: 'cannot be built: id (id) did not come back' }],
+        tasks: [{ description: 'DELETE /items/{{id}}', status: 'not-built', message: 'cannot be built: id (id) did not come back' }],
+      },
+      status: 'failed',
+      message: /left behind: DELETE \/items\/\{\{id\}\}: cannot be built/,
+    },
+  ];
+  for (const row of cleanupRows) {
+    it(`cleanup: ${row.name}`, () => {
+      const [c] = toCheckResults([raw({ cleanup: row.cleanup })]);
+      assert.equal(c?.cleanup?.status, row.status);
+      if (row.message) assert.match(c?.cleanup?.message ?? '', row.message);
+      if (row.status) assert.deepEqual(c?.cleanup?.tasks, row.cleanup.tasks);
+    });
+  }
 });
