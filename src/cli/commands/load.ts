@@ -93,10 +93,7 @@ export const loadCommand: CommandModule<object, LoadArgs> = {
     if (a.emit === 'k6-operator') {
       const problems = new Problems();
       if (a.sandbox) problems.add('--sandbox', '--emit k6-operator writes manifests for a cluster; give --base-url, not --sandbox');
-      // The manifests are the result: on stdout with --json and --quiet too.
-      (io.result ?? io.out)(
-        emitK6Operator({ ...common, out: a.out, ...(a.parallelism !== undefined ? { parallelism: a.parallelism } : {}) }, problems, io.env),
-      );
+      io.out(emitK6Operator({ ...common, out: a.out, ...(a.parallelism !== undefined ? { parallelism: a.parallelism } : {}) }, problems, io.env));
       process.exitCode = 0;
       return;
     }
