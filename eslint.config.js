@@ -46,4 +46,12 @@ export default tseslint.config(
   },
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
   { files: ['**/*.js', '**/*.mjs'], languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } } },
+  {
+    // The chart script inlined into report.html runs in the browser, beside uPlot.
+    files: ['assets/report/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: { window: 'readonly', document: 'readonly', uPlot: 'readonly', requestAnimationFrame: 'readonly', cancelAnimationFrame: 'readonly' },
+    },
+  },
 );

@@ -11,6 +11,9 @@ import { alphaPerGate, evaluateCanary, shouldStop, type Arms, type CanaryGateRes
 import { baselineReachability, gateVerdict, progressLine } from './gate-report.js';
 import { prepareGate, type GateOptions, type GateSetup } from './gate-setup.js';
 import { ArmRecorder } from './observations.js';
+import { GateTraceRecorder } from './trace.js';
+import { PerSecondRecorder } from '../traffic/per-second.js';
+import type { GateReportData } from '../report/data.js';
 import { TrafficDriver, type ArmStats, type ArmTarget, type TrafficEnd } from './traffic.js';
 
 export type { GateOptions } from './gate-setup.js';
@@ -37,6 +40,8 @@ interface Measured {
   loopDelayP99Ms: number;
   loopDelaySamples: number;
   baselineResults?: CanaryGateResult[];
+  /** For report.html: each arm's per-second series and each gate's interval over time. */
+  report: GateReportData;
 }
 
 export function gateAdapter(opts: GateOptions): Command<GateSetup | undefined, RevisionPair, GateRun, Measured> {
@@ -75,6 +80,7 @@ export function gateAdapter(opts: GateOptions): Command<GateSetup | undefined, R
         loopDelaySamples: m.loopDelaySamples,
         ...(m.baselineResults ? { baselineResults: m.baselineResults } : {}),
       }),
+    publish: (_run, m) => ({ report: { gate: m.report } }),
   };
 }
 
@@ -86,9 +92,12 @@ async function sendAndEvaluate(run: GateRun, ctx: RunContext): Promise<Measured>
   const canary = new ArmRecorder(criteria.latencyThresholdsMs, criteria.scopes);
   const baseline = baselineUrl ? new ArmRecorder(criteria.latencyThresholdsMs, criteria.scopes) : undefined;
   const arms: Arms = { canary, ...(baseline ? { baseline } : {}) };
+  const canarySeries = new PerSecondRecorder();
+  const baselineSeries = baseline ? new PerSecondRecorder() : undefined;
+  const traces = new GateTraceRecorder(criteria);
   const targets: ArmTarget[] = [
-    { name: 'canary', baseUrl: canaryUrl, recorder: canary },
-    ...(baseline && baselineUrl ? [{ name: 'baseline' as const, baseUrl: baselineUrl, recorder: baseline }] : []),
+    { name: 'canary', baseUrl: canaryUrl, recorder: canary, series: canarySeries },
+    ...(baseline && baselineUrl && baselineSeries ? [{ name: 'baseline' as const, baseUrl: baselineUrl, recorder: baseline, series: baselineSeries }] : []),
   ];
   io.err(describeStart(setup, canaryUrl, baselineUrl));
 
@@ -109,6 +118,7 @@ async function sendAndEvaluate(run: GateRun, ctx: RunContext): Promise<Measured>
   const timer = setInterval(() => {
     if (decided) return;
     const results = evaluateAll(false);
+    traces.add(driver.elapsedMs(), results);
     if (shouldStop(results)) {
       decided = true;
       driver.stop();
@@ -141,6 +151,7 @@ async function sendAndEvaluate(run: GateRun, ctx: RunContext): Promise<Measured>
   }
   // The same data that decided the run, evaluated once more as final (count gates and triggers settle).
   const results = evaluateAll(true);
+  traces.add(driver.elapsedMs(), results, true);
   // The baseline alone against the same criteria: did the revision in service meet the absolute gates?
   const baselineResults = baseline ? evaluateCanary(criteria, { canary: baseline }, { final: true }) : undefined;
   const b = driver.stats('baseline');
@@ -155,6 +166,7 @@ async function sendAndEvaluate(run: GateRun, ctx: RunContext): Promise<Measured>
     loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
     loopDelaySamples: loopDelay.count,
     ...(baselineResults ? { baselineResults } : {}),
+    report: { canary: canarySeries.series(), ...(baselineSeries ? { baseline: baselineSeries.series() } : {}), traces: traces.traces() },
   };
 }
 

@@ -19,6 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { Pool, type Dispatcher } from 'undici';
 import { classifyNetError } from '../http/classify.js';
 import type { ArmRecorder } from './observations.js';
+import type { PerSecondRecorder } from '../traffic/per-second.js';
 import { evaluateHttp } from '../evaluate/http.js';
 import type { MixRequest, RequestMix } from './request-mix.js';
 
@@ -28,6 +29,8 @@ export interface ArmTarget {
   name: ArmName;
   baseUrl: string;
   recorder: ArmRecorder;
+  /** Per-second counts and latency for the report's charts, on the driver's clock (elapsedMs). */
+  series?: PerSecondRecorder;
 }
 
 export interface TrafficOptions {
@@ -181,7 +184,10 @@ export class TrafficDriver {
       const k = this.#arrival++;
       if (now - due > MAX_BACKLOG_MS) {
         // The generator stalled (a busy machine): skip what is long overdue instead of bursting it at the revisions.
-        for (const a of this.#arms) a.stats.dropped++;
+        for (const a of this.#arms) {
+          a.stats.dropped++;
+          a.target.series?.drop(now - this.#t0);
+        }
       } else {
         const r = this.#mix.cycle[this.#attempted++ % this.#mix.cycle.length] as number;
         // Alternate which revision goes first, so neither always gets the warmer event loop.
@@ -198,6 +204,7 @@ export class TrafficDriver {
     const s = arm.stats;
     if (s.inFlight >= this.#options.maxInFlight) {
       s.dropped++;
+      arm.target.series?.drop(this.elapsedMs());
       return;
     }
     s.inFlight++;
@@ -219,11 +226,13 @@ export class TrafficDriver {
             s.errorsByKind.expectation = (s.errorsByKind.expectation ?? 0) + 1;
             s.errorSamples.expectation ??= `${request.name}: ${unmet}`;
             arm.target.recorder.record({ latencyMs, tags });
+            arm.target.series?.record(this.elapsedMs(), latencyMs, false);
             return this.#settled();
           }
           const cls = `${Math.floor(status / 100)}xx`;
           s.statusClasses[cls] = (s.statusClasses[cls] ?? 0) + 1;
           arm.target.recorder.record({ status, latencyMs, tags });
+          arm.target.series?.record(this.elapsedMs(), latencyMs, status >= 200 && status < 400);
           this.#settled();
         },
         (err: unknown) => {
@@ -234,7 +243,9 @@ export class TrafficDriver {
           s.errorsByKind[kind] = (s.errorsByKind[kind] ?? 0) + 1;
           s.errorSamples[kind] ??= message;
           // A request that got no response is a failure and a latency sample (a timeout is a wait for the user).
-          arm.target.recorder.record({ latencyMs: performance.now() - sent, tags });
+          const latencyMs = performance.now() - sent;
+          arm.target.recorder.record({ latencyMs, tags });
+          arm.target.series?.record(this.elapsedMs(), latencyMs, false);
           this.#settled();
         },
       );

@@ -15,7 +15,7 @@ import { abortingThresholds, evaluateThresholds } from '../thresholds/evaluate-t
 import { checkTarget } from '../traffic/safety.js';
 import { decide } from '../verdict/decide.js';
 import type { GateResult, Target, Verdict } from '../verdict/types.js';
-import { compareWithBaseline, loadBaseline, sampleOf, saveBaseline, type RunSample } from './baseline.js';
+import { compareWithBaseline, loadBaseline, sampleOf, saveBaseline, type Baseline, type RunSample } from './baseline.js';
 import { LATE_MS, LoadEngine, type EngineResult } from './engine.js';
 import { generatorGates, judgeLatencyOnSaturatedRun, retryGates, withErrorKinds, withRetries } from './gates.js';
 import { judgeInterrupted } from './interrupted.js';
@@ -26,6 +26,8 @@ import { loadProfile, type LoadedProfile } from './profile.js';
 import { progressPrinter } from '../report/progress.js';
 import { loadProgressLine } from './progress.js';
 import { buildSummary, recorderLookup, type LoadSummary } from './summary.js';
+import { loadReportData } from './report-data.js';
+import type { LoadReportData } from '../report/data.js';
 import { readCaFile } from '../http/ca-file.js';
 
 export interface LoadOptions {
@@ -45,7 +47,7 @@ export interface LoadOptions {
 
 interface Prepared {
   loaded: LoadedProfile;
-  base?: { sample: RunSample };
+  base?: { baseline: Baseline; sample: RunSample };
   baseUrl?: string;
   environment?: string;
   ca?: string;
@@ -53,7 +55,7 @@ interface Prepared {
 
 interface LoadRun extends Resolved {
   loaded: LoadedProfile;
-  base?: { sample: RunSample };
+  base?: { baseline: Baseline; sample: RunSample };
   target: Target;
   ca?: string;
 }
@@ -181,8 +183,19 @@ export function loadAdapter(o: LoadOptions): Command<Prepared | undefined, Revis
         version: VERSION,
       });
     },
-    publish: () => ({ artifacts: { summary: 'summary.json' } }),
+    publish: (run, m) => ({ artifacts: { summary: 'summary.json' }, report: { load: reportData(run, m) } }),
   };
+
+  /** The charts' data: the measurements summary.json was written from, the profile's thresholds, the baseline's series. */
+  function reportData(run: LoadRun, m: Measured): LoadReportData {
+    if (m.engine === 'k6') return loadReportData({ summary: m.summary ?? { metrics: {} }, thresholds: run.loaded.thresholds });
+    return loadReportData({
+      summary: m.summary,
+      thresholds: run.loaded.thresholds,
+      histogram: sampleOf(m.result).whole,
+      ...(run.base ? { baseline: { baseline: run.base.baseline, whole: run.base.sample.whole } } : {}),
+    });
+  }
 
   function describeStart(run: LoadRun, ctx: RunContext): void {
     const names = Object.entries(run.loaded.profile.scenarios)

@@ -43,6 +43,8 @@ export interface PerSecond {
   requests: Uint32Array;
   failed: Uint32Array;
   dropped: Uint32Array;
+  /** Arrivals issued more than LATE_MS after their scheduled time (the generator fell behind). */
+  late: Uint32Array;
   /** Latency quantiles of the requests completed in that second, in ms. */
   p50: Float64Array;
   p95: Float64Array;
@@ -83,6 +85,7 @@ export class Recorder {
       requests: new Uint32Array(n),
       failed: new Uint32Array(n),
       dropped: new Uint32Array(n),
+      late: new Uint32Array(n),
       p50: new Float64Array(n),
       p95: new Float64Array(n),
       p99: new Float64Array(n),
@@ -124,7 +127,11 @@ export class Recorder {
     if (lagMs <= 0) return;
     this.latenessSumMs += lagMs;
     if (lagMs > this.latenessMaxMs) this.latenessMaxMs = lagMs;
-    if (lagMs > lateMs) this.lateStarts++;
+    if (lagMs > lateMs) {
+      this.lateStarts++;
+      const s = this.#second;
+      if (s < this.perSecond.late.length) this.perSecond.late[s] = (this.perSecond.late[s] as number) + 1;
+    }
   }
 
   /** The generator's lateness over the run, for lower bounds on latency (lateness.ts). */

@@ -54,7 +54,7 @@ export interface LoadSummary {
     statusClasses: Record<string, number>;
     errorsByKind: Record<string, number>;
     errorSamples: Record<string, string>;
-    perSecond: { requests: number[]; failed: number[]; dropped: number[]; p50Ms: number[]; p95Ms: number[]; p99Ms: number[] };
+    perSecond: { requests: number[]; failed: number[]; dropped: number[]; late?: number[]; p50Ms: number[]; p95Ms: number[]; p99Ms: number[] };
   };
 }
 
@@ -273,6 +273,7 @@ export function buildSummary(result: EngineResult, thresholds: readonly Threshol
         requests: arr(r.perSecond.requests),
         failed: arr(r.perSecond.failed),
         dropped: arr(r.perSecond.dropped),
+        late: arr(r.perSecond.late),
         p50Ms: arr(r.perSecond.p50),
         p95Ms: arr(r.perSecond.p95),
         p99Ms: arr(r.perSecond.p99),

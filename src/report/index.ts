@@ -6,6 +6,7 @@ import { htmlReporter } from './html.js';
 import { jsonReporter } from './json.js';
 import { junitReporter } from './junit.js';
 import { markdownReporter } from './markdown.js';
+import type { ReportData } from './data.js';
 import type { Reporter } from './types.js';
 
 const REPORTERS: Record<string, Reporter> = {
@@ -25,12 +26,18 @@ export function getReporter(name: string): Reporter {
 }
 
 /** Renders each reporter through `mask` and writes it under outDir; returns name -> relative path. */
-export function writeReports(verdict: Verdict, outDir: string, names: readonly string[], mask: (s: string) => string): Record<string, string> {
+export function writeReports(
+  verdict: Verdict,
+  outDir: string,
+  names: readonly string[],
+  mask: (s: string) => string,
+  data?: ReportData,
+): Record<string, string> {
   mkdirSync(outDir, { recursive: true });
   const written: Record<string, string> = {};
   for (const name of names) {
     const reporter = getReporter(name);
-    writeFileSync(path.join(outDir, reporter.file), mask(reporter.render(verdict)));
+    writeFileSync(path.join(outDir, reporter.file), mask(reporter.render(verdict, data)));
     written[name] = reporter.file;
   }
   return written;

@@ -1,5 +1,8 @@
 import type { CheckResult, CheckStatus, GateResult, Verdict, VerdictValue } from '../verdict/types.js';
+import { formatInterval, gateUnits } from './gate-units.js';
+import { count, inUnit } from './page/format.js';
 import { renderProbeMatrix } from './probe-matrix.js';
+import { describeWhere, groupReasons } from './reasons.js';
 import { triesText } from './timing.js';
 import type { Reporter } from './types.js';
 import { stripAnsi } from './xml.js';
@@ -34,6 +37,8 @@ function detail(c: CheckResult): string {
   return parts.join('; ');
 }
 
+const MAX_WHY = 20;
+
 const STATUS_ORDER: CheckStatus[] = ['failed', 'error', 'flaky', 'degraded', 'skipped', 'passed'];
 
 export function renderMarkdown(v: Verdict): string {
@@ -47,19 +52,32 @@ export function renderMarkdown(v: Verdict): string {
   );
   if (v.partial) lines.push('> ⚠️ The run was interrupted: these results are partial.', '');
 
-  if (v.reasons.length) {
+  // One line per distinct reason with its count (84 probes failing with the same 503 are one line), as report.html has it.
+  const groups = groupReasons(v);
+  if (groups.length) {
     lines.push('### Why', '');
-    for (const r of v.reasons.slice(0, 20)) lines.push(`- ${cell(r, 500)}`);
-    if (v.reasons.length > 20) lines.push(`- … and ${v.reasons.length - 20} more`);
+    for (const g of groups.slice(0, MAX_WHY)) {
+      const where = describeWhere(g.where);
+      const ids =
+        g.count > 1
+          ? `: ${g.ids
+              .slice(0, 5)
+              .map((id) => `\`${cell(id, 100)}\``)
+              .join(', ')}${g.count > 5 ? ', …' : ''}`
+          : '';
+      lines.push(`- ${cell(g.text, 500)}${where ? ` (${cell(where, 200)})` : ''}${ids}`);
+    }
+    if (groups.length > MAX_WHY) lines.push(`- … and ${groups.length - MAX_WHY} more distinct reasons (report.html and verdict.json have them all)`);
     lines.push('');
   }
 
   if (v.gates.length) {
     lines.push('### Gates', '', '| | Gate | Expression | Observed | Interval | Samples | Status | Reason |', '|---|---|---|---|---|---|---|---|');
     for (const g of v.gates) {
-      const interval = g.interval ? `[${g.interval[0]}, ${g.interval[1]}]` : '';
+      const units = gateUnits(v.kind, g);
+      const observed = g.observed !== undefined ? inUnit(g.observed, units.observed) : '';
       lines.push(
-        `| ${GATE_ICON[g.status]} | ${cell(g.id)}${g.blocking ? '' : ' (advisory)'} | \`${cell(g.expression)}\` | ${g.observed ?? ''} | ${interval} | ${g.samples ?? ''} | ${g.status} | ${cell(g.reason)} |`,
+        `| ${GATE_ICON[g.status]} | ${cell(g.id)}${g.blocking ? '' : ' (advisory)'} | \`${cell(g.expression)}\` | ${observed} | ${formatInterval(g, units.interval)} | ${g.samples !== undefined ? count(g.samples) : ''} | ${g.status} | ${cell(g.reason)} |`,
       );
     }
     lines.push('');

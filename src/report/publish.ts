@@ -6,6 +6,7 @@ import { scanForLeaks } from '../secrets/scan.js';
 import { scrubDirectory } from '../secrets/scrub.js';
 import { withHarnessError } from '../verdict/harness-error.js';
 import type { Verdict } from '../verdict/types.js';
+import type { ReportData } from './data.js';
 import { markPlaywrightAllureResults, writeAllureResults } from './allure.js';
 import { publishToCi } from './ci.js';
 import { renderConsole } from './console.js';
@@ -23,6 +24,8 @@ export interface PublishOptions {
   playwrightReports?: boolean;
   /** Extra artifacts (name -> path relative to OUT) already written by the command. */
   artifacts?: Record<string, string>;
+  /** What the command measured for report.html's charts (series, distributions, gate traces, start times). */
+  report?: ReportData;
   verbose?: boolean;
 }
 
@@ -34,18 +37,20 @@ export interface PublishOptions {
 export async function publishVerdict(verdict: Verdict, options: PublishOptions): Promise<Verdict> {
   const { out, redactor, io } = options;
   const own = !options.playwrightReports;
-  const reporters = own ? ['json', 'junit', 'markdown', 'html'] : ['json', 'junit', 'markdown'];
+  // report.html is revgate's own page for every command; a Playwright run adds Playwright's HTML report beside it.
+  const reporters = ['json', 'junit', 'markdown', 'html'];
   const artifacts: Record<string, string> = {
     json: 'verdict.json',
     junit: 'junit.xml',
     markdown: 'summary.md',
-    ...(own ? { html: 'report.html', allure: 'allure-results/' } : {}),
+    html: 'report.html',
+    ...(own ? { allure: 'allure-results/' } : {}),
     ...(options.artifacts ?? {}),
   };
   const mask = (s: string): string => redactor.mask(s);
 
   let v: Verdict = { ...verdict, artifacts };
-  writeReports(v, out, reporters, mask);
+  writeReports(v, out, reporters, mask, options.report);
   if (own) writeAllureResults(v, out, mask);
   else markPlaywrightAllureResults(v, out, mask);
   const unsafe = await makeSafe(out, redactor);
@@ -55,7 +60,7 @@ export async function publishVerdict(verdict: Verdict, options: PublishOptions):
       v,
       `${unsafe.length} report file(s) could not be made safe and were deleted (${shown}${unsafe.length > 5 ? `; and ${unsafe.length - 5} more` : ''})`,
     );
-    writeReports(v, out, reporters, mask);
+    writeReports(v, out, reporters, mask, options.report);
   }
   const done = publishToCi(v, mask(renderMarkdown(v)), path.join(out, 'summary.md'), io.env, (s) => (io.command ?? io.out)(mask(s)));
   if (done.length) io.err(`revgate: published to ${done.join(', ')}\n`);

@@ -44,8 +44,8 @@ export interface RunContext {
   out: string;
 }
 
-/** How the verdict is published beyond the defaults (reports written by Playwright, extra artifacts). */
-export type PublishExtras = Pick<PublishOptions, 'playwrightReports' | 'artifacts' | 'verbose'>;
+/** How the verdict is published beyond the defaults (reports written by Playwright, extra artifacts, the charts' data). */
+export type PublishExtras = Pick<PublishOptions, 'playwrightReports' | 'artifacts' | 'verbose' | 'report'>;
 
 export interface Command<P, T, R extends Resolved, M> {
   /** Collect every problem with the input into `problems`; return what later stages need. */

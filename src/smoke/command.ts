@@ -23,7 +23,7 @@ import { describeNetError, targetOf } from '../evaluate/net-errors.js';
 import { DEFAULT_TIMEOUT_MS } from '../http/prepare.js';
 import { findChromium } from './browser.js';
 import type { RawResults } from './raw-results.js';
-import { toCheckResults } from './results.js';
+import { smokeTimeline, toCheckResults } from './results.js';
 import { planChecks, RunEnv, runSecrets } from './run-context.js';
 import { unreachable } from './reachability.js';
 import { runPlaywright, type PlaywrightRun } from './runner.js';
@@ -137,11 +137,16 @@ export function smokeAdapter(o: SmokeOptions): Command<ResolvedConfig | undefine
         version: VERSION,
       });
     },
-    // Without a Playwright run (unreachable target) revgate writes its own HTML report and Allure results.
+    // Without a Playwright run (unreachable target) revgate writes its own Allure results; report.html is always revgate's.
     publish: (_run, m) =>
       m.unreachable
         ? { verbose: o.verbose ?? false }
-        : { playwrightReports: true, artifacts: { html: 'html/index.html', allure: 'allure-results/' }, verbose: o.verbose ?? false },
+        : {
+            playwrightReports: true,
+            artifacts: { playwright: 'html/index.html', allure: 'allure-results/' },
+            verbose: o.verbose ?? false,
+            ...(m.raw ? { report: { smoke: smokeTimeline(m.raw) } } : {}),
+          },
   };
 }
 

@@ -98,6 +98,7 @@ export default class RevgateReporter implements Reporter {
         return {
           status: r.status,
           durationMs: r.duration,
+          startedAt: r.startTime.toISOString(),
           ...(declared?.latencyMs !== undefined ? { latencyMs: declared.latencyMs } : {}),
           ...(message ? { message } : {}),
         };

@@ -30,7 +30,7 @@ export interface RawTest {
   tags: string[];
   /** The declared check's outcome (absent for hand-written specs). */
   declared?: CheckOutcome;
-  /** Every attempt in order, so a failure that a retry hid is still reported. */
-  tries?: Array<{ status: string; durationMs: number; latencyMs?: number; message?: string }>;
+  /** Every attempt in order, so a failure that a retry hid is still reported; startedAt (ISO) draws the report's timeline. */
+  tries?: Array<{ status: string; durationMs: number; latencyMs?: number; message?: string; startedAt?: string }>;
   cleanup?: CleanupReport;
 }

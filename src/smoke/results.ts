@@ -2,8 +2,9 @@ import path from 'node:path';
 import type { CheckResult, CheckStatus, Severity, StepResult } from '../verdict/types.js';
 import { Annotation, NON_BLOCKING_TAG } from './conventions.js';
 import type { CleanupReport, CleanupTaskReport } from './cleanup.js';
-import type { RawTest } from './raw-results.js';
+import type { RawResults, RawTest } from './raw-results.js';
 import { describeSpecNetError } from './spec-net-errors.js';
+import type { SmokeTimeline } from '../report/data.js';
 
 /** Failures of the harness, not of the revision: the test never measured anything. */
 const HARNESS_FAILURES: Array<{ pattern: RegExp; code: string }> = [
@@ -20,11 +21,30 @@ export function toCheckResults(tests: readonly RawTest[]): CheckResult[] {
   return tests.map(toCheckResult);
 }
 
+/** A test's check id: the declared check's, or one made from the spec file and title. */
+function checkIdOf(t: RawTest): string {
+  return t.annotations.find((a) => a.type === Annotation.id)?.description ?? specCheckId(t.file, t.title);
+}
+
+/** When each attempt of each check ran, in ms from the first check's start (Playwright's own start-up is not drawn), for the report's timeline. Pure. */
+export function smokeTimeline(raw: Pick<RawResults, 'tests'>): SmokeTimeline {
+  const starts = raw.tests.flatMap((t) => (t.tries ?? []).map((x) => (x.startedAt ? Date.parse(x.startedAt) : Number.NaN))).filter((x) => Number.isFinite(x));
+  const t0 = starts.length ? Math.min(...starts) : 0;
+  return {
+    checks: raw.tests.map((t) => ({
+      id: checkIdOf(t),
+      tries: (t.tries ?? [])
+        .filter((x) => x.startedAt !== undefined)
+        .map((x) => ({ startMs: Math.max(0, Math.round(Date.parse(x.startedAt as string) - t0)), durationMs: Math.round(x.durationMs), status: x.status })),
+    })),
+  };
+}
+
 function toCheckResult(t: RawTest): CheckResult {
   const ann = (type: string): string | undefined => t.annotations.find((a) => a.type === type)?.description;
   const has = (type: string): boolean => t.annotations.some((a) => a.type === type);
   const declaredId = ann(Annotation.id);
-  const id = declaredId ?? specCheckId(t.file, t.title);
+  const id = checkIdOf(t);
   const title = declaredId ? t.title.replace(/^\[[^\]]+\]\s*/, '') : t.title;
   const blocking = !(has(Annotation.nonBlocking) || t.tags.includes(NON_BLOCKING_TAG));
   const severity = ann(Annotation.severity) as Severity | undefined;

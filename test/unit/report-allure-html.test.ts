@@ -203,9 +203,10 @@ describe('html report', () => {
     assert.match(html, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
     assert.match(html, /status 500 &amp; &lt;b&gt;/);
     assert.ok(!/<link|src="http/.test(html), 'no external assets');
-    assert.ok(html.indexOf('t2/eastus/health') < html.indexOf('t1/eastus/health'), 'failed before passed');
-    assert.match(html, /<span class="verdict">FAIL<\/span>/);
+    assert.ok(html.indexOf('t2/eastus/health') < html.indexOf('t3/westus/health'), 'failed before degraded');
+    assert.match(html, /1 more passed \(not listed; verdict.json has every check\)/, 'a probe page lists the probes that did not pass');
+    assert.match(html, /<span class="verdict"[^>]*>FAIL<\/span>/);
     assert.match(html, /<h2>Gates<\/h2>/);
-    assert.match(html, /tenant: t1/);
+    assert.match(renderHtml({ ...verdict, kind: 'smoke' }), /tenant: t1/, 'labels are shown (every check is listed on a smoke page)');
   });
 });

@@ -59,7 +59,7 @@ export const gateCommand: CommandModule<object, GateArgs> = {
       .option('out', {
         type: 'string',
         default: 'reports/gate',
-        describe: 'Output folder for verdict.json, junit.xml, summary.md, report.html, allure-results/',
+        describe: 'Output folder for verdict.json, junit.xml, summary.md, report.html (charts), allure-results/',
       })
       .option('sandbox', { type: 'boolean', default: false, describe: 'Start a healthy baseline and a canary sandbox on loopback and gate the canary' })
       .option('fault', {

@@ -32,7 +32,7 @@ export const loadCommand: CommandModule<object, LoadArgs> = {
       .option('out', {
         type: 'string',
         default: 'reports/load',
-        describe: 'Output folder for verdict.json, summary.json (k6 summary shape), junit.xml, summary.md, report.html',
+        describe: 'Output folder for verdict.json, summary.json (k6 summary shape), junit.xml, summary.md, report.html (charts)',
       })
       .option('save-baseline', { type: 'string', describe: 'Save this run (summary + HDR histograms) as a baseline file' })
       .option('baseline', {

@@ -51,7 +51,7 @@ export const probeCommand: CommandModule<object, ProbeArgs> = {
       .option('out', {
         type: 'string',
         default: 'reports/probe',
-        describe: 'Output folder for verdict.json, junit.xml, summary.md, report.html, allure-results/',
+        describe: 'Output folder for verdict.json, junit.xml, summary.md, report.html (charts), allure-results/',
       })
       .option('concurrency', { type: 'number', default: 64, describe: 'Requests in flight at once' })
       .option('timeout-ms', { type: 'number', describe: "Per-request timeout (default: the catalog's defaults.timeoutMs, else 10000)" })

@@ -50,7 +50,11 @@ export const smokeCommand: CommandModule<object, SmokeArgs> = {
       })
       .option('env', { type: 'string', describe: 'Environment from the config (smoke, dev, prod, ...)' })
       .option('grep', { type: 'string', describe: 'Only run checks whose title or id matches this regex' })
-      .option('out', { type: 'string', default: 'reports/smoke', describe: 'Output folder for verdict.json, junit.xml, summary.md, html/, allure-results/' })
+      .option('out', {
+        type: 'string',
+        default: 'reports/smoke',
+        describe: 'Output folder for verdict.json, junit.xml, summary.md, report.html (charts), html/ (Playwright), allure-results/',
+      })
       .option('retries', { type: 'number', default: 0, describe: 'Playwright retries; a check that passes only on retry is reported as flaky' })
       .option('workers', { type: 'number', describe: 'Parallel workers (default 2)' })
       .option('sandbox', { type: 'boolean', default: false, describe: 'Start a local sandbox revision and test it (no --base-url needed)' })
