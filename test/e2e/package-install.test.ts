@@ -120,6 +120,7 @@ describe(`the packed ${pkg.name} installed into an empty folder`, () => {
     if (installNote) t.diagnostic(installNote);
     for (const f of [
       'bin/revgate.js',
+      'assets/report/charts.js',
       'ci/revgate-step.sh',
       'dist/cli/main.js',
       'dist/smoke/playwright.config.js',
@@ -171,7 +172,8 @@ describe(`the packed ${pkg.name} installed into an empty folder`, () => {
     assert.ok(verdictOk(s), JSON.stringify(verdictOk.errors));
     assert.equal(s.verdict, 'pass');
     assert.ok(s.checks.length >= 5 && s.checks.every((c) => c.status === 'passed' || c.status === 'skipped' || c.status === 'degraded'));
-    assert.ok(existsSync(path.join(app, 'reports/smoke/junit.xml')) && existsSync(path.join(app, 'reports/smoke/html/index.html')));
+    for (const f of ['junit.xml', 'report.html', 'html/index.html']) assert.ok(existsSync(path.join(app, 'reports/smoke', f)), f);
+    assert.ok(existsSync(path.join(app, 'reports/gate/report.html')), 'the gate report (charts) builds from the installed package');
 
     // 3 s is far too little traffic for the runbook's criteria (~7,000 requests per revision): inconclusive, never pass.
     assert.equal(gate.code, 2, gate.stdout + gate.stderr);
