@@ -65,7 +65,7 @@ export async function acquireToken(auth: AuthConfig | undefined, options: Acquir
 }
 
 /** What each credential of a chain said (AggregateAuthenticationError.errors), one line each without the SDK's empty fields. */
-function credentialAttempts(err: unknown): string[] {
+export function credentialAttempts(err: unknown): string[] {
   const errors = (err as { errors?: unknown[] }).errors;
   if (!Array.isArray(errors)) return [];
   return errors.map((e) => {

@@ -2,18 +2,22 @@ import yargs, { type Argv, type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ExitCode } from '../core/exit-codes.js';
 import { VERSION } from '../core/version.js';
+import { discoverCommand } from './commands/discover.js';
 import { gateCommand } from './commands/gate.js';
 import { probeCommand } from './commands/probe.js';
+import { rolloutCommand } from './commands/rollout.js';
 import { sandboxCommand } from './commands/sandbox.js';
 import { smokeCommand } from './commands/smoke.js';
 import { loadCommand } from './commands/load.js';
+import { monitorCommand } from './commands/monitor.js';
+import { reportCommand } from './commands/report.js';
 import { validateCommand } from './commands/validate.js';
 import { reportError, setOutputMode, stderr } from './io.js';
 
 /** A yargs validation failure: thrown from .fail() so no command handler ever runs after it. */
 export class UsageFailure extends Error {}
 
-const NO_COMMAND = 'Name a command: smoke, probe, load, gate, validate or sandbox (see the list above).';
+const NO_COMMAND = 'Name a command: smoke, probe, load, gate, discover, rollout, monitor, report, validate or sandbox (see the list above).';
 
 /**
  * An empty value is never what a pipeline meant: `--base-url "$NEW_FQDN"` with the variable unset must not
@@ -37,6 +41,10 @@ export const COMMANDS: readonly CommandModule<object, never>[] = [
   probeCommand,
   loadCommand,
   gateCommand,
+  discoverCommand,
+  rolloutCommand,
+  monitorCommand,
+  reportCommand,
 ] as unknown as readonly CommandModule<object, never>[];
 
 /**

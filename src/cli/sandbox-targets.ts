@@ -2,10 +2,15 @@
  * The sandbox targets the CLI injects with --sandbox: launchers the skeleton starts after every input
  * problem (faults included) has been checked, and stops after the run. Commands never import sandbox/.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { RevgateError } from '../core/errors.js';
 import type { Launcher } from '../run/command.js';
 import type { Problems } from '../run/problems.js';
-import type { GatewayEstate, RevisionPair, RevisionTarget } from '../run/targets.js';
+import type { ContainerAppTarget, GatewayEstate, RevisionPair, RevisionTarget } from '../run/targets.js';
+import { parseArmFaults } from '../sandbox/aca-faults.js';
+import { startAcaSandbox } from '../sandbox/aca.js';
 import { startSandboxEstate } from '../sandbox/estate.js';
 import { normalizeFaults } from '../sandbox/faults.js';
 import { parseGatewayFaults } from '../sandbox/gateway-faults.js';
@@ -68,6 +73,70 @@ export function sandboxPair(options: { faults: readonly string[]; token: string 
         target: { canary: revisionOf(canary), baseline: revisionOf(baseline) },
         stop: async () => {
           await Promise.all([canary.stop(), baseline.stop()]);
+        },
+      };
+    },
+  };
+}
+
+/**
+ * A container app on the sandbox's emulated control plane (discover, rollout): revision v1 in service
+ * (100%, label stable) and the newest revision v2 (0%, label next) with the given faults, both with a
+ * service time; ARM faults from --arm-fault. The credential reaches the emulated managed identity
+ * endpoint through IDENTITY_ENDPOINT/IDENTITY_HEADER, set for the run and restored afterwards (as
+ * Container Apps sets them for an app: @azure/identity reads them from the process environment only).
+ */
+export function sandboxContainerApp(options: { faults: readonly string[]; armFaults: readonly string[]; users?: number }): Launcher<ContainerAppTarget> {
+  return {
+    check: (problems) => {
+      checkFaults(problems, '--fault', () => normalizeFaults([...options.faults]));
+      checkFaults(problems, '--arm-fault', () => parseArmFaults([...options.armFaults]));
+      if (options.users !== undefined && !(Number.isFinite(options.users) && options.users >= 0 && options.users <= 1000))
+        problems.add('--users', `must be requests per second from 0 to 1000, got ${options.users}`);
+    },
+    start: async (io) => {
+      const s = await startAcaSandbox({
+        revisions: [
+          { suffix: 'v1', faults: [SANDBOX_SERVICE_TIME] },
+          { suffix: 'v2', faults: [SANDBOX_SERVICE_TIME, ...options.faults] },
+        ],
+        armFaults: [...options.armFaults],
+        ...(options.users ? { users: options.users } : {}),
+      });
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'revgate-aca-'));
+      const caFile = path.join(dir, 'ca.pem');
+      writeFileSync(caFile, s.caPem);
+      const saved = { IDENTITY_ENDPOINT: process.env.IDENTITY_ENDPOINT, IDENTITY_HEADER: process.env.IDENTITY_HEADER };
+      process.env.IDENTITY_ENDPOINT = s.identity.endpoint;
+      process.env.IDENTITY_HEADER = s.identity.header;
+      const [v1, v2] = s.revisions();
+      io.err(
+        `revgate: sandbox container app ${s.ref.app} (resource group ${s.ref.resourceGroup}) behind an emulated ARM at ${s.armUrl}: ` +
+          `${v1?.name} 100% (stable), ${v2?.name} 0% (next)${withFaults(options.faults)}${options.armFaults.length ? `; ARM faults: ${options.armFaults.join(' ')}` : ''}` +
+          `${options.users ? `; ${options.users} real users' requests per second to the ingress` : ''}\n`,
+      );
+      return {
+        target: {
+          subscription: s.ref.subscription,
+          resourceGroup: s.ref.resourceGroup,
+          app: s.ref.app,
+          armEndpoint: s.armUrl,
+          caPem: s.caPem,
+          caFile,
+          token: s.token,
+          identityHeader: s.identity.header,
+          pollIntervalMs: 50,
+          retryBaseMs: 100,
+          stateDir: dir,
+          metricsDelayMs: s.metricsDelayMs,
+        },
+        stop: async () => {
+          for (const [k, v] of Object.entries(saved)) {
+            if (v === undefined) delete process.env[k];
+            else process.env[k] = v;
+          }
+          await s.stop();
+          rmSync(dir, { recursive: true, force: true });
         },
       };
     },

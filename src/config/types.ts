@@ -21,6 +21,8 @@ export interface RevgateConfig {
   /** Hand-written Playwright specs (globs relative to the config file) run alongside the declared checks. */
   specs?: string[];
   checks: CheckConfig[];
+  /** Settings of `revgate monitor` (validated in full by src/monitor/settings.ts; see docs/monitor.md). */
+  monitor?: Record<string, unknown>;
 }
 
 export interface ServiceConfig {

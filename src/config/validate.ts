@@ -21,7 +21,8 @@ export function validateSemantics(config: RevgateConfig): Diagnostic[] {
     out.push({ path: '$.defaultEnvironment', message: `unknown environment "${config.defaultEnvironment}" (declared: ${envNames.join(', ')})` });
   }
   if (config.defaults?.latency) checkLatency(config.defaults.latency, '$.defaults.latency', out);
-  if (config.checks.length === 0 && !config.specs?.length)
+  // A monitor of tenant probes alone (monitor.probes) has something to evaluate without checks.
+  if (config.checks.length === 0 && !config.specs?.length && config.monitor?.probes === undefined)
     out.push({ path: '$.checks', message: 'declares no checks and no specs: there would be nothing to evaluate' });
 
   const firstIndexOfId = new Map<string, number>();

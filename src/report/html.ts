@@ -26,6 +26,9 @@ function viewOf(v: Verdict, data: ReportData): View {
     case 'smoke':
       return smokeView(v, data.smoke);
     case 'monitor':
+    case 'discover':
+    case 'rollout':
+      // Their page is the shared layout alone (verdict, why, gates, checks); the rollout's steps are its gates.
       return { tiles: [], sections: [], charts: [] };
   }
 }

@@ -26,3 +26,32 @@ export interface GatewayEstate {
   /** Folder the catalog's relative paths (keys file) resolve against. */
   dir: string;
 }
+
+/**
+ * A container app behind an ARM endpoint the CLI injected: the sandbox's emulated control plane
+ * (discover, rollout). The credential finds the emulated managed identity endpoint through
+ * IDENTITY_ENDPOINT/IDENTITY_HEADER, which the launcher sets for the run, as Container Apps sets them
+ * for an app.
+ */
+export interface ContainerAppTarget {
+  subscription: string;
+  resourceGroup: string;
+  app: string;
+  armEndpoint: string;
+  /** PEM of the CA of the ARM endpoint and of every revision FQDN. */
+  caPem: string;
+  /** The same CA in a file (what the gate's --ca-file takes); removed when the target stops. */
+  caFile: string;
+  /** Bearer token the revisions accept (a secret). */
+  token: string;
+  /** The managed identity endpoint's header (a secret). */
+  identityHeader: string;
+  /** The emulator's long-running operations finish in milliseconds: poll that often. */
+  pollIntervalMs: number;
+  /** First retry back-off for lock conflicts and 5xx (ARM's Retry-After still rules 429s). */
+  retryBaseMs: number;
+  /** Where a rollout keeps its journal: the sandbox is gone after the run, and so is this folder. */
+  stateDir: string;
+  /** The ingestion delay of the sandbox's metrics endpoint (served on the ARM endpoint, 1-second buckets). */
+  metricsDelayMs: number;
+}

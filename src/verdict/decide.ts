@@ -9,6 +9,8 @@ import {
   type Verdict,
   type BlastRadius,
   type CanaryRun,
+  type ContainerAppReport,
+  type RolloutReport,
   type VerdictCounts,
   type VerdictValue,
 } from './types.js';
@@ -42,6 +44,8 @@ export interface VerdictAdditions {
   partial?: boolean;
   blastRadius?: BlastRadius;
   canary?: CanaryRun;
+  containerApp?: ContainerAppReport;
+  rollout?: RolloutReport;
 }
 
 /**

@@ -5,7 +5,7 @@ export const VERDICT_SCHEMA_VERSION = '1.0';
 
 export type VerdictValue = 'pass' | 'fail' | 'inconclusive' | 'error';
 export type Decision = 'promote' | 'rollback' | 'hold';
-export type RunKind = 'smoke' | 'probe' | 'load' | 'gate' | 'monitor';
+export type RunKind = 'smoke' | 'probe' | 'load' | 'gate' | 'monitor' | 'discover' | 'rollout';
 
 export type CheckStatus = 'passed' | 'failed' | 'degraded' | 'flaky' | 'skipped' | 'error';
 export type Severity = 'critical' | 'major' | 'minor';
@@ -118,6 +118,75 @@ export interface Verdict {
   blastRadius?: BlastRadius;
   /** gate: how the canary (and baseline) were exercised, and why the run stopped. */
   canary?: CanaryRun;
+  /** discover, rollout: the container app as ARM reported it. */
+  containerApp?: ContainerAppReport;
+  /** rollout: the steps, the rollback point, where traffic ended. */
+  rollout?: RolloutReport;
+}
+
+export interface TrafficReportEntry {
+  revisionName?: string;
+  latestRevision?: boolean;
+  weight: number;
+  label?: string;
+}
+
+/** A container app as ARM reported it (discover, rollout). */
+export interface ContainerAppReport {
+  subscription: string;
+  resourceGroup: string;
+  app: string;
+  armEndpoint: string;
+  traffic?: TrafficReportEntry[];
+  revisions?: Array<{
+    name: string;
+    active: boolean;
+    trafficWeight: number;
+    labels: string[];
+    healthState?: string;
+    provisioningState?: string;
+    runningState?: string;
+    replicas?: number;
+    createdTime?: string;
+    fqdn?: string;
+  }>;
+  canary?: { selector: string; revision: string; url?: string };
+  baseline?: { selector: string; revision: string; url?: string };
+}
+
+/** A progressive rollout: where it is, how it got there, and what it would restore. */
+export interface RolloutReport {
+  revision: string;
+  baseline?: string;
+  /** Canary weights, in order, e.g. [10, 50, 100]. */
+  steps: number[];
+  /**
+   * completed: every step passed; rolled-back: traffic restored; holding: undecided (or interrupted), resumable;
+   * stopped: a guard stopped it (a newer revision, traffic changed by someone else); aborted: --abort; planned:
+   * --dry-run; running: stopped mid-way by an error (resumable); not-started: preflight refused it.
+   */
+  state: 'completed' | 'rolled-back' | 'holding' | 'stopped' | 'aborted' | 'planned' | 'running' | 'not-started';
+  /** The step it ended at (1-based) and its weight. */
+  step?: { index: number; weight: number };
+  /** The traffic recorded before the first change, labels included, pinned to revision names. */
+  rollbackPoint: TrafficReportEntry[];
+  /** The traffic ARM reported last. */
+  finalTraffic?: TrafficReportEntry[];
+  journal: string;
+  /** Every step gated so far (this run and the runs it resumed). */
+  history: Array<{
+    step: number;
+    weight: number;
+    verdict: 'pass' | 'fail' | 'inconclusive' | 'error';
+    summary: string;
+    at: string;
+    /** Synthetic requests the gate sent to the canary (0: decided by real traffic alone). */
+    synthetic?: number;
+    /** Real requests to the canary that Azure Monitor reported for the hold (--real-traffic). */
+    real?: number;
+  }>;
+  /** --dry-run: the ARM calls the rollout would make. */
+  calls?: Array<{ method: string; url: string; body?: unknown }>;
 }
 
 /** The traffic behind a canary gate's verdict. */

@@ -79,7 +79,7 @@ describe('architecture', () => {
   });
 
   it('command folders never import sandbox/ (the CLI injects sandbox targets)', () => {
-    const commands = ['smoke', 'probe', 'load', 'gate', 'run'];
+    const commands = ['smoke', 'probe', 'load', 'gate', 'discover', 'rollout', 'run', 'aca', 'azure'];
     const offending = [...files].filter(([f, deps]) => commands.includes(folderOf(f)) && deps.some((d) => folderOf(d) === 'sandbox'));
     assert.deepEqual(
       offending.map(([f]) => path.relative(SRC, f)),
@@ -99,7 +99,7 @@ describe('architecture', () => {
   it('no command orchestrator handles signals, builds a redactor or prepares the output folder itself', () => {
     const offending: string[] = [];
     for (const f of files.keys()) {
-      if (!['smoke', 'probe', 'load', 'gate'].includes(folderOf(f))) continue;
+      if (!['smoke', 'probe', 'load', 'gate', 'discover', 'rollout'].includes(folderOf(f))) continue;
       const text = readFileSync(f, 'utf8');
       if (/process\.(on|once)\(\s*'SIG/.test(text)) offending.push(`${path.relative(SRC, f)}: signal handler`);
       if (/claimOutputDir\(/.test(text)) offending.push(`${path.relative(SRC, f)}: output folder`);

@@ -47,7 +47,8 @@ function startupClosure(): Map<string, string[]> {
 
 // What a start may load: the parser, the option declarations, and small leaf modules.
 const ALLOWED = [
-  /^cli\/(main|io)\.ts$/,
+  /^cli\/(main|io|azure-flags)\.ts$/,
+  /^monitor\/duration\.ts$/,
   /^cli\/commands\/[\w-]+\.ts$/,
   /^core\/(exit-codes|version|errors|package-files|io)\.ts$/,
   /^report\/ci\.ts$/,

@@ -15,6 +15,9 @@ interface SandboxArgs {
   tenants: number;
   regions?: string[];
   'gateway-fault'?: string[];
+  aca: boolean;
+  'arm-fault'?: string[];
+  users?: number;
 }
 
 export const sandboxCommand: CommandModule<object, SandboxArgs> = {
@@ -36,6 +39,18 @@ export const sandboxCommand: CommandModule<object, SandboxArgs> = {
       .option('tenants', { type: 'number', default: 120, describe: 'With --gateway: number of tenants' })
       .option('regions', { type: 'string', array: true, describe: 'With --gateway: regions (default eastus,westeurope,southeastasia)' })
       .option('gateway-fault', { type: 'string', array: true, describe: 'With --gateway: [tenant|cell|region=NAME:]FAULT (see revgate probe --help)' })
+      .option('aca', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'Serve an Azure Container Apps control plane instead: an emulated ARM, a managed identity endpoint, an ingress weighted by ARM, revisions v1 (100%) and v2 (0%, with --fault)',
+      })
+      .option('users', { type: 'number', describe: "With --aca: real users' requests per second to the app's ingress (change: PUT /__sandbox/aca/users)" })
+      .option('arm-fault', {
+        type: 'string',
+        array: true,
+        describe: 'With --aca: an ARM fault, e.g. throttle=2,retry-after=1, lock-conflict=2, forbidden=write (see revgate discover --help)',
+      })
       .check((a) => {
         if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535)
           throw new RevgateError(ErrorCodes.Usage, '--port must be a whole number from 0 to 65535');
@@ -48,11 +63,30 @@ export const sandboxCommand: CommandModule<object, SandboxArgs> = {
         'An APIM-like gateway for 1,000 tenants in 3 regions; then: revgate probe --tenants reports/sandbox/tenants.json',
       )
       .example('$0 sandbox --tls --fault tls-expiry=5', 'https with a certificate that expires in 5 days')
+      .example(
+        '$0 sandbox --aca --fault errors=0.2',
+        'A container app behind an emulated ARM whose newest revision fails 20% of requests; then revgate discover / rollout with the printed --arm-endpoint',
+      )
       .example(`curl -X PUT http://127.0.0.1:8080/__sandbox/faults -d '{"faults":["ready-fail"]}'`, 'Inject a fault into a running sandbox')
       .epilogue(
         'Faults: latency=MS|MIN-MAX[,rate=P], errors=P[,status=N], down[,mode=reset], wrong-body, login-page, ready-fail, slow-start=MS, tls-expiry=DAYS, redirect-loop, huge-body[,mb=N]; any of them scoped with ,path=/glob* (and latency, errors, down, ... with ,tenant=ID for requests with that X-Tenant-ID)',
       ),
   handler: async (a) => {
+    if (a.aca && a.gateway) throw new RevgateError(ErrorCodes.Usage, '--aca and --gateway are different sandboxes: pick one');
+    if (!a.aca && (a['arm-fault'] ?? []).length) throw new RevgateError(ErrorCodes.Usage, '--arm-fault only applies with --aca');
+    if (!a.aca && a.users !== undefined) throw new RevgateError(ErrorCodes.Usage, '--users only applies with --aca');
+    if (a.users !== undefined && !(a.users >= 0 && a.users <= 1000))
+      throw new RevgateError(ErrorCodes.Usage, '--users must be requests per second from 0 to 1000');
+    if (a.aca) {
+      const { runAcaSandbox } = await import('./sandbox-aca.js');
+      return runAcaSandbox({
+        faults: a.fault ?? [],
+        armFaults: a['arm-fault'] ?? [],
+        host: a.host,
+        stateDir: a['state-dir'],
+        ...(a.users !== undefined ? { users: a.users } : {}),
+      });
+    }
     if (a.gateway) {
       const regions = a.regions
         ?.flatMap((r) => r.split(','))

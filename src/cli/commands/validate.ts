@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { RevgateError } from '../../core/errors.js';
+import { ErrorCodes, RevgateError } from '../../core/errors.js';
 import { outputMode, stdout } from '../io.js';
 
 interface ValidateArgs {
@@ -18,11 +18,22 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       .epilogue('Exit codes: 0 valid, 3 invalid (every problem is listed with its JSON path).'),
   handler: async (a) => {
     // Loaded on use, so `revgate --help`, `--version` and the other commands start without this command's dependencies.
-    const { loadConfig } = await import('../../config/load.js');
+    const [{ loadConfig }, { readSettings }] = await Promise.all([import('../../config/load.js'), import('../../monitor/settings.js')]);
     const { json } = outputMode();
     let r: ReturnType<typeof loadConfig>;
     try {
       r = loadConfig({ configPath: a.config, ...(a.env ? { env: a.env } : {}) });
+      // The monitor section is checked in full as `revgate monitor` would (schedules, thresholds, channels, SLO).
+      if (r.config.monitor) {
+        const { problems } = readSettings({ monitor: r.config.monitor, checkIds: r.config.checks.map((c) => c.id) });
+        if (problems.length)
+          throw new RevgateError(
+            ErrorCodes.ConfigInvalid,
+            `${a.config} has ${problems.length} problem${problems.length === 1 ? '' : 's'} in its monitor section`,
+            problems.map((d) => ({ ...d, file: r.file })),
+            { schema: 'schemas/config.schema.json' },
+          );
+      }
     } catch (err) {
       // --json: the problems as data too (the message and exit 3 still come from the error).
       if (json && err instanceof RevgateError)
