@@ -6,5 +6,12 @@ const early = { signals: [], handler: (sig) => early.signals.push(sig) };
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, early.handler);
 globalThis.__revgateEarlySignals = early;
 
-const { main } = await import('../dist/cli/main.js');
-await main(process.argv.slice(2));
+const args = process.argv.slice(2);
+if (args.length === 1 && args[0] === '--version') {
+  // The one answer that needs no parser: a pipeline's `revgate --version` costs a Node.js start and one small file.
+  const { VERSION } = await import('../dist/core/version.js');
+  process.stdout.write(`${VERSION}\n`);
+} else {
+  const { main } = await import('../dist/cli/main.js');
+  await main(args);
+}

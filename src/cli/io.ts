@@ -1,6 +1,7 @@
 import { RevgateError, exitCodeForError, formatDiagnostics } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import type { Io } from '../core/io.js';
+import { isAzure, isGithub, neutralizeCommands } from '../report/ci.js';
 
 export const stdout = (s: string): void => {
   process.stdout.write(s);
@@ -23,7 +24,34 @@ export function reportError(err: unknown): number {
   return exitCodeForError(err);
 }
 
-/** The process's own streams and environment, as commands receive them. */
+/** --json and --quiet, set once from the parsed flags (main.ts's middleware) before a command runs. */
+export interface OutputMode {
+  json: boolean;
+  quiet: boolean;
+}
+let mode: OutputMode = { json: false, quiet: false };
+export function setOutputMode(m: OutputMode): void {
+  mode = m;
+}
+export function outputMode(): OutputMode {
+  return mode;
+}
+
+/**
+ * The process's own streams and environment, as commands receive them. With --json the verdict is the only thing on
+ * stdout (everything else goes to stderr); with --quiet only the result and errors are printed. Under GitHub Actions
+ * or Azure Pipelines, what a target or a spec said cannot become a workflow command: only `command` writes them.
+ */
 export function cliIo(): Io {
-  return { out: stdout, err: stderr, env: process.env };
+  const ci = isGithub(process.env) || isAzure(process.env);
+  const safe = (write: (s: string) => void) => (ci ? (s: string) => write(neutralizeCommands(s)) : write);
+  const drop = (): void => undefined;
+  return {
+    out: mode.quiet ? drop : safe(mode.json ? stderr : stdout),
+    err: mode.quiet ? drop : safe(stderr),
+    env: process.env,
+    ...(ci ? { command: mode.json ? stderr : stdout } : {}),
+    ...(mode.json || mode.quiet ? { result: stdout, resultFormat: mode.json ? ('json' as const) : ('line' as const) } : {}),
+    ...(process.stderr.isTTY && !mode.quiet ? { tty: true } : {}),
+  };
 }

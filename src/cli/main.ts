@@ -12,7 +12,7 @@ import { loadCommand } from './commands/load.js';
 import { monitorCommand } from './commands/monitor.js';
 import { reportCommand } from './commands/report.js';
 import { validateCommand } from './commands/validate.js';
-import { reportError, stderr } from './io.js';
+import { reportError, setOutputMode, stderr } from './io.js';
 
 /** A yargs validation failure: thrown from .fail() so no command handler ever runs after it. */
 export class UsageFailure extends Error {}
@@ -58,6 +58,21 @@ export function buildCli(argv: string[], options: { parseOnly?: boolean } = {}):
   for (const c of COMMANDS) cli = cli.command(options.parseOnly ? { ...c, handler: () => undefined } : c);
   return (
     cli
+      .option('json', {
+        type: 'boolean',
+        default: false,
+        global: true,
+        describe: 'Print the result as JSON on stdout (the verdict, as in verdict.json); everything else goes to stderr',
+      })
+      .option('quiet', {
+        type: 'boolean',
+        default: false,
+        global: true,
+        describe: 'Print only the result (the verdict line) and errors: no progress, no per-check lines',
+      })
+      .middleware((a) => {
+        if (!options.parseOnly) setOutputMode({ json: a.json === true, quiet: a.quiet === true });
+      })
       .demandCommand(1, NO_COMMAND)
       // Flags are read by their kebab-case names only, so a typo is reported once, as typed.
       .parserConfiguration({ 'camel-case-expansion': false })

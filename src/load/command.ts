@@ -23,6 +23,8 @@ import { gatesFromK6Summary, K6_THRESHOLDS_FAILED, requireK6, runK6, type K6Run 
 import { emitOperatorManifests } from './k6-operator.js';
 import { buildPlan, peakRatePerSecond } from './plan.js';
 import { loadProfile, type LoadedProfile } from './profile.js';
+import { progressPrinter } from '../report/progress.js';
+import { loadProgressLine } from './progress.js';
 import { buildSummary, recorderLookup, type LoadSummary } from './summary.js';
 import { loadReportData } from './report-data.js';
 import type { LoadReportData } from '../report/data.js';
@@ -214,9 +216,13 @@ export function loadAdapter(o: LoadOptions): Command<Prepared | undefined, Revis
     const { loaded } = run;
     const plan = buildPlan(loaded, { baseUrl: run.target.baseUrl, userAgent: `revgate/${VERSION}`, ...(run.ca ? { ca: run.ca } : {}) });
     const slots = plan.scenarios.reduce((n, s) => n + s.slots, 0);
+    const plannedMs = Math.max(0, ...plan.scenarios.map((s) => s.startMs + s.durationMs));
+    const progress = progressPrinter(ctx.io);
     const engine = new LoadEngine(plan, {
       onSecond: (elapsed, recorder) => {
-        const failing = abortingThresholds(loaded.thresholds, recorderLookup(recorder, elapsed, slots), elapsed);
+        const lookup = recorderLookup(recorder, elapsed, slots);
+        progress.update(ctx.redactor.mask(loadProgressLine(elapsed, plannedMs, recorder, lookup('http_req_duration')?.get({ name: 'p', p: 95 }), ctx.io.tty)));
+        const failing = abortingThresholds(loaded.thresholds, lookup, elapsed);
         return failing.length ? `abortOnFail threshold breached: ${failing.map((t) => `${t.metricKey} ${t.expression}`).join(', ')}` : undefined;
       },
     });
@@ -229,6 +235,7 @@ export function loadAdapter(o: LoadOptions): Command<Prepared | undefined, Revis
       result = await engine.run();
     } finally {
       ctx.signal.removeEventListener('abort', stop);
+      progress.done();
     }
     const finishedAt = new Date();
     const partial = result.stopReason === 'interrupted';

@@ -1,8 +1,11 @@
 /**
  * Turns the engine's recorder into (1) metric views the threshold evaluator reads and (2) a summary in
- * the shape of k6's end-of-test summary (handleSummary's `data`: `metrics.<name>.{type,contains,values,
- * thresholds}`), so tools built for k6 summaries read revgate's too. Runs after the engine, never per request.
+ * the shape of k6's end-of-test summary (handleSummary's `data`: `root_group`, `options`, `state` and
+ * `metrics.<name>.{type,contains,values,thresholds}`), so tools built for k6 summaries (k6-reporter and the
+ * like) read revgate's too; test/fixtures/k6/ holds a real k6 sample the tests compare with. Runs after the
+ * engine, never per request.
  */
+import { createHash } from 'node:crypto';
 import type { Aggregation, MetricType, Threshold } from '../thresholds/threshold.js';
 import { evaluateThreshold, type MetricLookup, type MetricView } from '../thresholds/evaluate-thresholds.js';
 import { groupKeyOf } from './plan.js';
@@ -18,8 +21,28 @@ export interface K6MetricSummary {
   thresholds?: Record<string, { ok: boolean }>;
 }
 
+/** A k6 check as handleSummary's `data.root_group` lists it: `id` is the MD5 of `path`. */
+export interface K6Check {
+  name: string;
+  path: string;
+  id: string;
+  passes: number;
+  fails: number;
+}
+
+/** A k6 group (the root one has name and path ""): nested groups and checks are arrays. */
+export interface K6Group {
+  name: string;
+  path: string;
+  id: string;
+  groups: K6Group[];
+  checks: K6Check[];
+}
+
 export interface LoadSummary {
   /** k6's summary fields. */
+  root_group: K6Group;
+  options: { summaryTrendStats: string[]; summaryTimeUnit: string; noColor: boolean };
   state: { isStdOutTTY: false; isStdErrTTY: false; testRunDurationMs: number };
   metrics: Record<string, K6MetricSummary>;
   /** revgate's additions; k6 tools ignore unknown top-level keys. */
@@ -137,7 +160,7 @@ function valuesOf(view: MetricView, extra: Aggregation[]): Record<string, number
   };
   switch (view.type) {
     case 'trend':
-      for (const a of [...TREND_STATS, ...extra]) put(a.name === 'p' ? `p(${a.p})` : a.name, a);
+      for (const a of [...TREND_STATS, ...extra]) put(statLabel(a), a);
       break;
     case 'rate': {
       const rate = view.get({ name: 'rate' }) ?? 0;
@@ -157,6 +180,27 @@ function valuesOf(view: MetricView, extra: Aggregation[]): Record<string, number
       break;
   }
   return values;
+}
+
+const statLabel = (a: Aggregation): string => (a.name === 'p' ? `p(${a.p})` : a.name);
+const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
+
+/** The name of the one check the embedded engine makes of every response: k6's definition of a failed request, inverted. */
+export const EXPECTED_RESPONSE_CHECK = 'response is expected (not counted in http_req_failed)';
+
+/**
+ * k6's root group: a profile has no group() blocks, and the one check made of every response is whether it was
+ * expected (a status below 400 and not a network error, as http_req_failed counts).
+ */
+function rootGroup(requests: number, failed: number): K6Group {
+  const path = `::${EXPECTED_RESPONSE_CHECK}`;
+  return {
+    name: '',
+    path: '',
+    id: md5(''),
+    groups: [],
+    checks: requests > 0 ? [{ name: EXPECTED_RESPONSE_CHECK, path, id: md5(path), passes: requests - failed, fails: failed }] : [],
+  };
 }
 
 const CONTAINS: Record<string, K6MetricSummary['contains']> = { http_req_duration: 'time', data_received: 'data', data_sent: 'data' };
@@ -180,12 +224,20 @@ export function buildSummary(result: EngineResult, thresholds: readonly Threshol
   const lookup = recorderLookup(r, result.durationMs, result.slots);
   const metrics: Record<string, K6MetricSummary> = {};
   const keys = [...BASE_METRICS, ...thresholds.map((t) => t.metricKey).filter((k) => !BASE_METRICS.includes(k))];
+  // Every trend carries every stat `options.summaryTrendStats` names (as in k6): the defaults and each percentile a threshold asks for.
+  const extra: Aggregation[] = [];
+  for (const t of thresholds)
+    if (t.aggregation.name === 'p' && ![...TREND_STATS, ...extra].some((a) => statLabel(a) === statLabel(t.aggregation))) extra.push(t.aggregation);
   for (const key of keys) {
     const view = lookup(key);
     if (!view) continue;
-    const extra = thresholds.filter((t) => t.metricKey === key && t.aggregation.name === 'p').map((t) => t.aggregation);
     metrics[key] = { type: view.type, contains: CONTAINS[key.split('{')[0] as string] ?? 'default', values: valuesOf(view, extra) };
   }
+  const all = r.groups[0];
+  const requests = all?.requests ?? 0;
+  const failed = all?.failed ?? 0;
+  if (requests > 0)
+    metrics.checks = { type: 'rate', contains: 'default', values: { rate: (requests - failed) / requests, passes: requests - failed, fails: failed } };
   for (const t of thresholds) {
     const m = metrics[t.metricKey];
     if (!m) continue;
@@ -197,6 +249,9 @@ export function buildSummary(result: EngineResult, thresholds: readonly Threshol
   const errorsByKind: Record<string, number> = {};
   for (const k of NET_ERROR_KINDS) if (r.errors[k]) errorsByKind[k] = r.errors[k];
   return {
+    root_group: rootGroup(requests, failed),
+    // k6's defaults for the two display options (values are in ms either way); the stats are the ones computed.
+    options: { summaryTrendStats: [...TREND_STATS, ...extra].map(statLabel), summaryTimeUnit: '', noColor: false },
     state: { isStdOutTTY: false, isStdErrTTY: false, testRunDurationMs: Math.round(result.durationMs) },
     metrics,
     revgate: {

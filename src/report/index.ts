@@ -44,7 +44,7 @@ export function writeReports(
 }
 
 export { renderConsole } from './console.js';
-export { publishToCi, renderAzureCommands, renderGithubOutput } from './ci.js';
+export { annotationsFor, publishToCi, renderAzureCommands, renderGithubAnnotations, renderGithubOutput } from './ci.js';
 export { renderHtml } from './html.js';
 export { renderJunit } from './junit.js';
 export { renderMarkdown } from './markdown.js';

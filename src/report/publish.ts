@@ -7,7 +7,7 @@ import { scrubDirectory } from '../secrets/scrub.js';
 import { withHarnessError } from '../verdict/harness-error.js';
 import type { Verdict } from '../verdict/types.js';
 import type { ReportData } from './data.js';
-import { writeAllureResults } from './allure.js';
+import { markPlaywrightAllureResults, writeAllureResults } from './allure.js';
 import { publishToCi } from './ci.js';
 import { renderConsole } from './console.js';
 import { writeReports } from './index.js';
@@ -52,6 +52,7 @@ export async function publishVerdict(verdict: Verdict, options: PublishOptions):
   let v: Verdict = { ...verdict, artifacts };
   writeReports(v, out, reporters, mask, options.report);
   if (own) writeAllureResults(v, out, mask);
+  else markPlaywrightAllureResults(v, out, mask);
   const unsafe = await makeSafe(out, redactor);
   if (unsafe.length) {
     const shown = unsafe.slice(0, 5).join('; ');
@@ -61,10 +62,12 @@ export async function publishVerdict(verdict: Verdict, options: PublishOptions):
     );
     writeReports(v, out, reporters, mask, options.report);
   }
-  const done = publishToCi(v, mask(renderMarkdown(v)), path.join(out, 'summary.md'), io.env, (s) => io.out(mask(s)));
+  const done = publishToCi(v, mask(renderMarkdown(v)), path.join(out, 'summary.md'), io.env, (s) => (io.command ?? io.out)(mask(s)));
   if (done.length) io.err(`revgate: published to ${done.join(', ')}\n`);
   io.out(mask(renderConsole(v, { verbose: options.verbose ?? false })));
   io.out(`reports: ${path.relative(process.cwd(), out) || '.'}/ (${Object.values(artifacts).join(', ')})\n`);
+  // --json: the verdict as verdict.json holds it; --quiet: its one summary line.
+  if (io.result && io.resultFormat) io.result(mask(io.resultFormat === 'json' ? `${JSON.stringify(v, null, 2)}\n` : `${v.summary}\n`));
   return v;
 }
 

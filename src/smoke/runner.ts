@@ -5,8 +5,14 @@ import path from 'node:path';
 
 const require = createRequire(import.meta.url);
 
-/** The package root (where playwright.config.ts and checks/ live), from src/ or dist/. */
-export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const HERE = fileURLToPath(import.meta.url);
+/** The package root (schemas/, examples/, checks/), from src/ or dist/. */
+export const PACKAGE_ROOT = path.resolve(path.dirname(HERE), '..', '..');
+/**
+ * The Playwright config next to this file: the sources when revgate runs from src/ (tsx), the build when it runs
+ * from dist/ (Playwright compiles no TypeScript under node_modules, so an installed package must run JavaScript).
+ */
+const PLAYWRIGHT_CONFIG = path.join(path.dirname(HERE), `playwright.config${path.extname(HERE)}`);
 
 export interface PlaywrightRun {
   exitCode: number | null;
@@ -31,7 +37,7 @@ export interface RunPlaywrightOptions {
  */
 export function runPlaywright(options: RunPlaywrightOptions): Promise<PlaywrightRun> {
   const cli = require.resolve('@playwright/test/cli');
-  const args = [cli, 'test', '--config', path.join(PACKAGE_ROOT, 'playwright.config.ts'), ...(options.grep ? ['--grep', options.grep] : [])];
+  const args = [cli, 'test', '--config', PLAYWRIGHT_CONFIG, ...(options.grep ? ['--grep', options.grep] : [])];
   const child = spawn(process.execPath, args, { cwd: PACKAGE_ROOT, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
 
   const relay = (stream: 'stdout' | 'stderr') => {

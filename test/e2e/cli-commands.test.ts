@@ -19,7 +19,7 @@ describe('CLI help, version and validate', () => {
     const r = await runCli(['--help']);
     assert.equal(r.code, 0);
     const commands = [...r.stdout.matchAll(/^ {2}revgate (\w+)/gm)].map((m) => m[1]);
-    assert.deepEqual(commands.sort(), ['gate', 'load', 'probe', 'sandbox', 'smoke', 'validate']);
+    assert.deepEqual(commands.sort(), ['discover', 'gate', 'load', 'monitor', 'probe', 'report', 'rollout', 'sandbox', 'smoke', 'validate']);
   });
 
   it('--version prints the package version', async () => {
@@ -30,7 +30,7 @@ describe('CLI help, version and validate', () => {
   it('validate: 0 for every example, 3 with paths for a bad one', async () => {
     const ok = await runCli(['validate', '--config', 'examples/wine-quality.json']);
     assert.equal(ok.code, 0, ok.stderr);
-    assert.match(ok.stdout, /valid \(5 checks, environment smoke/);
+    assert.match(ok.stdout, /valid \(6 checks, environment smoke/);
     const bad = await runCli(['validate', '--config', 'test/fixtures/leak.config.json'], { env: { PLANTED_KEY: undefined, PLANTED_CUSTOM: undefined } });
     assert.equal(bad.code, 3);
     assert.match(bad.stderr, /PLANTED_KEY is not set/);

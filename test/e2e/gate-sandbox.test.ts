@@ -8,6 +8,7 @@ import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import type { Verdict } from '../../src/verdict/types.js';
 import { readVerdict, runCli, tempDir, writeJson, type TempOwner } from '../helpers/cli.js';
 import { verdictSchemaErrors } from '../helpers/verdicts.js';
+import { junitFileErrors } from '../helpers/junit-xsd.js';
 import { closedPort } from '../helpers/files.js';
 
 const APEX = 'load/criteria/apex-canary.json';
@@ -196,6 +197,7 @@ describe('revgate gate --sandbox', () => {
     assert.equal(v.verdict, 'inconclusive');
     assert.equal(v.canary?.stopReason, 'budget');
     assert.deepEqual(v.canary?.requests, { canary: 20, baseline: 20 });
+    assert.deepEqual(await junitFileErrors(r.out), [], 'inconclusive gates as skipped with the reason');
     const open = v.gates.filter((g) => g.status === 'inconclusive').map((g) => g.id);
     assert.ok(open.includes('availability:rate>=0.999') && open.includes('http_req_failed:rate<0.01'), open.join(', '));
     assert.ok((v.gates.find((g) => g.id === 'availability:rate>=0.999')?.samplesNeeded ?? 0) > 1000);

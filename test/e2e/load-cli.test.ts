@@ -5,6 +5,7 @@ import { after, describe, it } from 'node:test';
 import type { LoadSummary } from '../../src/load/summary.js';
 import { readVerdict, runCli, tempDir, writeJson, type TempOwner } from '../helpers/cli.js';
 import { verdictSchemaErrors } from '../helpers/verdicts.js';
+import { junitFileErrors } from '../helpers/junit-xsd.js';
 import { closedPort } from '../helpers/files.js';
 
 /**
@@ -56,6 +57,10 @@ describe('revgate load against the sandbox', { concurrency: true }, () => {
     const sent = assertScheduleAccounted(s);
     assert.equal(typeof s.metrics.http_req_duration?.values['p(95)'], 'number');
     assert.deepEqual(s.metrics.http_req_duration?.thresholds, { 'p(95)<2000': { ok: true } });
+    // k6's root_group and options (test/unit/load-k6-summary.test.ts holds them to a real k6 sample).
+    assert.deepEqual(Object.keys(s.options).sort(), ['noColor', 'summaryTimeUnit', 'summaryTrendStats']);
+    const [check] = s.root_group.checks;
+    assert.equal((check?.passes ?? 0) + (check?.fails ?? 0), s.metrics.http_reqs?.values.count, 'the expected-response check counts every response');
     assert.equal(
       s.revgate.perSecond.requests.reduce((a, b) => a + b, 0),
       sent,
@@ -75,6 +80,7 @@ describe('revgate load against the sandbox', { concurrency: true }, () => {
     const failed = v.gates.filter((g) => g.blocking && g.status === 'failed').map((g) => g.id);
     assert.ok(failed.includes('http_req_duration p(95)<300'), failed.join(', '));
     assert.ok(!failed.includes('http_req_failed rate<0.01'));
+    assert.deepEqual(await junitFileErrors(out), []);
     assert.ok(
       v.reasons.some((r) => /http_req_duration p\(95\)<300 failed: threshold breached: p\(95\) of http_req_duration = \d+\.\d ms \(threshold < 300 ms/.test(r)),
       v.reasons.join('\n'),

@@ -9,6 +9,7 @@ import { scanForLeaks } from '../../src/secrets/scan.js';
 import type { CheckResult } from '../../src/verdict/types.js';
 import { readVerdict, runCli, tempDir, writeJson, type CliResult } from '../helpers/cli.js';
 import { verdictSchemaErrors } from '../helpers/verdicts.js';
+import { junitFileErrors } from '../helpers/junit-xsd.js';
 import { allFiles } from '../helpers/files.js';
 import { CALM_TIERS } from '../helpers/probe.js';
 
@@ -68,10 +69,12 @@ describe('revgate probe against the sandbox gateway', () => {
     assert.deepEqual([b.tenants.total, b.tenants.failing, b.isolationBreaches], [120, 31, 1]);
     assert.match(b.line, /^31\/120 tenants failing across 4 cells in 3 regions: 30 on shared-premium-eastus-01 \(all 30 of its tenants\)/);
     assert.match(v.summary, /^FAIL: 31\/120 tenants failing/);
-    // Labels reach JUnit properties and Allure labels; summary.md has the matrix.
+    // Labels reach JUnit (one suite per region, the cell as the class, labels in system-out) and Allure labels; summary.md has the matrix.
     const junit = readFileSync(path.join(out, 'junit.xml'), 'utf8');
-    assert.match(junit, /<property name="tenant" value="t0002-premium"\/>/);
-    assert.match(junit, /<property name="cell" value="shared-premium-eastus-01"\/>/);
+    assert.deepEqual(await junitFileErrors(out), []);
+    assert.equal((junit.match(/<testsuite name="[^"]* region (eastus|westeurope|southeastasia)"/g) ?? []).length, 3, 'a suite per region');
+    assert.match(junit, /classname="probe\.eastus\.shared-premium-eastus-01"/);
+    assert.match(junit, /tenant: t0002-premium\n/);
     const allure = readdirSync(path.join(out, 'allure-results')).filter((f) => f.endsWith('-result.json'));
     assert.equal(allure.length, 720);
     const one = JSON.parse(readFileSync(path.join(out, 'allure-results', allure[0]!), 'utf8')) as { labels: Array<{ name: string }> };

@@ -45,7 +45,7 @@ describe('a failure hidden by a retry', () => {
       );
       assert.match(
         readFileSync(path.join(out, 'junit.xml'), 'utf8'),
-        /<flakyFailure message="[^"]*500[^"]*" type="failed">attempt 1 failed \(latency \d+ ms\)/,
+        /<flakyFailure message="[^"]*500[^"]*" type="failed">\s*<stackTrace>attempt 1 failed \(latency \d+ ms\)/,
       );
     } finally {
       await sandbox.stop();

@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { ROOT, calmConfig, checkStatus, readVerdict, runCli, tempDir, writeJson, type TempOwner } from '../helpers/cli.js';
 import { verdictSchemaErrors } from '../helpers/verdicts.js';
+import { junitFileErrors } from '../helpers/junit-xsd.js';
 
 /**
  * The shipped config. Tests whose subject is not latency run it through calmConfig: its 100-500 ms limits on
@@ -36,6 +37,7 @@ describe('revgate smoke --sandbox (the npm start job)', () => {
     );
     assert.equal(crud?.cleanup?.status, 'passed');
     for (const f of ['verdict.json', 'junit.xml', 'summary.md', 'html/index.html']) assert.ok(existsSync(path.join(out, f)), f);
+    assert.deepEqual(await junitFileErrors(out), []);
     assert.ok(
       readdirSync(path.join(out, 'allure-results')).some((f) => f.endsWith('-result.json')),
       'allure results written',
@@ -148,12 +150,13 @@ describe('each sandbox fault gives the right check status and exit code', () => 
   });
 
   it('a check that passes only on retry is flaky: verdict inconclusive, hold (exit 2)', async (t) => {
-    const { r, v } = await smokeWith(t, ['errors=1,first=1,path=/health/db'], ['--grep', 'health-db', '--retries', '1']);
+    const { r, v, out } = await smokeWith(t, ['errors=1,first=1,path=/health/db'], ['--grep', 'health-db', '--retries', '1']);
     assert.equal(r.code, 2, r.stdout + r.stderr);
     const db = v!.checks.find((c) => c.id === 'health-db');
     assert.equal(db?.status, 'flaky');
     assert.equal(db?.attempts, 2);
     assert.equal(v!.decision, 'hold');
+    assert.deepEqual(await junitFileErrors(out), [], 'flaky as Surefire flakyFailure with its stackTrace');
   });
 
   it('the same failure without retries fails (retries are off by default)', async (t) => {

@@ -1,8 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
-import { runCommand } from '../../run/command.js';
 import { azureAppFlags, azureAppOptions, type AzureAppArgs } from '../azure-flags.js';
 import { cliIo, stderr, stdout } from '../io.js';
-import { requireSandboxFor, sandboxContainerApp } from '../sandbox-targets.js';
 
 interface DiscoverArgs extends AzureAppArgs {
   canary?: string;
@@ -44,8 +42,13 @@ export const discoverCommand: CommandModule<object, DiscoverArgs> = {
           'Exit codes: 0 listed (and preflight passed), 1 preflight failed, 3 bad usage or no such app/revision, 4 ARM could not be read (auth, throttling, outage).',
       ),
   handler: async (a) => {
-    // Loaded here: the ARM SDK is only worth loading for the commands that talk to ARM.
-    const { discoverAdapter } = await import('../../discover/command.js');
+    // Loaded here: the ARM SDK is only worth loading for the commands that talk to ARM (and, like every command's
+    // implementation, not for `revgate --help` or `--version`).
+    const [{ discoverAdapter }, { runCommand }, { requireSandboxFor, sandboxContainerApp }] = await Promise.all([
+      import('../../discover/command.js'),
+      import('../../run/command.js'),
+      import('../sandbox-targets.js'),
+    ]);
     const io = cliIo();
     const command = discoverAdapter({
       ...azureAppOptions(a),
@@ -57,7 +60,8 @@ export const discoverCommand: CommandModule<object, DiscoverArgs> = {
     });
     process.exitCode = await runCommand(command, {
       // With --json, stdout holds the document alone: the verdict lines go to stderr.
-      io: a.json ? { ...io, out: stderr } : io,
+      // (its own document is the result: the global --json's verdict document is not written as well)
+      io: a.json ? { ...io, out: stderr, result: undefined, resultFormat: undefined } : io,
       out: a.out,
       check: (problems) =>
         requireSandboxFor(problems, a.sandbox, [

@@ -1,14 +1,13 @@
 import type { Argv, CommandModule } from 'yargs';
 import { randomBytes } from 'node:crypto';
-import { gateAdapter } from '../../gate/command.js';
-import { runCommand } from '../../run/command.js';
-import { cliIo } from '../io.js';
-import { sandboxPair } from '../sandbox-targets.js';
+import { ErrorCodes, RevgateError } from '../../core/errors.js';
+import { displayPath, packagedFile } from '../../core/package-files.js';
+import { cliIo, stderr } from '../io.js';
 
 interface GateArgs {
   canary?: string;
   baseline?: string;
-  criteria: string;
+  criteria?: string;
   profile?: string;
   config?: string;
   env?: string;
@@ -24,6 +23,14 @@ interface GateArgs {
   'ca-file'?: string;
 }
 
+/** `gate --sandbox` without --criteria (a fresh install) gates with the APEX runbook's criteria shipped with the package. */
+function sandboxDemoCriteria(sandbox: boolean): string {
+  if (!sandbox) throw new RevgateError(ErrorCodes.Usage, 'Missing required argument: criteria (a criteria file, e.g. load/criteria/apex-canary.json)');
+  const file = packagedFile('load/criteria/apex-canary.json');
+  stderr(`revgate: no --criteria: using the bundled ${displayPath(file)}\n`);
+  return file;
+}
+
 export const gateCommand: CommandModule<object, GateArgs> = {
   command: 'gate',
   describe: 'Canary acceptance gate: paired traffic to the canary (and baseline), anytime-valid statistics, stop as soon as every gate is decided',
@@ -33,8 +40,7 @@ export const gateCommand: CommandModule<object, GateArgs> = {
       .option('baseline', { type: 'string', describe: 'URL of the revision in service; needed by "compare" criteria. Both get the same requests, interleaved' })
       .option('criteria', {
         type: 'string',
-        demandOption: true,
-        describe: 'Criteria file (schemas/canary-criteria.schema.json), e.g. load/criteria/apex-canary.json',
+        describe: 'Criteria file (schemas/canary-criteria.schema.json), e.g. load/criteria/apex-canary.json; with --sandbox the bundled one is the default',
       })
       .option('profile', {
         type: 'string',
@@ -94,12 +100,19 @@ export const gateCommand: CommandModule<object, GateArgs> = {
           'Exit codes: 0 pass (promote), 1 fail (roll back), 2 inconclusive (hold: more traffic would decide), 3 bad usage or criteria (nothing sent), 4 could not evaluate. Docs: docs/gate.md',
       ),
   handler: async (a) => {
+    // Loaded on use, so `revgate --help`, `--version` and the other commands start without this command's dependencies.
+    const [{ runCommand }, { gateAdapter }, { sandboxPair }] = await Promise.all([
+      import('../../run/command.js'),
+      import('../../gate/command.js'),
+      import('../sandbox-targets.js'),
+    ]);
+    const criteria = a.criteria ?? sandboxDemoCriteria(a.sandbox);
     // Both sandbox revisions accept one token, made before anything starts so the request mix can carry it.
     const sandboxToken = a.sandbox ? randomBytes(32).toString('base64url') : undefined;
     const command = gateAdapter({
       ...(a.canary !== undefined ? { canary: a.canary } : {}),
       ...(a.baseline !== undefined ? { baseline: a.baseline } : {}),
-      criteria: a.criteria,
+      criteria,
       ...(a.profile !== undefined ? { profile: a.profile } : {}),
       ...(a.config !== undefined ? { config: a.config } : {}),
       ...(a.env !== undefined ? { env: a.env } : {}),

@@ -1,9 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { emitK6Operator, loadAdapter } from '../../load/command.js';
-import { runCommand } from '../../run/command.js';
-import { Problems } from '../../run/problems.js';
 import { cliIo } from '../io.js';
-import { requireSandboxFor, sandboxRevision } from '../sandbox-targets.js';
 
 interface LoadArgs {
   profile: string;
@@ -79,6 +75,13 @@ export const loadCommand: CommandModule<object, LoadArgs> = {
         'Exit codes: 0 pass (promote), 1 fail (roll back), 2 inconclusive (hold), 3 bad usage or profile, 4 could not evaluate (interrupted, k6 missing). Docs: docs/load.md',
       ),
   handler: async (a) => {
+    // Loaded on use, so `revgate --help`, `--version` and the other commands start without this command's dependencies.
+    const [{ runCommand }, { Problems }, { emitK6Operator, loadAdapter }, { requireSandboxFor, sandboxRevision }] = await Promise.all([
+      import('../../run/command.js'),
+      import('../../run/problems.js'),
+      import('../../load/command.js'),
+      import('../sandbox-targets.js'),
+    ]);
     const io = cliIo();
     const common = {
       profile: a.profile,

@@ -1,10 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { ErrorCodes, RevgateError } from '../../core/errors.js';
 import { parseDuration } from '../../monitor/duration.js';
-import { monitorAdapter } from '../../monitor/command.js';
-import { runCommand } from '../../run/command.js';
 import { cliIo } from '../io.js';
-import { requireSandboxFor, sandboxRevision } from '../sandbox-targets.js';
 
 interface MonitorArgs {
   config?: string;
@@ -74,6 +71,12 @@ export const monitorCommand: CommandModule<object, MonitorArgs> = {
         'Alerts: monitor.alerts.failureThreshold (default 3) consecutive failures open an alert, successThreshold (default 2) resolve it; notifications to webhook, PagerDuty, Slack and Teams go through an outbox in the database (retried, never duplicated per state change). See docs/monitor.md.\nExit codes: 0 every unit passed its latest run, 1 a unit failed, 3 bad usage or config, 4 could not evaluate.',
       ),
   handler: async (a) => {
+    // Loaded on use, so `revgate --help`, `--version` and the other commands start without this command's dependencies.
+    const [{ monitorAdapter }, { runCommand }, { requireSandboxFor, sandboxRevision }] = await Promise.all([
+      import('../../monitor/command.js'),
+      import('../../run/command.js'),
+      import('../sandbox-targets.js'),
+    ]);
     const interval = a.interval !== undefined ? parseDuration(a.interval) : undefined;
     const backoff = a['notify-backoff'] !== undefined ? parseDuration(a['notify-backoff']) : undefined;
     const command = monitorAdapter({

@@ -1,9 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { ErrorCodes, RevgateError } from '../../core/errors.js';
-import { probeAdapter } from '../../probe/command.js';
-import { runCommand } from '../../run/command.js';
 import { cliIo } from '../io.js';
-import { requireSandboxFor, sandboxEstate } from '../sandbox-targets.js';
 
 interface ProbeArgs {
   tenants?: string;
@@ -98,6 +95,12 @@ export const probeCommand: CommandModule<object, ProbeArgs> = {
         'Exit codes: 0 pass (promote), 1 fail (roll back), 2 inconclusive (hold), 3 bad usage or catalog, 4 could not evaluate (e.g. a key missing, probes rate-limited).\nGateway faults: any sandbox fault (latency=MS, errors[,status=N], down, wrong-body, ...) or isolation-leak[,mode=cross|anonymous|body], rate-limited[,first=N][,retry-after=S]; prefix tenant=ID:, cell=NAME: or region=NAME: to scope it.',
       ),
   handler: async (a) => {
+    // Loaded on use, so `revgate --help`, `--version` and the other commands start without this command's dependencies.
+    const [{ runCommand }, { probeAdapter }, { requireSandboxFor, sandboxEstate }] = await Promise.all([
+      import('../../run/command.js'),
+      import('../../probe/command.js'),
+      import('../sandbox-targets.js'),
+    ]);
     const regionUrls: Record<string, string> = {};
     for (const item of a['region-url'] ?? []) {
       const at = item.indexOf('=');

@@ -1,6 +1,4 @@
 import type { Argv, CommandModule } from 'yargs';
-import { reportAdapter } from '../../monitor/report-command.js';
-import { runCommand } from '../../run/command.js';
 import { cliIo } from '../io.js';
 
 interface ReportArgs {
@@ -26,6 +24,8 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
         'A running monitor owns its database and rewrites OUT/monitor.html every minute itself; report refuses to share the database with it (exit 3).\nExit codes: 0 every unit passed its latest run, 1 a unit failed, 3 bad usage or the database is in use, 4 could not evaluate.',
       ),
   handler: async (a) => {
+    // Loaded on use, so `revgate --help`, `--version` and the other commands start without this command's dependencies.
+    const [{ reportAdapter }, { runCommand }] = await Promise.all([import('../../monitor/report-command.js'), import('../../run/command.js')]);
     process.exitCode = await runCommand(reportAdapter({ db: a.db, verbose: a.verbose }), { io: cliIo(), out: a.out });
   },
 };

@@ -1,8 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
-import { runCommand } from '../../run/command.js';
 import { azureAppFlags, azureAppOptions, type AzureAppArgs } from '../azure-flags.js';
 import { cliIo } from '../io.js';
-import { requireSandboxFor, sandboxContainerApp } from '../sandbox-targets.js';
 
 interface RolloutArgs extends AzureAppArgs {
   revision?: string;
@@ -119,7 +117,12 @@ export const rolloutCommand: CommandModule<object, RolloutArgs> = {
           '2 holding (a gate undecided, interrupted, or stopped by a guard: --resume), 3 bad usage or no such app/revision, 4 could not finish (ARM failure; the journal keeps the state). Docs: docs/azure.md',
       ),
   handler: async (a) => {
-    const { rolloutAdapter } = await import('../../rollout/command.js');
+    // Loaded on use, so `revgate --help`, `--version` and the other commands start without this command's dependencies.
+    const [{ rolloutAdapter }, { runCommand }, { requireSandboxFor, sandboxContainerApp }] = await Promise.all([
+      import('../../rollout/command.js'),
+      import('../../run/command.js'),
+      import('../sandbox-targets.js'),
+    ]);
     const command = rolloutAdapter({
       ...azureAppOptions(a),
       ...(a.revision !== undefined ? { revision: a.revision } : {}),

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { estateCatalog } from '../../sandbox/estate.js';
 import { generateEstate } from '../../sandbox/gateway-catalog.js';
 import { startGateway } from '../../sandbox/gateway.js';
-import { stderr, stdout } from '../io.js';
+import { outputMode, stderr, stdout } from '../io.js';
 
 export interface GatewaySandboxArgs {
   tenants: number;
@@ -30,14 +30,19 @@ export async function runGatewaySandbox(a: GatewaySandboxArgs): Promise<void> {
   writeFileSync(catalogFile, `${JSON.stringify(estateCatalog(estate, gateway.urls, 'subscription-keys.json'), null, 2)}\n`);
   const rel = (f: string): string => path.relative(process.cwd(), f) || f;
   const first = Object.values(gateway.urls)[0];
-  stdout(`revgate sandbox: gateway for ${estate.tenants.length} tenants on ${Object.keys(estate.cells).length} cells\n`);
-  for (const [region, url] of Object.entries(gateway.urls)) stdout(`  ${region.padEnd(14)} ${url}\n`);
-  stdout(`  catalog: ${rel(catalogFile)} (keys in ${rel(keysFile)}, mode 0600)\n`);
-  stdout(
-    `  faults:  ${gateway.faults().join(' ') || 'none'}  (change: curl -X PUT ${first}/__gateway/faults -d '{"faults":["cell=${Object.keys(estate.cells)[0]}:errors,status=503"]}')\n`,
-  );
-  stdout(`  try:     revgate probe --tenants ${rel(catalogFile)}\n`);
-  stdout('Press Ctrl+C to stop.\n');
+  const { json, quiet } = outputMode();
+  if (json) stdout(`${JSON.stringify({ regions: gateway.urls, catalogFile, keysFile, tenants: estate.tenants.length, faults: gateway.faults() })}\n`);
+  else if (quiet) stdout(`${rel(catalogFile)}\n`);
+  else {
+    stdout(`revgate sandbox: gateway for ${estate.tenants.length} tenants on ${Object.keys(estate.cells).length} cells\n`);
+    for (const [region, url] of Object.entries(gateway.urls)) stdout(`  ${region.padEnd(14)} ${url}\n`);
+    stdout(`  catalog: ${rel(catalogFile)} (keys in ${rel(keysFile)}, mode 0600)\n`);
+    stdout(
+      `  faults:  ${gateway.faults().join(' ') || 'none'}  (change: curl -X PUT ${first}/__gateway/faults -d '{"faults":["cell=${Object.keys(estate.cells)[0]}:errors,status=503"]}')\n`,
+    );
+    stdout(`  try:     revgate probe --tenants ${rel(catalogFile)}\n`);
+    stdout('Press Ctrl+C to stop.\n');
+  }
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => async () => {
       stderr(`revgate sandbox: ${sig}, stopping\n`);

@@ -2,10 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { ErrorCodes, RevgateError } from '../../core/errors.js';
-import { startSandbox } from '../../sandbox/index.js';
-import { stderr, stdout } from '../io.js';
-import { runAcaSandbox } from './sandbox-aca.js';
-import { runGatewaySandbox } from './sandbox-gateway.js';
+import { outputMode, stderr, stdout } from '../io.js';
 
 interface SandboxArgs {
   port: number;
@@ -80,7 +77,8 @@ export const sandboxCommand: CommandModule<object, SandboxArgs> = {
     if (!a.aca && a.users !== undefined) throw new RevgateError(ErrorCodes.Usage, '--users only applies with --aca');
     if (a.users !== undefined && !(a.users >= 0 && a.users <= 1000))
       throw new RevgateError(ErrorCodes.Usage, '--users must be requests per second from 0 to 1000');
-    if (a.aca)
+    if (a.aca) {
+      const { runAcaSandbox } = await import('./sandbox-aca.js');
       return runAcaSandbox({
         faults: a.fault ?? [],
         armFaults: a['arm-fault'] ?? [],
@@ -88,11 +86,13 @@ export const sandboxCommand: CommandModule<object, SandboxArgs> = {
         stateDir: a['state-dir'],
         ...(a.users !== undefined ? { users: a.users } : {}),
       });
+    }
     if (a.gateway) {
       const regions = a.regions
         ?.flatMap((r) => r.split(','))
         .map((r) => r.trim())
         .filter(Boolean);
+      const { runGatewaySandbox } = await import('./sandbox-gateway.js');
       return runGatewaySandbox({
         tenants: a.tenants,
         ...(regions?.length ? { regions } : {}),
@@ -102,6 +102,8 @@ export const sandboxCommand: CommandModule<object, SandboxArgs> = {
         stateDir: a['state-dir'],
       });
     }
+    // Loaded on use, so `revgate --help`, `--version` and the other commands start without the sandbox.
+    const { startSandbox } = await import('../../sandbox/index.js');
     const sandbox = await startSandbox({ host: a.host, port: a.port, faults: a.fault ?? [], tls: a.tls, ...(a.revision ? { revision: a.revision } : {}) });
     const dir = path.resolve(a['state-dir']);
     mkdirSync(dir, { recursive: true });
@@ -113,18 +115,35 @@ export const sandboxCommand: CommandModule<object, SandboxArgs> = {
     if (sandbox.caPem) writeFileSync(caFile, sandbox.caPem);
     const rel = (f: string): string => path.relative(process.cwd(), f) || f;
     const faults = sandbox.faults();
-    stdout(`revgate sandbox: revision ${sandbox.revision} listening on ${sandbox.url}\n`);
-    stdout(`  token:  ${rel(tokenFile)}  (export REVGATE_TOKEN="$(cat ${rel(tokenFile)})")\n`);
-    stdout(
-      `  managed identity: export IDENTITY_ENDPOINT=${sandbox.identity.endpoint} IDENTITY_HEADER="$(cat ${rel(identityFile)})"  ` +
-        `(DefaultAzureCredential then gets the token for auth.scope ${sandbox.identity.audience}/.default, as inside a Container App)\n`,
-    );
-    if (sandbox.caPem) stdout(`  CA:     ${rel(caFile)}  (revgate smoke --ca-file ${rel(caFile)} ...)\n`);
-    stdout(
-      `  faults: ${faults.length ? faults.map((f) => JSON.stringify(f)).join(' ') : 'none'}  (change: curl -X PUT ${sandbox.url}/__sandbox/faults -d '{"faults":["ready-fail"]}')\n`,
-    );
-    stdout(`  try:    REVGATE_TOKEN="$(cat ${rel(tokenFile)})" revgate smoke --base-url ${sandbox.url}${sandbox.caPem ? ` --ca-file ${rel(caFile)}` : ''}\n`);
-    stdout('Press Ctrl+C to stop.\n');
+    const { json, quiet } = outputMode();
+    if (json) {
+      // One line a script can read before it starts using the sandbox; the token stays in its file.
+      stdout(
+        `${JSON.stringify({
+          url: sandbox.url,
+          revision: sandbox.revision,
+          tokenFile: tokenFile,
+          identityEndpoint: sandbox.identity.endpoint,
+          identityHeaderFile: identityFile,
+          ...(sandbox.caPem ? { caFile } : {}),
+          faults,
+        })}\n`,
+      );
+    } else if (quiet) stdout(`${sandbox.url}\n`);
+    else {
+      stdout(`revgate sandbox: revision ${sandbox.revision} listening on ${sandbox.url}\n`);
+      stdout(`  token:  ${rel(tokenFile)}  (export REVGATE_TOKEN="$(cat ${rel(tokenFile)})")\n`);
+      stdout(
+        `  managed identity: export IDENTITY_ENDPOINT=${sandbox.identity.endpoint} IDENTITY_HEADER="$(cat ${rel(identityFile)})"  ` +
+          `(DefaultAzureCredential then gets the token for auth.scope ${sandbox.identity.audience}/.default, as inside a Container App)\n`,
+      );
+      if (sandbox.caPem) stdout(`  CA:     ${rel(caFile)}  (revgate smoke --ca-file ${rel(caFile)} ...)\n`);
+      stdout(
+        `  faults: ${faults.length ? faults.map((f) => JSON.stringify(f)).join(' ') : 'none'}  (change: curl -X PUT ${sandbox.url}/__sandbox/faults -d '{"faults":["ready-fail"]}')\n`,
+      );
+      stdout(`  try:    REVGATE_TOKEN="$(cat ${rel(tokenFile)})" revgate smoke --base-url ${sandbox.url}${sandbox.caPem ? ` --ca-file ${rel(caFile)}` : ''}\n`);
+      stdout('Press Ctrl+C to stop.\n');
+    }
     await new Promise<void>((resolve) => {
       const stop = (sig: string) => async () => {
         stderr(`revgate sandbox: ${sig}, stopping\n`);

@@ -1,9 +1,8 @@
+import { existsSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { ErrorCodes, RevgateError } from '../../core/errors.js';
-import { runCommand } from '../../run/command.js';
-import { smokeAdapter } from '../../smoke/command.js';
-import { requireSandboxFor, sandboxRevision } from '../sandbox-targets.js';
-import { cliIo } from '../io.js';
+import { displayPath, packagedFile } from '../../core/package-files.js';
+import { cliIo, stderr } from '../io.js';
 
 interface SmokeArgs {
   'base-url'?: string;
@@ -21,6 +20,20 @@ interface SmokeArgs {
   verbose: boolean;
 }
 
+/**
+ * `smoke --sandbox` in a folder without a config (a fresh install) runs the APEX runbook's suite shipped with the
+ * package, and says so. Its specs-free example is used because Playwright compiles no TypeScript specs under node_modules.
+ */
+function sandboxDemoConfig(sandbox: boolean): string | undefined {
+  if (!sandbox || existsSync(DEFAULT_CONFIG_FILE)) return undefined;
+  const file = packagedFile('examples/apex-backend.json');
+  stderr(`revgate: no ${DEFAULT_CONFIG_FILE} here: running the bundled example suite ${displayPath(file)} against the sandbox\n`);
+  return file;
+}
+
+/** config/load.ts's DEFAULT_CONFIG_FILE, kept here so the command's help does not load the config validator. */
+const DEFAULT_CONFIG_FILE = 'revgate.config.json';
+
 export const smokeCommand: CommandModule<object, SmokeArgs> = {
   command: 'smoke',
   describe: 'Run the smoke suite (declared checks + hand-written specs) against a revision and return a verdict',
@@ -30,7 +43,11 @@ export const smokeCommand: CommandModule<object, SmokeArgs> = {
         type: 'string',
         describe: 'Revision URL to test (overrides the environment baseUrl), e.g. https://app--rev2.<env>.azurecontainerapps.io',
       })
-      .option('config', { type: 'string', describe: 'Config file', default: 'revgate.config.json', defaultDescription: 'revgate.config.json' })
+      .option('config', {
+        type: 'string',
+        describe: `Config file (with --sandbox and no ${DEFAULT_CONFIG_FILE} here: the bundled examples/apex-backend.json)`,
+        defaultDescription: DEFAULT_CONFIG_FILE,
+      })
       .option('env', { type: 'string', describe: 'Environment from the config (smoke, dev, prod, ...)' })
       .option('grep', { type: 'string', describe: 'Only run checks whose title or id matches this regex' })
       .option('out', {
@@ -63,6 +80,12 @@ export const smokeCommand: CommandModule<object, SmokeArgs> = {
       .example('$0 smoke --config examples/wine-quality.json --base-url http://127.0.0.1:8080 --grep predict', 'Run only the predict checks of an example')
       .epilogue('Exit codes: 0 pass (promote), 1 fail (roll back), 2 inconclusive (hold), 3 bad usage or config, 4 could not evaluate.'),
   handler: async (a) => {
+    // Loaded on use, so `revgate --help`, `--version` and the other commands start without this command's dependencies.
+    const [{ runCommand }, { smokeAdapter }, { requireSandboxFor, sandboxRevision }] = await Promise.all([
+      import('../../run/command.js'),
+      import('../../smoke/command.js'),
+      import('../sandbox-targets.js'),
+    ]);
     if (a.grep !== undefined) {
       try {
         new RegExp(a.grep);
@@ -70,8 +93,9 @@ export const smokeCommand: CommandModule<object, SmokeArgs> = {
         throw new RevgateError(ErrorCodes.Usage, `--grep is not a valid regular expression: ${(err as Error).message}`);
       }
     }
+    const config = a.config ?? sandboxDemoConfig(a.sandbox);
     const command = smokeAdapter({
-      ...(a.config ? { config: a.config } : {}),
+      ...(config ? { config } : {}),
       ...(a.env ? { env: a.env } : {}),
       ...(a['base-url'] !== undefined ? { baseUrl: a['base-url'] } : {}),
       ...(a.grep ? { grep: a.grep } : {}),

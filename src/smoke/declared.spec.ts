@@ -3,13 +3,13 @@
  * Run through `revgate smoke`, which passes the config, target and token in the environment.
  */
 import type { Dispatcher } from 'undici';
-import { test as base } from '../fixtures/test.js';
-import { createHttpAgent } from '../src/http/exchange.js';
-import { Annotation, Attachment, declaredTestTitle } from '../src/smoke/conventions.js';
-import { testTimeoutMs } from '../src/smoke/budget.js';
-import { latencyText } from '../src/report/timing.js';
-import { runDeclaredCheck } from '../src/smoke/run-check.js';
-import { loadRunContext } from '../src/smoke/run-context.js';
+import { createHttpAgent } from '../http/exchange.js';
+import { latencyText } from '../report/timing.js';
+import { testTimeoutMs } from './budget.js';
+import { Annotation, Attachment, declaredTestTitle } from './conventions.js';
+import { test as base } from './fixtures.js';
+import { runDeclaredCheck } from './run-check.js';
+import { loadRunContext } from './run-context.js';
 
 // Declared checks send their requests over undici (bodies limited while they stream, redirects checked hop by
 // hop); one agent per worker keeps connections alive across checks. Hand-written specs keep Playwright's `request`.
