@@ -47,7 +47,7 @@ function checkRow(c: CheckResult): string {
 }
 
 function gateRow(g: GateResult): string {
-  const interval = g.interval ? `[${g.interval[0]}, ${g.interval[1]}]` : '';
+  const interval = g.interval ? `[${g.interval[0] ?? 'unbounded'}, ${g.interval[1] ?? 'unbounded'}]` : '';
   return `<tr><td>${badge(g.status)}</td><td><code>${esc(g.id)}</code>${g.blocking ? '' : ' <span class="muted">(advisory)</span>'}</td><td><code>${esc(g.expression)}</code></td><td>${esc(g.observed ?? '')}</td><td>${esc(interval)}</td><td>${esc(g.samples ?? '')}</td><td>${esc(g.reason)}</td></tr>`;
 }
 

@@ -52,7 +52,7 @@ export function renderMarkdown(v: Verdict): string {
   if (v.gates.length) {
     lines.push('### Gates', '', '| | Gate | Expression | Observed | Interval | Samples | Status | Reason |', '|---|---|---|---|---|---|---|---|');
     for (const g of v.gates) {
-      const interval = g.interval ? `[${g.interval[0]}, ${g.interval[1]}]` : '';
+      const interval = g.interval ? `[${g.interval[0] ?? 'unbounded'}, ${g.interval[1] ?? 'unbounded'}]` : '';
       lines.push(
         `| ${GATE_ICON[g.status]} | ${cell(g.id)}${g.blocking ? '' : ' (advisory)'} | \`${cell(g.expression)}\` | ${g.observed ?? ''} | ${interval} | ${g.samples ?? ''} | ${g.status} | ${cell(g.reason)} |`,
       );
