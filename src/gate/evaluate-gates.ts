@@ -285,7 +285,7 @@ function quantileGate(g: Extract<GateSpec, { kind: 'quantile' }>, ctx: Ctx): Can
   };
   const st = statusOf(g, d, ctx);
   const label = g.quantile === 0.5 ? 'median' : `p${round(g.quantile * 100)}`;
-  const estimate = ctx.full ? estimateOf(sw.view, g.quantile) : null;
+  const estimate = ctx.full ? estimateOf(sw, g.quantile) : null;
   const result: CanaryGateResult = { ...base, ...st, samples: ev.requests, ...(estimate !== null ? { observed: round(estimate) } : {}), reason: '' };
   if (!ctx.full) return { ...result, reason: `${label}${where} ${st.status}` };
   const upperAlpha = goodBelow ? goodAlpha : badAlpha;
@@ -317,9 +317,29 @@ function quantileGate(g: Extract<GateSpec, { kind: 'quantile' }>, ctx: Ctx): Can
   };
 }
 
-function estimateOf(view: ArmView, quantile: number): number | null {
-  const { latency } = view;
-  return latency.count ? latency.valueAtRank(Math.min(latency.count, Math.max(1, Math.ceil(latency.count * quantile)))) : null;
+/**
+ * The observed quantile of every request sent: completed ones at their latency, outstanding ones at the
+ * time they have waited so far (a lower bound), so that requests still hanging are not censored out of the
+ * estimate. The k-th smallest of the two sorted sequences, by bisection on how many ages it includes.
+ */
+function estimateOf(sw: ScopeWindows, quantile: number): number | null {
+  const { latency } = sw.view;
+  const ages = sw.outstandingAgesMs();
+  const c = latency.count;
+  const total = c + ages.length;
+  if (total === 0) return null;
+  const k = Math.min(total, Math.max(1, Math.ceil(total * quantile)));
+  const done = (i: number): number => (i <= 0 ? Number.NEGATIVE_INFINITY : i > c ? Number.POSITIVE_INFINITY : latency.valueAtRank(i));
+  const age = (j: number): number => (j <= 0 ? Number.NEGATIVE_INFINITY : j > ages.length ? Number.POSITIVE_INFINITY : (ages[j - 1] as number));
+  // j ages and k - j completed latencies are the k smallest when neither side's next element is below the other's last.
+  let lo = Math.max(0, k - c);
+  let hi = Math.min(k, ages.length);
+  while (lo < hi) {
+    const j = (lo + hi) >> 1;
+    if (age(j + 1) < done(k - j)) lo = j + 1;
+    else hi = j;
+  }
+  return Math.max(age(lo), done(k - lo));
 }
 
 function indexOf(points: Float64Array, value: number): number {
@@ -556,8 +576,8 @@ function compareQuantileGate(g: Extract<GateSpec, { kind: 'compare-quantile' }>,
       ? { shown: refuted, refuted: false, tooShort: false }
       : { shown, refuted, tooShort: Math.min(c.evidence.spanMs, b.evidence.spanMs) < ctx.criteria.minDurationMs };
   const st = statusOf(g, d, ctx);
-  const ec = ctx.full ? estimateOf(c.view, g.quantile) : null;
-  const eb = ctx.full ? estimateOf(b.view, g.quantile) : null;
+  const ec = ctx.full ? estimateOf(c, g.quantile) : null;
+  const eb = ctx.full ? estimateOf(b, g.quantile) : null;
   const observed = ec !== null && eb !== null && eb > 0 ? ec / eb : null;
   const result: CanaryGateResult = { ...base, ...st, samples: c.evidence.requests, ...(observed !== null ? { observed: round(observed, 3) } : {}), reason: '' };
   if (!ctx.full) return { ...result, reason: `${label}${where} comparison ${st.status}` };
@@ -633,7 +653,7 @@ function worded(
   const more =
     needed !== undefined
       ? `; about ${needed.toLocaleString('en-US')} requests in all would decide it if the rate holds`
-      : '; the observed value sits too close to the limit to estimate the traffic that would decide it';
+      : '; no estimate of the traffic that would decide it: the evidence for a pass is not growing (the observed value is at or beyond the limit, or failures come in bursts)';
   return `${sentence} undecided on ${limit} ${over}${more}`;
 }
 

@@ -155,7 +155,8 @@ export function gateSummary(s: SummaryInput): string {
         more = `about ${fmt(needed)} canary requests in all (~${fmtSeconds(seconds)} more at ${fmt(s.ratePerSecond)} req/s) would decide ${which} if the observed rates hold`;
         if (unknown.length) more += ` (no estimate for ${unknown.join(', ')}: run at least that long)`;
       } else {
-        more = 'no estimate of the traffic that would decide them (an observed value sits close to its limit): run longer with a larger budget';
+        more =
+          'no estimate of the traffic that would decide them (the evidence for a pass is not growing: an observed value at or beyond its limit, or failures in bursts): run longer with a larger budget';
       }
       return `INCONCLUSIVE: ${open.map((g) => g.id).join(', ')} undecided after ${requests} (${why}); ${more} - hold; ${where}`;
     }

@@ -407,6 +407,11 @@ export class ArmRecorder {
       open,
       grid: (quantile) => s.grids.get(quantile),
       latencyExtras,
+      outstandingAgesMs: () => {
+        const ages: number[] = [];
+        for (const w of s.open.values()) for (const sent of w.pendingSent) ages.push(Math.max(0, now - sent));
+        return ages.sort((a, b) => a - b);
+      },
       evidence: {
         windows: (s.finals.get('failed') as ValueCounts).total + open.length,
         requests: s.finalRequests + open.reduce((a, w) => a + w.n, 0),
@@ -499,6 +504,8 @@ export interface ScopeWindows {
   open: readonly OpenWindow[];
   grid(quantile: number): QuantileGrid | undefined;
   latencyExtras(): LatencyExtra[];
+  /** How long each request still outstanding has waited so far, ascending: a lower bound on its latency. */
+  outstandingAgesMs(): number[];
   evidence: { windows: number; requests: number; spanMs: number };
   view: ArmView;
 }

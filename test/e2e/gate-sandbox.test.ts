@@ -32,15 +32,16 @@ const LATENCY = writeJson(path.join(dir, 'latency.json'), { ...FAST, thresholds:
 /**
  * The runbook's gates, with margins a few seconds of windows can decide. The shipped APEX criteria need a
  * minute of evidence and ~6 minutes of clean windows for the 5xx comparison (docs/gate.md), too slow for this
- * file on a 2-core machine that runs another test file alongside. The latency comparison allows +100%: when the
- * machine is loaded, both sandboxes' p95 wander between 60 ms and 2.5 s together, window to window, and +20%
- * then takes minutes to prove (+50% took 98 s once at load average 18).
+ * file on a 2-core machine that runs another test file alongside. The latency comparison is of medians, with
+ * +100% allowed: when the machine is loaded, both sandboxes' p95 wander between 60 ms and 2.5 s together, window
+ * to window, and a p95 comparison then takes minutes to prove (+50% took 98 s once at load average 18; medians
+ * at +100% took 5.3-5.5 s in four runs at load average 15).
  */
 const HEALTHY = writeJson(path.join(dir, 'healthy.json'), {
   ...FAST,
   thresholds: { http_req_failed: ['rate<0.05'], http_req_duration: ['p(95)<10000'], http_5xx: ['count==0'] },
   compare: [
-    { metric: 'http_req_duration', stat: 'p(95)', maxIncrease: 1 },
+    { metric: 'http_req_duration', stat: 'p(50)', maxIncrease: 1 },
     { metric: 'http_req_failed', maxIncreasePoints: 5 },
   ],
   rollbackTriggers: { http_req_failed: ['rate>0.10'] },
@@ -62,7 +63,7 @@ async function gate(t: TempOwner, args: string[]): Promise<{ code: number | null
 // npm test runs another (latency-sensitive) test file alongside on a 2-core machine.
 describe('revgate gate --sandbox', () => {
   it('promotes a healthy canary against its baseline (exit 0), every gate passed with its interval', async (t) => {
-    const r = await gate(t, ['--sandbox', '--criteria', HEALTHY, '--rate', '150']);
+    const r = await gate(t, ['--sandbox', '--criteria', HEALTHY, '--rate', '100']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const v = readVerdict(r.out);
     assert.equal(verdictSchemaErrors(v), '');
@@ -75,7 +76,7 @@ describe('revgate gate --sandbox', () => {
         ['http_req_duration:p(95)<10000', 'passed'],
         ['http_5xx:count==0', 'passed'],
         ['trigger:http_req_failed:rate>0.10', 'passed'],
-        ['compare:http_req_duration:p(95)', 'passed'],
+        ['compare:http_req_duration:p(50)', 'passed'],
         ['compare:http_req_failed', 'passed'],
       ],
     );

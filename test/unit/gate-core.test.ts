@@ -239,6 +239,8 @@ describe('canary evaluation', () => {
     }
     const r = evaluateCanary(c, { canary }, { final: false, nowMs: 30_000 });
     assert.equal(r[1]?.status, 'failed');
+    // Not censored out of the observed value either: each outstanding request counts at the time it has waited so far.
+    assert.ok((r[1]?.observed ?? 0) > 2000, `observed p95 ${r[1]?.observed} includes the hanging requests`);
     assert.equal(r[0]?.status, 'inconclusive', 'their error outcome is still unknown: no pass, and no fail on that alone');
   });
 
