@@ -248,6 +248,31 @@ export function judgeLatency(gates: GateResult[], i: Pick<GateVerdictInput, 'loo
 }
 
 /**
+ * Dropped arrivals are failures of their arm (a revision that cannot keep up fails its users), but a drop
+ * is a latency effect: the arm had --max-in-flight requests outstanding. When both arms dropped arrivals and
+ * the baseline breached the same absolute error or availability limit at the same time, the breach is
+ * shared (the generator, this machine, or a dependency both use), and rolling back to the baseline would not
+ * mend it: hold, as for latency. Comparisons between the arms stay decisive. Pure.
+ */
+export function judgeDrops(gates: GateResult[], i: Pick<GateVerdictInput, 'canary' | 'baseline' | 'baselineResults'>): GateResult[] {
+  const c = i.canary.dropped;
+  const b = i.baseline?.dropped ?? 0;
+  if (c === 0 || b === 0) return gates;
+  return gates.map((g) => {
+    if (g.status !== 'failed' || !g.blocking || !ERROR_METRICS.has(g.metric) || g.id.includes('compare:')) return g;
+    const base = i.baselineResults?.find((x) => x.id === g.id);
+    const trigger = base?.role === 'trigger';
+    const shared = base !== undefined && (base.status === 'failed' || (!trigger && base.status === 'inconclusive' && !withinLimit(base)));
+    if (!shared) return g;
+    return {
+      ...g,
+      status: 'inconclusive',
+      reason: `${g.reason}; not trusted: arrivals were dropped on both revisions (${c.toLocaleString('en-US')} canary, ${b.toLocaleString('en-US')} baseline: each had --max-in-flight requests outstanding) and the baseline breached the same limit at the same time (${base.reason}), a cause both share; rerun with a lower rate or on a less busy machine`,
+    };
+  });
+}
+
+/**
  * The gate's verdict: decide() over the gates, then the gate's own summary and traffic block. An
  * interrupted run is partial: unless the evidence had already decided it (every blocking gate passed, or
  * one failed: the sequential tests are valid whenever the run stops), it is an error (exit 4, hold), as an
@@ -256,7 +281,7 @@ export function judgeLatency(gates: GateResult[], i: Pick<GateVerdictInput, 'loo
 export function gateVerdict(i: GateVerdictInput): Verdict {
   const stopReason: StopReason = i.decided ? 'decided' : i.interrupted ? 'interrupted' : 'budget';
   const runMs = Math.max(0, i.finishedAt.getTime() - i.startedAt.getTime());
-  const gates = judgeLatency([...toVerdictGates(i.results, i.canary), generatorGate(i.loopDelayP99Ms, i.loopDelaySamples, runMs)], i);
+  const gates = judgeDrops(judgeLatency([...toVerdictGates(i.results, i.canary), generatorGate(i.loopDelayP99Ms, i.loopDelaySamples, runMs)], i), i);
   const budget = i.end === 'max-requests' || i.end === 'max-duration' ? i.end : undefined;
   const b = i.baseline;
   return decide({

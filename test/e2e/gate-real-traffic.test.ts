@@ -166,7 +166,13 @@ describe('the gate on a machine with its cores busy', () => {
     const jitter = (): { delayMs: number } => ({ delayMs: 20 + Math.floor(Math.random() * 20) });
     const [a, b] = [await server(jitter), await server(jitter)];
     try {
-      const r = await gate(t, ['--canary', a.url, '--baseline', b.url, '--criteria', APEX, '--rate', '50', '--max-duration', '6s'], 'busy');
+      // A small in-flight cap, so that the starved servers' latency also fills it: arrivals dropped on both arms.
+      const r = await gate(
+        t,
+        ['--canary', a.url, '--baseline', b.url, '--criteria', APEX, '--rate', '200', '--max-in-flight', '16', '--max-duration', '6s'],
+        'busy',
+      );
+      t.diagnostic(`dropped ${JSON.stringify(r.v.canary?.dropped)}, skipped ${JSON.stringify(r.v.canary?.skipped ?? {})}`);
       assert.notEqual(r.code, 1, `never a rollback: ${r.v.summary}`);
       assert.equal(r.code, 2, r.stderr);
     } finally {
