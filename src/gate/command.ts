@@ -8,7 +8,7 @@ import type { Command, Resolved, RunContext } from '../run/command.js';
 import type { RevisionPair } from '../run/targets.js';
 import type { Target, Verdict } from '../verdict/types.js';
 import { alphaPerGate, evaluateCanary, shouldStop, type Arms, type CanaryGateResult } from './evaluate-gates.js';
-import { baselineReachability, gateVerdict, progressLine } from './gate-report.js';
+import { baselineReachability, gateVerdict, progressLine, standingResults } from './gate-report.js';
 import { prepareGate, type GateOptions, type GateSetup } from './gate-setup.js';
 import { ArmRecorder } from './observations.js';
 import { TrafficDriver, type ArmStats, type ArmTarget, type TrafficEnd } from './traffic.js';
@@ -115,12 +115,26 @@ async function sendAndEvaluate(run: GateRun, ctx: RunContext): Promise<Measured>
     ...baselineReachability(driver.stats('baseline'), nowMs),
   ];
 
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  const loopDelayP99Ms = (): number => (loopDelay.count ? loopDelay.percentile(99) / 1e6 : 0);
+  // The stop rule reads the results as the verdict will: a breach the saturation policies hold does not stop the run.
+  const standing = (results: CanaryGateResult[], final: boolean, nowMs: number): CanaryGateResult[] =>
+    shouldStop(results)
+      ? standingResults(results, {
+          loopDelayP99Ms: loopDelayP99Ms(),
+          canary: driver.stats('canary') as ArmStats,
+          ...(driver.stats('baseline') ? { baseline: driver.stats('baseline') as ArmStats } : {}),
+          ...(baseline ? { baselineResults: evaluateCanary(criteria, { canary: baseline }, { final, nowMs }) } : {}),
+        })
+      : results;
+
   let decided = false;
   let lastProgress = 0;
   const timer = setInterval(() => {
     if (decided || stoppedAtMs !== undefined) return;
     const nowMs = driver.elapsedMs();
-    const results = evaluateAll(false, nowMs);
+    const results = standing(evaluateAll(false, nowMs), false, nowMs);
     if (shouldStop(results)) {
       decided = true;
       stoppedAtMs = nowMs;
@@ -141,8 +155,6 @@ async function sendAndEvaluate(run: GateRun, ctx: RunContext): Promise<Measured>
       );
     }
   }, EVALUATE_EVERY_MS);
-  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
-  loopDelay.enable();
   let end: TrafficEnd;
   try {
     end = await driver.run();
@@ -162,14 +174,14 @@ async function sendAndEvaluate(run: GateRun, ctx: RunContext): Promise<Measured>
   const b = driver.stats('baseline');
   return {
     results,
-    decided: decided || shouldStop(results),
+    decided: decided || shouldStop(standing(results, budgetSpent, nowMs)),
     end,
     startedAt,
     finishedAt: new Date(),
     canary: driver.stats('canary') as ArmStats,
     ...(b ? { baseline: b } : {}),
     outstanding: { canary: canary.outstanding, ...(baseline ? { baseline: baseline.outstanding } : {}) },
-    loopDelayP99Ms: loopDelay.count ? loopDelay.percentile(99) / 1e6 : 0,
+    loopDelayP99Ms: loopDelayP99Ms(),
     loopDelaySamples: loopDelay.count,
     ...(baselineResults ? { baselineResults } : {}),
   };

@@ -261,14 +261,31 @@ export function judgeDrops(gates: GateResult[], i: Pick<GateVerdictInput, 'canar
   return gates.map((g) => {
     if (g.status !== 'failed' || !g.blocking || !ERROR_METRICS.has(g.metric) || g.id.includes('compare:')) return g;
     const base = i.baselineResults?.find((x) => x.id === g.id);
-    const trigger = base?.role === 'trigger';
-    const shared = base !== undefined && (base.status === 'failed' || (!trigger && base.status === 'inconclusive' && !withinLimit(base)));
+    // Past the limit on its observed value: a gate's expression is what must hold, a trigger's what fires it.
+    // Observed, not decided: the canary's breach stopped the run, and the baseline's evidence may be a window behind.
+    const past = base !== undefined && base.observed !== undefined && (base.role === 'trigger' ? withinLimit(base) : !withinLimit(base));
+    const shared = base !== undefined && (base.status === 'failed' || past);
     if (!shared) return g;
     return {
       ...g,
       status: 'inconclusive',
       reason: `${g.reason}; not trusted: arrivals were dropped on both revisions (${c.toLocaleString('en-US')} canary, ${b.toLocaleString('en-US')} baseline: each had --max-in-flight requests outstanding) and the baseline breached the same limit at the same time (${base.reason}), a cause both share; rerun with a lower rate or on a less busy machine`,
     };
+  });
+}
+
+/**
+ * The results with the saturation policies applied (judgeLatency, judgeDrops), for the stop rule: a breach
+ * they would hold does not stop the run (it is unsettled), so the comparisons can still decide it.
+ */
+export function standingResults(
+  results: readonly CanaryGateResult[],
+  i: Pick<GateVerdictInput, 'loopDelayP99Ms' | 'baselineResults' | 'canary' | 'baseline'>,
+): CanaryGateResult[] {
+  const judged = judgeDrops(judgeLatency([...results], i), i);
+  return results.map((r, k) => {
+    const j = judged[k] as GateResult;
+    return j.status === r.status ? r : { ...r, status: j.status, reason: j.reason, settled: false };
   });
 }
 

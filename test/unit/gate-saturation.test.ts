@@ -48,7 +48,8 @@ describe('gate: arrivals dropped on both arms make an absolute error breach the 
   const rows: Array<[string, number, number, CanaryGateResult | undefined, GateResult['status']]> = [
     ['both arms dropped, the baseline failed the same gate: hold', 300, 280, base(errors('failed')), 'inconclusive'],
     ['both dropped, the baseline undecided past the limit: hold', 300, 280, base({ ...errors('inconclusive'), observed: 0.3 }), 'inconclusive'],
-    ['both dropped, but the baseline met the limit: the canary is worse, rollback', 300, 5, base(errors('passed')), 'failed'],
+    ['both dropped, but the baseline met the limit: the canary is worse, rollback', 300, 5, base({ ...errors('passed'), observed: 0.002 }), 'failed'],
+    ['both dropped, the baseline within the limit so far: rollback', 300, 5, base({ ...errors('inconclusive'), observed: 0.004 }), 'failed'],
     ['only the canary dropped: rollback', 300, 0, base(errors('failed')), 'failed'],
     ['no drops: the policy does not apply', 0, 0, base(errors('failed')), 'failed'],
   ];
@@ -62,10 +63,14 @@ describe('gate: arrivals dropped on both arms make an absolute error breach the 
       assert.equal(g?.status, expected, g?.reason);
     });
   }
-  it('a trigger the baseline fired too is held; a comparison is never touched', () => {
+  it('a trigger the baseline fired too, or whose condition the baseline observes as well, is held; a comparison is never touched', () => {
     const trig = errors('failed', 'trigger:http_req_failed:rate>0.10');
     const [t] = judgeDrops([trig], { canary: arm(300), baseline: arm(300), baselineResults: [base(trig, 'trigger')] });
     assert.equal(t?.status, 'inconclusive');
+    const notYet = base({ ...trig, status: 'passed', observed: 0.35 }, 'trigger');
+    assert.equal(judgeDrops([trig], { canary: arm(300), baseline: arm(300), baselineResults: [notYet] })[0]?.status, 'inconclusive');
+    const clean = base({ ...trig, status: 'passed', observed: 0.01 }, 'trigger');
+    assert.equal(judgeDrops([trig], { canary: arm(300), baseline: arm(300), baselineResults: [clean] })[0]?.status, 'failed');
     assert.match(t?.reason ?? '', /arrivals were dropped on both revisions \(300 canary, 300 baseline/);
     const cmp = { ...errors('failed', 'compare:http_req_failed'), expression: 'http_req_failed(canary) <= baseline + 0.5 points' };
     assert.equal(judgeDrops([cmp], { canary: arm(300), baseline: arm(300), baselineResults: [base(cmp)] })[0]?.status, 'failed');
