@@ -98,6 +98,7 @@ export function generatorGate(loopDelayP99Ms: number, samples: number, runMs: nu
     expression: `p(99) <= ${GENERATOR_DELAY_LIMIT_MS} ms`,
     blocking: false,
     status: ok ? 'passed' : 'failed',
+    unit: 'ms',
     observed: Math.round(loopDelayP99Ms),
     samples,
     reason: ok
