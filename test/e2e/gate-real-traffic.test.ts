@@ -3,7 +3,7 @@
  * production brings. Each run is short (seconds): 50 ms windows, a 5 s minDuration where a pass must be
  * possible, or the shipped criteria as they are with a budget of seconds where the question is only "never
  * rolled back". Conditions are injected far above scheduling noise (8 s waits, whole windows of 503s, every
- * 2,000th request a 5xx, more CPU hogs than cores), and assertions are on the verdict, never on timings.
+ * 2,000th request a 5xx, a CPU hog per core), and assertions are on the verdict, never on timings.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -160,8 +160,9 @@ describe('the gate under real traffic', { concurrency: true }, () => {
 
 describe('the gate on a machine with its cores busy', () => {
   it('an A/A pair is never rolled back by the shipped criteria', async (t) => {
-    // More busy loops than cores, for the whole run: the generator and both servers (this process) are starved alike.
-    const hogs: ChildProcess[] = Array.from({ length: Math.min(4, os.availableParallelism() + 1) }, () =>
+    // A busy loop per core (at most 4), for the whole run: the generator and both servers (this process) compete for
+    // every core alike. Not more: npm test runs another test file alongside, which must hold on a busy machine too.
+    const hogs: ChildProcess[] = Array.from({ length: Math.min(4, os.availableParallelism()) }, () =>
       spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }),
     );
     const jitter = (): { delayMs: number } => ({ delayMs: 20 + Math.floor(Math.random() * 20) });
