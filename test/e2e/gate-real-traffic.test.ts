@@ -168,10 +168,12 @@ describe('the gate on a machine with its cores busy', () => {
     const jitter = (): { delayMs: number } => ({ delayMs: 20 + Math.floor(Math.random() * 20) });
     const [a, b] = [await server(jitter), await server(jitter)];
     try {
-      // A small in-flight cap, so that the starved servers' latency also fills it: arrivals dropped on both arms.
+      // A small in-flight cap (about 6 requests are in flight at 200 req/s and 30 ms), so that the starved servers'
+      // latency fills it: arrivals dropped on both arms (54-115 each in four runs), which rolled the pair back before
+      // dropped arrivals on both arms made a breach the baseline shares a hold.
       const r = await gate(
         t,
-        ['--canary', a.url, '--baseline', b.url, '--criteria', APEX, '--rate', '200', '--max-in-flight', '16', '--max-duration', '6s'],
+        ['--canary', a.url, '--baseline', b.url, '--criteria', APEX, '--rate', '200', '--max-in-flight', '8', '--max-duration', '6s'],
         'busy',
       );
       t.diagnostic(`dropped ${JSON.stringify(r.v.canary?.dropped)}, skipped ${JSON.stringify(r.v.canary?.skipped ?? {})}`);
