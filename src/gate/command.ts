@@ -8,7 +8,7 @@ import type { Command, Resolved, RunContext } from '../run/command.js';
 import type { RevisionPair } from '../run/targets.js';
 import type { Target, Verdict } from '../verdict/types.js';
 import { alphaPerGate, evaluateCanary, shouldStop, type Arms, type CanaryGateResult } from './evaluate-gates.js';
-import { baselineReachability, gateVerdict, progressLine } from './gate-report.js';
+import { baselineReachability, gateVerdict, progressLine, standingResults } from './gate-report.js';
 import { prepareGate, type GateOptions, type GateSetup } from './gate-setup.js';
 import { ArmRecorder } from './observations.js';
 import { GateTraceRecorder } from './trace.js';
@@ -37,6 +37,8 @@ interface Measured {
   finishedAt: Date;
   canary: ArmStats;
   baseline?: ArmStats;
+  /** Requests sent that had no outcome when the run stopped (aborted at a decision or an interrupt). */
+  outstanding: { canary: number; baseline?: number };
   loopDelayP99Ms: number;
   loopDelaySamples: number;
   baselineResults?: CanaryGateResult[];
@@ -76,6 +78,7 @@ export function gateAdapter(opts: GateOptions): Command<GateSetup | undefined, R
         ratePerSecond: run.setup.ratePerSecond,
         canary: m.canary,
         ...(m.baseline ? { baseline: m.baseline } : {}),
+        outstanding: m.outstanding,
         loopDelayP99Ms: m.loopDelayP99Ms,
         loopDelaySamples: m.loopDelaySamples,
         ...(m.baselineResults ? { baselineResults: m.baselineResults } : {}),
@@ -89,8 +92,8 @@ async function sendAndEvaluate(run: GateRun, ctx: RunContext): Promise<Measured>
   const { io, redactor } = ctx;
   const startedAt = new Date();
   const { criteria } = setup;
-  const canary = new ArmRecorder(criteria.latencyThresholdsMs, criteria.scopes);
-  const baseline = baselineUrl ? new ArmRecorder(criteria.latencyThresholdsMs, criteria.scopes) : undefined;
+  const canary = new ArmRecorder(criteria.recording);
+  const baseline = baselineUrl ? new ArmRecorder(criteria.recording) : undefined;
   const arms: Arms = { canary, ...(baseline ? { baseline } : {}) };
   const canarySeries = new PerSecondRecorder();
   const baselineSeries = baseline ? new PerSecondRecorder() : undefined;
@@ -108,29 +111,52 @@ async function sendAndEvaluate(run: GateRun, ctx: RunContext): Promise<Measured>
     maxInFlight: setup.maxInFlight,
     ...(setup.ca ? { ca: setup.ca } : {}),
   });
-  const stop = (): void => driver.stop();
+  // When the traffic was stopped (decided, or interrupted), on the run's clock: the verdict is evaluated as of then.
+  let stoppedAtMs: number | undefined;
+  const stop = (): void => {
+    stoppedAtMs ??= driver.elapsedMs();
+    driver.stop();
+  };
   if (ctx.signal.aborted) stop();
   ctx.signal.addEventListener('abort', stop, { once: true });
-  const evaluateAll = (final: boolean): CanaryGateResult[] => [...evaluateCanary(criteria, arms, { final }), ...baselineReachability(driver.stats('baseline'))];
+  const evaluateAll = (final: boolean, nowMs: number): CanaryGateResult[] => [
+    ...evaluateCanary(criteria, arms, { final, nowMs }),
+    ...baselineReachability(driver.stats('baseline'), nowMs),
+  ];
+
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  const loopDelayP99Ms = (): number => (loopDelay.count ? loopDelay.percentile(99) / 1e6 : 0);
+  // The stop rule reads the results as the verdict will: a breach the saturation policies hold does not stop the run.
+  const standing = (results: CanaryGateResult[], final: boolean, nowMs: number): CanaryGateResult[] =>
+    shouldStop(results)
+      ? standingResults(results, {
+          loopDelayP99Ms: loopDelayP99Ms(),
+          canary: driver.stats('canary') as ArmStats,
+          ...(driver.stats('baseline') ? { baseline: driver.stats('baseline') as ArmStats } : {}),
+          ...(baseline ? { baselineResults: evaluateCanary(criteria, { canary: baseline }, { final, nowMs }) } : {}),
+        })
+      : results;
 
   let decided = false;
   let lastProgress = 0;
   const timer = setInterval(() => {
-    if (decided) return;
-    const results = evaluateAll(false);
-    traces.add(driver.elapsedMs(), results);
+    if (decided || stoppedAtMs !== undefined) return;
+    const nowMs = driver.elapsedMs();
+    const results = standing(evaluateAll(false, nowMs), false, nowMs);
+    traces.add(nowMs, results);
     if (shouldStop(results)) {
       decided = true;
+      stoppedAtMs = nowMs;
       driver.stop();
     }
-    const elapsed = driver.elapsedMs();
-    if (decided || elapsed - lastProgress >= PROGRESS_EVERY_MS) {
-      lastProgress = elapsed;
+    if (decided || nowMs - lastProgress >= PROGRESS_EVERY_MS) {
+      lastProgress = nowMs;
       const b = driver.stats('baseline');
       io.err(
         redactor.mask(
           progressLine(
-            elapsed,
+            nowMs,
             results,
             { stats: driver.stats('canary') as ArmStats, ...p95Of(canary) },
             b && baseline ? { stats: b, ...p95Of(baseline) } : undefined,
@@ -139,8 +165,6 @@ async function sendAndEvaluate(run: GateRun, ctx: RunContext): Promise<Measured>
       );
     }
   }, EVALUATE_EVERY_MS);
-  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
-  loopDelay.enable();
   let end: TrafficEnd;
   try {
     end = await driver.run();
@@ -149,30 +173,44 @@ async function sendAndEvaluate(run: GateRun, ctx: RunContext): Promise<Measured>
     loopDelay.disable();
     ctx.signal.removeEventListener('abort', stop);
   }
-  // The same data that decided the run, evaluated once more as final (count gates and triggers settle).
-  const results = evaluateAll(true);
-  traces.add(driver.elapsedMs(), results, true);
+  // Evaluated once more on the data the run stopped with. Stopped (decided or interrupted): as of that moment,
+  // and only a spent budget settles count gates and triggers. Budget spent: once every window holding a request
+  // has ended, so that every request sent is judged (outstanding ones at their least favourable outcome).
+  const budgetSpent = stoppedAtMs === undefined;
+  const nowMs = budgetSpent ? Math.max(driver.elapsedMs(), windowEnd(driver.lastSentMs(), criteria.windowMs)) : (stoppedAtMs as number);
+  const results = evaluateAll(budgetSpent, nowMs);
+  traces.add(nowMs, results, true);
   // The baseline alone against the same criteria: did the revision in service meet the absolute gates?
-  const baselineResults = baseline ? evaluateCanary(criteria, { canary: baseline }, { final: true }) : undefined;
+  const baselineResults = baseline ? evaluateCanary(criteria, { canary: baseline }, { final: budgetSpent, nowMs }) : undefined;
   const b = driver.stats('baseline');
   return {
     results,
-    decided: decided || shouldStop(results),
+    decided: decided || shouldStop(standing(results, budgetSpent, nowMs)),
     end,
     startedAt,
     finishedAt: new Date(),
     canary: driver.stats('canary') as ArmStats,
     ...(b ? { baseline: b } : {}),
-    loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+    outstanding: { canary: canary.outstanding, ...(baseline ? { baseline: baseline.outstanding } : {}) },
+    loopDelayP99Ms: loopDelayP99Ms(),
     loopDelaySamples: loopDelay.count,
     ...(baselineResults ? { baselineResults } : {}),
     report: { canary: canarySeries.series(), ...(baselineSeries ? { baseline: baselineSeries.series() } : {}), traces: traces.traces() },
   };
 }
 
+/** The end of the window holding time t. */
+function windowEnd(t: number, windowMs: number): number {
+  return (Math.floor(t / windowMs) + 1) * windowMs;
+}
+
 function p95Of(recorder: ArmRecorder): { p95Ms?: number } {
   const { latency } = recorder.view();
   return latency.count ? { p95Ms: latency.valueAtRank(Math.ceil(0.95 * latency.count)) } : {};
+}
+
+function fmtMs(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : ms >= 60_000 && ms % 60_000 === 0 ? `${ms / 60_000} min` : `${ms / 1000} s`;
 }
 
 function describeStart(setup: GateSetup, canaryUrl: string, baselineUrl: string | undefined): string {
@@ -188,7 +226,11 @@ function describeStart(setup: GateSetup, canaryUrl: string, baselineUrl: string 
       : '';
   return (
     `revgate: gate ${canaryUrl}${baselineUrl ? ` against baseline ${baselineUrl}` : ''}: ${c.gates.length} gates (${blocking} blocking) from ${setup.criteriaFile}, ` +
-    `confidence ${c.confidence} (alpha ${alphaPerGate(c).toPrecision(2)} per gate); ${setup.mix.source}${noProjects} (${setup.mix.requests.length} requests) at ${setup.ratePerSecond} req/s per revision; budget ${budget}\n` +
-    (setup.mix.leftOut.length ? `revgate: not sent as traffic: ${setup.mix.leftOut.join('; ')}\n` : '')
+    `confidence ${c.confidence} (alpha ${alphaPerGate(c).toPrecision(2)} per gate on the rollback side); windows of ${fmtMs(c.windowMs)}, a pass needs ${fmtMs(c.minDurationMs)} of evidence; ` +
+    `${setup.mix.source}${noProjects} (${setup.mix.requests.length} requests) at ${setup.ratePerSecond} req/s per revision; budget ${budget}\n` +
+    (setup.mix.leftOut.length ? `revgate: not sent as traffic: ${setup.mix.leftOut.join('; ')}\n` : '') +
+    (Math.min(setup.maxDurationMs, (1000 * setup.maxRequests) / setup.ratePerSecond) < c.minDurationMs
+      ? `revgate: note: the budget is shorter than the criteria's minDuration (${fmtMs(c.minDurationMs)}): this run can roll back or hold, never promote\n`
+      : '')
   );
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { compileDocumentSchema, toDiagnostics } from '../config/schema-diagnostics.js';
+import { DEFAULT_WINDOW_MS, type RecordingSpec } from './observations.js';
 import { ErrorCodes, RevgateError, type Diagnostic } from '../core/errors.js';
 import {
   formatAggregation,
@@ -18,6 +19,14 @@ export interface CanaryCriteriaFile {
   $schema?: string;
   confidence?: number;
   maxDuration?: string;
+  /**
+   * Failures may cluster arbitrarily within a window of this length; windows are taken as
+   * independent. Default 500ms. A longer window covers longer bursts and needs proportionally longer
+   * runs to pass (docs/gate.md, "Bursts").
+   */
+  window?: string;
+  /** No gate passes on evidence spanning less than this (default 1m): a pass needs evidence spread over time. */
+  minDuration?: string;
   /** Values for `{tag:*}` scopes: `{ "tenant": ["acme", "contoso"] }` expands one gate per value. */
   tags?: Record<string, string[]>;
   /** Absolute gates in k6 threshold syntax; blocking. */
@@ -32,7 +41,8 @@ export interface CanaryCriteriaFile {
 
 export interface ComparisonInput {
   id?: string;
-  metric: 'http_req_failed' | 'http_req_duration';
+  /** http_5xx compares the fraction of requests answered with a 5xx. */
+  metric: 'http_req_failed' | 'http_5xx' | 'http_req_duration';
   /** For http_req_duration: the percentile compared, e.g. "p(95)". */
   stat?: string;
   /** Allowed relative increase: 0.2 = at most 20% above baseline. */
@@ -40,6 +50,8 @@ export interface ComparisonInput {
   /** For http_req_failed: allowed increase in percentage points (0.5 = +0.5 points). */
   maxIncreasePoints?: number;
   blocking?: boolean;
+  /** "trigger": rolls back when the canary is shown worse than allowed, never needed for a pass. Default "gate". */
+  role?: GateRole;
   /** Tag scope, e.g. "endpoint:predict". */
   scope?: string;
 }
@@ -81,19 +93,46 @@ export type GateSpec =
       operator: Operator;
       value: number;
     }
-  | { kind: 'compare-rate'; id: string; expression: string; blocking: boolean; scope?: string; absolute: number; relative: number }
-  | { kind: 'compare-quantile'; id: string; expression: string; blocking: boolean; scope?: string; quantile: number; maxIncrease: number };
+  | {
+      kind: 'compare-rate';
+      id: string;
+      expression: string;
+      blocking: boolean;
+      role: GateRole;
+      scope?: string;
+      metric: 'http_req_failed' | 'http_5xx';
+      absolute: number;
+      relative: number;
+    }
+  | {
+      kind: 'compare-quantile';
+      id: string;
+      expression: string;
+      blocking: boolean;
+      role: GateRole;
+      scope?: string;
+      quantile: number;
+      maxIncrease: number;
+    };
 
 export interface CanaryCriteria {
   confidence: number;
   maxDurationMs?: number;
+  /** Length of the time windows the statistics are computed over. */
+  windowMs: number;
+  /** The shortest span of evidence on which a gate may pass. */
+  minDurationMs: number;
   gates: GateSpec[];
   /** Every latency threshold a gate counts exceedances of (the recorders register them). */
   latencyThresholdsMs: number[];
   /** Every tag scope a gate reads (`tenant:acme`). */
   scopes: string[];
   needsBaseline: boolean;
+  /** What each arm's recorder must keep: `new ArmRecorder(criteria.recording)`. */
+  recording: RecordingSpec;
 }
+
+export const DEFAULT_MIN_DURATION_MS = 60_000;
 
 /** Metrics the canary gate measures itself, by k6 type. */
 export const CANARY_METRICS: MetricCatalog = {
@@ -137,6 +176,23 @@ export function parseCriteria(input: unknown, file = 'criteria'): CanaryCriteria
     if (maxDurationMs === undefined || maxDurationMs <= 0)
       problems.push({ path: '$.maxDuration', message: `"${c.maxDuration}" is not a duration like 10m or 90s` });
   }
+  let windowMs = DEFAULT_WINDOW_MS;
+  if (c.window !== undefined) {
+    const w = parseDurationMs(c.window);
+    if (w === undefined || !(w >= 50 && w <= 600_000))
+      problems.push({ path: '$.window', message: `"${c.window}" is not a window between 50ms and 10m (e.g. 500ms, 2s)` });
+    else windowMs = w;
+  }
+  let minDurationMs = DEFAULT_MIN_DURATION_MS;
+  if (c.minDuration !== undefined) {
+    const d = parseDurationMs(c.minDuration);
+    if (d === undefined || d < 0) problems.push({ path: '$.minDuration', message: `"${c.minDuration}" is not a duration like 1m or 90s` });
+    else minDurationMs = d;
+  }
+  if (minDurationMs < windowMs && !problems.some((p) => p.path === '$.window' || p.path === '$.minDuration'))
+    problems.push({ path: '$.minDuration', message: `must be at least one window (${windowMs} ms): a pass needs at least one full window of evidence` });
+  if (maxDurationMs !== undefined && minDurationMs > maxDurationMs)
+    problems.push({ path: '$.minDuration', message: `is longer than maxDuration: no gate could ever pass` });
 
   const absolute = (section: 'thresholds' | 'advisory' | 'rollbackTriggers', blocking: boolean, role: GateRole): void => {
     const input = expandWildcards(c[section] ?? {}, c.tags ?? {}, `$.${section}`, problems);
@@ -162,19 +218,29 @@ export function parseCriteria(input: unknown, file = 'criteria'): CanaryCriteria
     ids.add(g.id);
   }
   // Triggers and "no more than N" counts can only fail; a run needs something that can also pass.
-  const deciding = gates.filter((g) => g.blocking && g.kind !== 'count' && !('role' in g && g.role === 'trigger'));
+  const deciding = gates.filter((g) => g.blocking && g.kind !== 'count' && g.role !== 'trigger');
   const minimumCounts = gates.filter((g) => g.blocking && g.kind === 'count' && (g.operator === '>' || g.operator === '>='));
   if (deciding.length + minimumCounts.length === 0)
     problems.push({ path: '$', message: 'no blocking gate that can pass: add a rate or latency threshold, or a blocking "compare" entry' });
   if (problems.length) throw invalid(file, problems);
 
+  const latencyThresholdsMs = [...new Set(gates.flatMap((g) => (g.kind === 'quantile' ? [g.valueMs] : [])))];
+  const scopes = [...new Set(gates.flatMap((g) => (g.scope ? [g.scope] : [])))];
+  const quantiles = new Map<string, { scope?: string; quantile: number }>();
+  for (const g of gates) {
+    if (g.kind !== 'quantile' && g.kind !== 'compare-quantile') continue;
+    quantiles.set(`${g.scope ?? ''}|${g.quantile}`, { ...(g.scope ? { scope: g.scope } : {}), quantile: g.quantile });
+  }
   return {
     confidence,
     ...(maxDurationMs !== undefined ? { maxDurationMs } : {}),
+    windowMs,
+    minDurationMs,
     gates,
-    latencyThresholdsMs: [...new Set(gates.flatMap((g) => (g.kind === 'quantile' ? [g.valueMs] : [])))],
-    scopes: [...new Set(gates.flatMap((g) => (g.scope ? [g.scope] : [])))],
+    latencyThresholdsMs,
+    scopes,
     needsBaseline: gates.some((g) => g.kind === 'compare-rate' || g.kind === 'compare-quantile'),
+    recording: { windowMs, scopes, thresholdsMs: latencyThresholdsMs, quantiles: [...quantiles.values()] },
   };
 }
 
@@ -225,18 +291,22 @@ function toGate(t: Threshold, blocking: boolean, role: GateRole, at: string, pro
 
 function toComparison(cmp: ComparisonInput, at: string, problems: Diagnostic[]): GateSpec | undefined {
   const blocking = cmp.blocking ?? true;
+  const role: GateRole = cmp.role ?? 'gate';
   const scope = cmp.scope;
-  if (cmp.metric === 'http_req_failed') {
+  if (cmp.metric === 'http_req_failed' || cmp.metric === 'http_5xx') {
     if (cmp.stat !== undefined) problems.push({ path: `${at}.stat`, message: 'only http_req_duration comparisons take a "stat"' });
     const absolute = (cmp.maxIncreasePoints ?? 0) / 100;
     const relative = cmp.maxIncrease ?? 0;
-    const expression = `http_req_failed(canary) <= ${relative ? `${1 + relative} x ` : ''}baseline${absolute ? ` + ${cmp.maxIncreasePoints} points` : ''}`;
+    if (!(absolute < 1)) problems.push({ path: `${at}.maxIncreasePoints`, message: 'must be below 100 points' });
+    const expression = `${cmp.metric}(canary) <= ${relative ? `${1 + relative} x ` : ''}baseline${absolute ? ` + ${cmp.maxIncreasePoints} points` : ''}`;
     return {
       kind: 'compare-rate',
-      id: cmp.id ?? `compare:http_req_failed${scope ? `{${scope}}` : ''}`,
+      id: cmp.id ?? `${role === 'trigger' ? 'trigger:' : ''}compare:${cmp.metric}${scope ? `{${scope}}` : ''}`,
       expression,
       blocking,
+      role,
       ...(scope ? { scope } : {}),
+      metric: cmp.metric,
       absolute,
       relative,
     };
@@ -263,9 +333,10 @@ function toComparison(cmp: ComparisonInput, at: string, problems: Diagnostic[]):
   }
   return {
     kind: 'compare-quantile',
-    id: cmp.id ?? `compare:http_req_duration${scope ? `{${scope}}` : ''}:${stat}`,
+    id: cmp.id ?? `${role === 'trigger' ? 'trigger:' : ''}compare:http_req_duration${scope ? `{${scope}}` : ''}:${stat}`,
     expression: `${stat}(canary) <= ${1 + cmp.maxIncrease} x ${stat}(baseline)`,
     blocking,
+    role,
     ...(scope ? { scope } : {}),
     quantile: q,
     maxIncrease: cmp.maxIncrease,

@@ -6,7 +6,7 @@
 import { VERSION } from '../core/version.js';
 import { decide } from '../verdict/decide.js';
 import { holdLatencyOnSaturation } from '../traffic/saturation.js';
-import type { GateResult, Target, Verdict } from '../verdict/types.js';
+import type { GateResult, GateUnit, Target, Verdict } from '../verdict/types.js';
 import type { CanaryCriteria } from './criteria.js';
 import { alphaPerGate, type CanaryGateResult } from './evaluate-gates.js';
 import type { ArmStats, TrafficEnd } from './traffic.js';
@@ -27,17 +27,34 @@ function describeErrors(stats: ArmStats): string {
 }
 
 /**
- * The verdict's gates: evaluation bookkeeping (settled, role) dropped, and every error-rate gate
- * that did not pass names the network errors behind it ("connect=40 (connect ECONNREFUSED ...)").
+ * The verdict's gates: evaluation bookkeeping (settled, role) dropped, the bounds mapped to the verdict's
+ * unit, interval (an unbounded end is null, never a stand-in number), intervalConfidence and evidence, and
+ * every error-rate gate that did not pass names the network errors behind it ("connect=40 (connect ECONNREFUSED ...)").
  */
 export function toVerdictGates(results: readonly CanaryGateResult[], canary: ArmStats | undefined): GateResult[] {
   const errors = canary ? describeErrors(canary) : '';
   return results.map((r) => {
-    const { settled: _s, role: _r, failOnly: _f, ...gate } = r;
+    const { settled: _s, role: _r, failOnly: _f, bounds, ...rest } = r;
+    const gate: GateResult = bounds
+      ? {
+          ...rest,
+          unit: bounds.unit,
+          interval: [roundIn(bounds.unit, bounds.lower), roundIn(bounds.unit, bounds.upper)],
+          intervalConfidence: { lower: bounds.lowerConfidence, upper: bounds.upperConfidence },
+          evidence: bounds.evidence,
+        }
+      : { ...rest, ...(rest.evidence ? { unit: 'count' as const } : {}) };
     if (errors && gate.status !== 'passed' && ERROR_METRICS.has(gate.metric))
       return { ...gate, reason: `${gate.reason}; canary requests without a response: ${errors}` };
     return gate;
   });
+}
+
+/** Digits kept per unit: fractions and differences to 1e-6, milliseconds and ratios to 1e-3. */
+function roundIn(unit: GateUnit, x: number | null): number | null {
+  if (x === null || !Number.isFinite(x)) return null;
+  const digits = unit === 'fraction' || unit === 'difference' ? 6 : 3;
+  return Math.round(x * 10 ** digits) / 10 ** digits;
 }
 
 /**
@@ -45,7 +62,7 @@ export function toVerdictGates(results: readonly CanaryGateResult[], canary: Arm
  * requests all failed without a response, that is "could not evaluate" (error), not a pass or a fail
  * of the canary.
  */
-export function baselineReachability(baseline: ArmStats | undefined): CanaryGateResult[] {
+export function baselineReachability(baseline: ArmStats | undefined, elapsedMs = 0): CanaryGateResult[] {
   if (!baseline) return [];
   const noResponse = Object.values(baseline.errorsByKind).reduce((a, b) => a + b, 0);
   if (baseline.completed < BASELINE_UNREACHABLE_AFTER || noResponse < baseline.completed) return [];
@@ -59,7 +76,7 @@ export function baselineReachability(baseline: ArmStats | undefined): CanaryGate
       settled: true,
       role: 'gate',
       samples: baseline.completed,
-      reason: `all ${baseline.completed} baseline requests went without a response (${describeErrors(baseline)}): the comparisons cannot be evaluated`,
+      reason: `all ${baseline.completed} baseline requests over the first ${(elapsedMs / 1000).toFixed(1)} s went without a response (${describeErrors(baseline)}): the comparisons cannot be evaluated`,
     },
   ];
 }
@@ -71,20 +88,22 @@ export const GENERATOR_DELAY_LIMIT_MS = 100;
  * Advisory: was the generator itself keeping up? A starved event loop (a busy CI runner, or the
  * sandboxes sharing the process) adds its delay to every measured latency, on both revisions alike.
  */
-export function generatorGate(loopDelayP99Ms: number, samples: number): GateResult {
+export function generatorGate(loopDelayP99Ms: number, samples: number, runMs: number): GateResult {
   const ok = loopDelayP99Ms <= GENERATOR_DELAY_LIMIT_MS;
   const delay = `${Math.round(loopDelayP99Ms).toLocaleString('en-US')} ms`;
+  const over = `over the whole run (${(runMs / 1000).toFixed(1)} s)`;
   return {
     id: 'generator event-loop delay',
     metric: 'revgate_event_loop_delay',
     expression: `p(99) <= ${GENERATOR_DELAY_LIMIT_MS} ms`,
     blocking: false,
     status: ok ? 'passed' : 'failed',
+    unit: 'ms',
     observed: Math.round(loopDelayP99Ms),
     samples,
     reason: ok
-      ? `the generator's event loop was delayed at most ${delay} (p99): latencies are the revisions'`
-      : `the generator's event loop was delayed ${delay} (p99): measured latencies include up to that much of revgate's own delay (on both revisions alike); run on a less busy machine or lower --rate before trusting absolute latency gates`,
+      ? `the generator's event loop was delayed at most ${delay} (p99) ${over}: latencies are the revisions'`
+      : `the generator's event loop was delayed ${delay} (p99) ${over}: measured latencies include up to that much of revgate's own delay (on both revisions alike); run on a less busy machine or lower --rate before trusting absolute latency gates`,
   };
 }
 
@@ -96,6 +115,8 @@ export interface SummaryInput {
   ratePerSecond: number;
   canaryRequests: number;
   baselineRequests?: number;
+  /** The criteria's minDuration: no gate passes on less evidence. */
+  minDurationMs?: number;
 }
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -124,7 +145,9 @@ export function gateSummary(s: SummaryInput): string {
       const why = s.stopReason === 'interrupted' ? 'interrupted' : s.budget === 'max-requests' ? 'request budget spent' : 'time budget spent';
       // samplesNeeded counts the gate's own requests; a tenant or endpoint gate sees only its share of the traffic.
       const totals = open.map((g) => (g.samplesNeeded !== undefined && g.samples ? (g.samplesNeeded * s.canaryRequests) / g.samples : undefined));
-      const needed = Math.ceil(Math.max(0, ...totals.map((t) => t ?? 0)));
+      // A pass also needs minDuration of evidence: at the configured rate, that many requests at least.
+      const forDuration = s.minDurationMs !== undefined && open.length ? Math.ceil((s.minDurationMs / 1000) * s.ratePerSecond) : 0;
+      const needed = Math.ceil(Math.max(0, forDuration, ...totals.map((t) => t ?? 0)));
       const unknown = open.filter((_, i) => totals[i] === undefined).map((g) => g.id);
       let more: string;
       if (needed > s.canaryRequests) {
@@ -133,12 +156,16 @@ export function gateSummary(s: SummaryInput): string {
         more = `about ${fmt(needed)} canary requests in all (~${fmtSeconds(seconds)} more at ${fmt(s.ratePerSecond)} req/s) would decide ${which} if the observed rates hold`;
         if (unknown.length) more += ` (no estimate for ${unknown.join(', ')}: run at least that long)`;
       } else {
-        more = 'no estimate of the traffic that would decide them (an observed value sits close to its limit): run longer with a larger budget';
+        more =
+          'no estimate of the traffic that would decide them (the evidence for a pass is not growing: an observed value at or beyond its limit, or failures in bursts): run longer with a larger budget';
       }
       return `INCONCLUSIVE: ${open.map((g) => g.id).join(', ')} undecided after ${requests} (${why}); ${more} - hold; ${where}`;
     }
-    case 'error':
-      return v.summary;
+    case 'error': {
+      if (s.stopReason !== 'interrupted') return v.summary;
+      const open = blocking.filter((g) => g.status !== 'passed').map((g) => g.id);
+      return `ERROR: interrupted before the evidence decided${open.length ? ` (${open.join(', ')} undecided)` : ''} after ${requests} - hold; ${where}`;
+    }
   }
 }
 
@@ -153,7 +180,7 @@ export function progressLine(elapsedMs: number, results: readonly CanaryGateResu
   const arm = (name: string, { stats: a, p95Ms }: ArmProgress): string => {
     const bad = (a.statusClasses['5xx'] ?? 0) + (a.statusClasses['4xx'] ?? 0) + Object.values(a.errorsByKind).reduce((x, y) => x + y, 0);
     const p95 = p95Ms === undefined ? '' : `, p95 ${fmt(p95Ms)} ms`;
-    return `${name} ${fmt(a.completed)} req (${a.completed ? ((100 * bad) / a.completed).toFixed(1) : '0.0'}% failed${p95}${a.dropped ? `, ${fmt(a.dropped)} dropped` : ''})`;
+    return `${name} ${fmt(a.completed)} req (${a.completed ? ((100 * bad) / a.completed).toFixed(1) : '0.0'}% failed${p95}${a.dropped ? `, ${fmt(a.dropped)} dropped` : ''}${a.skipped ? `, ${fmt(a.skipped)} skipped` : ''})`;
   };
   const blocking = results.filter((r) => r.blocking && !r.failOnly);
   const open = blocking.filter((r) => !r.settled).map((r) => r.id);
@@ -181,6 +208,8 @@ export interface GateVerdictInput {
   ratePerSecond: number;
   canary: ArmStats;
   baseline?: ArmStats;
+  /** Requests sent that had no outcome when the run stopped. */
+  outstanding?: { canary: number; baseline?: number };
   loopDelayP99Ms: number;
   loopDelaySamples: number;
   /** The same criteria evaluated on the baseline arm alone: whether the revision in service met each absolute gate. */
@@ -220,13 +249,57 @@ export function judgeLatency(gates: GateResult[], i: Pick<GateVerdictInput, 'loo
 }
 
 /**
+ * Dropped arrivals are failures of their arm (a revision that cannot keep up fails its users), but a drop
+ * is a latency effect: the arm had --max-in-flight requests outstanding. When both arms dropped arrivals and
+ * the baseline breached the same absolute error or availability limit at the same time, the breach is
+ * shared (the generator, this machine, or a dependency both use), and rolling back to the baseline would not
+ * mend it: hold, as for latency. Comparisons between the arms stay decisive. Pure.
+ */
+export function judgeDrops(gates: GateResult[], i: Pick<GateVerdictInput, 'canary' | 'baseline' | 'baselineResults'>): GateResult[] {
+  const c = i.canary.dropped;
+  const b = i.baseline?.dropped ?? 0;
+  if (c === 0 || b === 0) return gates;
+  return gates.map((g) => {
+    if (g.status !== 'failed' || !g.blocking || !ERROR_METRICS.has(g.metric) || g.id.includes('compare:')) return g;
+    const base = i.baselineResults?.find((x) => x.id === g.id);
+    // Past the limit on its observed value: a gate's expression is what must hold, a trigger's what fires it.
+    // Observed, not decided: the canary's breach stopped the run, and the baseline's evidence may be a window behind.
+    const past = base !== undefined && base.observed !== undefined && (base.role === 'trigger' ? withinLimit(base) : !withinLimit(base));
+    const shared = base !== undefined && (base.status === 'failed' || past);
+    if (!shared) return g;
+    return {
+      ...g,
+      status: 'inconclusive',
+      reason: `${g.reason}; not trusted: arrivals were dropped on both revisions (${c.toLocaleString('en-US')} canary, ${b.toLocaleString('en-US')} baseline: each had --max-in-flight requests outstanding) and the baseline breached the same limit at the same time (${base.reason}), a cause both share; rerun with a lower rate or on a less busy machine`,
+    };
+  });
+}
+
+/**
+ * The results with the saturation policies applied (judgeLatency, judgeDrops), for the stop rule: a breach
+ * they would hold does not stop the run (it is unsettled), so the comparisons can still decide it.
+ */
+export function standingResults(
+  results: readonly CanaryGateResult[],
+  i: Pick<GateVerdictInput, 'loopDelayP99Ms' | 'baselineResults' | 'canary' | 'baseline'>,
+): CanaryGateResult[] {
+  const judged = judgeDrops(judgeLatency([...results], i), i);
+  return results.map((r, k) => {
+    const j = judged[k] as GateResult;
+    return j.status === r.status ? r : { ...r, status: j.status, reason: j.reason, settled: false };
+  });
+}
+
+/**
  * The gate's verdict: decide() over the gates, then the gate's own summary and traffic block. An
- * interrupted run is partial and, unless the evidence had already decided it, inconclusive (hold):
- * what was measured so far is real, it just did not settle every gate.
+ * interrupted run is partial: unless the evidence had already decided it (every blocking gate passed, or
+ * one failed: the sequential tests are valid whenever the run stops), it is an error (exit 4, hold), as an
+ * interrupted `load` is, never a pass or a rollback on a run cut short.
  */
 export function gateVerdict(i: GateVerdictInput): Verdict {
   const stopReason: StopReason = i.decided ? 'decided' : i.interrupted ? 'interrupted' : 'budget';
-  const gates = judgeLatency([...toVerdictGates(i.results, i.canary), generatorGate(i.loopDelayP99Ms, i.loopDelaySamples)], i);
+  const runMs = Math.max(0, i.finishedAt.getTime() - i.startedAt.getTime());
+  const gates = judgeDrops(judgeLatency([...toVerdictGates(i.results, i.canary), generatorGate(i.loopDelayP99Ms, i.loopDelaySamples, runMs)], i), i);
   const budget = i.end === 'max-requests' || i.end === 'max-duration' ? i.end : undefined;
   const b = i.baseline;
   return decide({
@@ -236,6 +309,7 @@ export function gateVerdict(i: GateVerdictInput): Verdict {
     finishedAt: i.finishedAt,
     checks: [],
     gates,
+    ...(stopReason === 'interrupted' ? { partial: true } : {}),
     version: VERSION,
     summarize: (verdict) => ({
       summary: gateSummary({
@@ -246,17 +320,20 @@ export function gateVerdict(i: GateVerdictInput): Verdict {
         ratePerSecond: i.ratePerSecond,
         canaryRequests: i.canary.completed,
         ...(b ? { baselineRequests: b.completed } : {}),
+        minDurationMs: i.criteria.minDurationMs,
       }),
-      reasons: [...verdict.reasons, ...(stopReason === 'interrupted' ? ['the run was interrupted: the verdict rests on the traffic sent until then'] : [])],
-      ...(stopReason === 'interrupted' ? { partial: true } : {}),
       canary: {
         ...(i.baselineUrl ? { baselineUrl: i.baselineUrl } : {}),
         confidence: i.criteria.confidence,
         alphaPerGate: alphaPerGate(i.criteria),
+        windowMs: i.criteria.windowMs,
+        minDurationMs: i.criteria.minDurationMs,
         stopReason,
         ratePerSecond: i.ratePerSecond,
         requests: { canary: i.canary.completed, ...(b ? { baseline: b.completed } : {}) },
         dropped: { canary: i.canary.dropped, ...(b ? { baseline: b.dropped } : {}) },
+        ...(i.canary.skipped || b?.skipped ? { skipped: { canary: i.canary.skipped, ...(b ? { baseline: b.skipped } : {}) } } : {}),
+        ...(i.outstanding && (i.outstanding.canary || i.outstanding.baseline) ? { outstanding: i.outstanding } : {}),
         networkErrors: { canary: { ...i.canary.errorsByKind }, ...(b ? { baseline: { ...b.errorsByKind } } : {}) },
       },
     }),

@@ -37,7 +37,7 @@ export function traceShape(g: GateSpec): Pick<GateTrace, 'unit' | 'limit' | 'pas
   }
 }
 
-const end = (x: number | undefined): number | null => (x === undefined || !Number.isFinite(x) || Math.abs(x) >= UNBOUNDED ? null : x);
+const end = (x: number | null | undefined): number | null => (x === undefined || x === null || !Number.isFinite(x) || Math.abs(x) >= UNBOUNDED ? null : x);
 
 /** The windowed gate's evidence (wip/gate-windows.patch `GateBounds`): ends in the gate's own unit, null while unbounded. */
 interface Bounds {

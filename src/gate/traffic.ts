@@ -9,7 +9,9 @@
  * arrival sends the same request of the mix to each revision, in alternating order (canary first on
  * even arrivals, baseline first on odd ones), so both arms see the same request mix under the same
  * conditions and which arm a request goes to is fixed before its outcome (what the two-sample tests
- * assume). Each outcome is recorded into its arm's ArmRecorder.
+ * assume). Each request is announced to its arm's ArmRecorder when it is sent (`pending`, so a request
+ * still in flight counts against the canary) and resolved when its outcome arrives, on one clock for
+ * both arms: milliseconds since the measured traffic started.
  *
  * Not the load engine: the gate needs every outcome with its tags in an ArmRecorder, and one stream
  * alternating between two origins; the engine aggregates into its own recorder per scenario and origin.
@@ -48,8 +50,13 @@ export interface TrafficOptions {
 export interface ArmStats {
   /** Requests with an outcome (a response or a network error) recorded. */
   completed: number;
-  /** Arrivals not sent: the revision already had maxInFlight requests outstanding, or the generator fell behind. */
+  /** Arrivals not sent because the revision already had maxInFlight requests outstanding: failures of that revision. */
   dropped: number;
+  /**
+   * Arrivals skipped on both revisions alike because the generator fell behind (a busy machine): not the
+   * revisions' fault, so not counted against either; the pairing holds, as both skip the same arrivals.
+   */
+  skipped: number;
   inFlight: number;
   /** Responses by status class ('2xx', '5xx', ...). */
   statusClasses: Record<string, number>;
@@ -72,7 +79,7 @@ interface ArmState {
 const MAX_TICK_MS = 20;
 /** A revision that does not answer the warm-up within this long gets the measured traffic anyway. */
 const WARM_UP_MAX_MS = 2000;
-/** Arrivals later than this are skipped (counted as dropped), so a stalled generator never bursts. */
+/** Arrivals later than this are skipped on both arms (counted as skipped), so a stalled generator never bursts. */
 const MAX_BACKLOG_MS = 200;
 
 export class TrafficDriver {
@@ -89,6 +96,7 @@ export class TrafficDriver {
   /** After stop(): outcomes are no longer recorded, so the verdict rests on the data that decided it. */
   #frozen = false;
   #resolve: ((end: TrafficEnd) => void) | undefined;
+  #lastSentMs = 0;
 
   constructor(mix: RequestMix, arms: readonly ArmTarget[], options: TrafficOptions) {
     this.#mix = mix;
@@ -120,7 +128,7 @@ export class TrafficDriver {
         pool,
         basePath,
         options: requestOptions,
-        stats: { completed: 0, dropped: 0, inFlight: 0, statusClasses: {}, errorsByKind: {}, errorSamples: {} },
+        stats: { completed: 0, dropped: 0, skipped: 0, inFlight: 0, statusClasses: {}, errorsByKind: {}, errorSamples: {} },
       };
     });
   }
@@ -164,8 +172,14 @@ export class TrafficDriver {
     if (this.#resolve) this.#finish();
   }
 
+  /** The run's clock: ms since the measured traffic started (0 before it starts). The recorders' timestamps are on it. */
   elapsedMs(): number {
     return this.#t0 ? performance.now() - this.#t0 : 0;
+  }
+
+  /** When the last request was sent, on the run's clock (0 before any was sent). */
+  lastSentMs(): number {
+    return this.#lastSentMs;
   }
 
   stats(arm: ArmName): ArmStats | undefined {
@@ -184,10 +198,7 @@ export class TrafficDriver {
       const k = this.#arrival++;
       if (now - due > MAX_BACKLOG_MS) {
         // The generator stalled (a busy machine): skip what is long overdue instead of bursting it at the revisions.
-        for (const a of this.#arms) {
-          a.stats.dropped++;
-          a.target.series?.drop(now - this.#t0);
-        }
+        for (const a of this.#arms) a.stats.skipped++;
       } else {
         const r = this.#mix.cycle[this.#attempted++ % this.#mix.cycle.length] as number;
         // Alternate which revision goes first, so neither always gets the warmer event loop.
@@ -202,15 +213,21 @@ export class TrafficDriver {
 
   #send(arm: ArmState, r: number): void {
     const s = arm.stats;
+    const request = this.#mix.requests[r] as MixRequest;
+    const tags = request.tags;
+    const recorder = arm.target.recorder;
+    const sent = performance.now();
+    const sentMs = sent - this.#t0;
     if (s.inFlight >= this.#options.maxInFlight) {
+      // A revision that cannot keep up is failing its users: a failed request of its arm, latency unknown.
       s.dropped++;
-      arm.target.series?.drop(this.elapsedMs());
+      arm.target.series?.drop(sentMs);
+      recorder.drop(sentMs, tags);
       return;
     }
     s.inFlight++;
-    const request = this.#mix.requests[r] as MixRequest;
-    const tags = request.tags;
-    const sent = performance.now();
+    this.#lastSentMs = sentMs;
+    const ticket = recorder.pending(sentMs, tags);
     arm.pool
       .request(arm.options[r] as Dispatcher.RequestOptions)
       .then((res) => readWhole(res, request, sent))
@@ -219,20 +236,21 @@ export class TrafficDriver {
           s.inFlight--;
           if (this.#frozen) return this.#settled();
           s.completed++;
-          const latencyMs = performance.now() - sent;
+          const done = performance.now();
+          const latencyMs = done - sent;
           if (unmet) {
             // The whole response arrived but is not what the check expects (a sign-in page, a wrong body): a failed
             // request with no usable response, counted against availability like a reset, not as a 5xx.
             s.errorsByKind.expectation = (s.errorsByKind.expectation ?? 0) + 1;
             s.errorSamples.expectation ??= `${request.name}: ${unmet}`;
-            arm.target.recorder.record({ latencyMs, tags });
-            arm.target.series?.record(this.elapsedMs(), latencyMs, false);
+            recorder.record({ latencyMs, tags }, done - this.#t0, ticket);
+            arm.target.series?.record(done - this.#t0, latencyMs, false);
             return this.#settled();
           }
           const cls = `${Math.floor(status / 100)}xx`;
           s.statusClasses[cls] = (s.statusClasses[cls] ?? 0) + 1;
-          arm.target.recorder.record({ status, latencyMs, tags });
-          arm.target.series?.record(this.elapsedMs(), latencyMs, status >= 200 && status < 400);
+          recorder.record({ status, latencyMs, tags }, done - this.#t0, ticket);
+          arm.target.series?.record(done - this.#t0, latencyMs, status >= 200 && status < 400);
           this.#settled();
         },
         (err: unknown) => {
@@ -243,9 +261,9 @@ export class TrafficDriver {
           s.errorsByKind[kind] = (s.errorsByKind[kind] ?? 0) + 1;
           s.errorSamples[kind] ??= message;
           // A request that got no response is a failure and a latency sample (a timeout is a wait for the user).
-          const latencyMs = performance.now() - sent;
-          arm.target.recorder.record({ latencyMs, tags });
-          arm.target.series?.record(this.elapsedMs(), latencyMs, false);
+          const done = performance.now();
+          recorder.record({ latencyMs: done - sent, tags }, done - this.#t0, ticket);
+          arm.target.series?.record(done - this.#t0, done - sent, false);
           this.#settled();
         },
       );

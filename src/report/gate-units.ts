@@ -29,6 +29,8 @@ export function gateUnits(kind: Verdict['kind'], g: GateResult, trace?: Pick<Gat
 /** `[2.48 s, 2.64 s]`, `[×0.81, ∞]`; empty when the gate has no interval. */
 export function formatInterval(g: GateResult, unit: Unit): string {
   if (!g.interval) return '';
-  const end = (x: number): string => (Math.abs(x) >= UNBOUNDED ? (x > 0 ? '∞' : '-∞') : inUnit(x, unit));
-  return `[${end(g.interval[0])}, ${end(g.interval[1])}]`;
+  // An unbounded end is null in the verdict (no sentinel numbers); older verdicts may still carry a huge one.
+  const end = (x: number | null, side: -1 | 1): string =>
+    x === null ? (side > 0 ? '∞' : '-∞') : Math.abs(x) >= UNBOUNDED ? (x > 0 ? '∞' : '-∞') : inUnit(x, unit);
+  return `[${end(g.interval[0], -1)}, ${end(g.interval[1], 1)}]`;
 }

@@ -171,7 +171,7 @@ function gateFacts(g: GateResult): string {
     `metric: ${g.metric}`,
     `expression: ${g.expression}`,
     g.observed !== undefined ? `observed: ${g.observed}` : '',
-    g.interval ? `interval: [${g.interval[0]}, ${g.interval[1]}]` : '',
+    g.interval ? `interval: [${g.interval[0] ?? 'unbounded'}, ${g.interval[1] ?? 'unbounded'}]` : '',
     g.samples !== undefined ? `samples: ${g.samples}${g.samplesNeeded !== undefined ? ` (about ${g.samplesNeeded} needed)` : ''}` : '',
     `reason: ${g.reason}`,
   ]

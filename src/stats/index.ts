@@ -7,8 +7,9 @@
  * sequences so that looking after every batch keeps the false-verdict rate at or below α.
  *
  * betting.ts and quantile-grid.ts are sequences over per-window aggregates, which stay valid when
- * failures come in bursts (issue 10). They are tested here; wiring the gate onto them is the open part of
- * issue 10 (wip/gate-windows.patch). The per-request sequences assume independent requests.
+ * failures come in bursts (issue 10); the canary gate decides on them (src/gate/evaluate-gates.ts). The
+ * per-request sequences and intervals assume independent requests (load's interrupted-run rule, peers in
+ * scripts/bench-gate.ts).
  */
 export { createRng, type Rng } from './rng.js';
 export {

@@ -68,11 +68,30 @@ export interface GateResult {
   expression: string;
   blocking: boolean;
   status: GateStatus;
+  /** In the gate's unit (`unit`), like `interval`. */
   observed?: number;
-  interval?: [number, number];
+  /** Confidence interval in the gate's unit; an end is null when the evidence does not bound that side. */
+  interval?: [number | null, number | null];
+  /** gate: the unit of `observed` and `interval`. */
+  unit?: GateUnit;
+  /** gate: the confidence of each end of `interval` on its own (the family-wise level is the verdict's canary.confidence). */
+  intervalConfidence?: { lower: number; upper: number };
+  /** gate: the evidence the gate's status rests on: the time windows, the span they cover and the requests in them. */
+  evidence?: GateEvidence;
   samples?: number;
   samplesNeeded?: number;
   reason: string;
+}
+
+export type GateUnit = 'fraction' | 'ms' | 'ratio' | 'difference' | 'count';
+
+export interface GateEvidence {
+  /** Length of each time window. */
+  windowMs: number;
+  /** Span of the windows the decision rests on. */
+  durationMs: number;
+  windows: number;
+  requests: number;
 }
 
 export interface Target {
@@ -193,16 +212,23 @@ export interface RolloutReport {
 export interface CanaryRun {
   baselineUrl?: string;
   confidence: number;
-  /** 1 - confidence split evenly over the gates that can change the verdict (Bonferroni). */
+  /** α of each gate's rollback side: 1 - confidence split evenly over the gates that can roll back (Bonferroni). A gate's pass side runs at 1 - confidence. */
   alphaPerGate: number;
+  /** The time windows the statistics observe, and the shortest evidence a pass needs. */
+  windowMs?: number;
+  minDurationMs?: number;
   /** decided: every gate settled (or one failed); budget: --max-requests / --max-duration spent; interrupted: SIGINT. */
   stopReason: 'decided' | 'budget' | 'interrupted';
   /** Requests per second sent to each revision. */
   ratePerSecond: number;
   /** Requests with an outcome (response or network error), per revision. */
   requests: { canary: number; baseline?: number };
-  /** Arrivals not sent: the revision already had the maximum in flight, or the generator fell behind. */
+  /** Arrivals not sent because the revision already had the maximum in flight: failed requests of that revision. */
   dropped: { canary: number; baseline?: number };
+  /** Arrivals skipped on both revisions because the generator fell behind (a busy machine): counted against neither. */
+  skipped?: { canary: number; baseline?: number };
+  /** Requests sent without an outcome when the run stopped (aborted at the decision or the interrupt): judged at their least favourable outcome. */
+  outstanding?: { canary: number; baseline?: number };
   /** Requests without a response, by kind (connect, timeout, reset, tls, ...). */
   networkErrors: { canary: Record<string, number>; baseline?: Record<string, number> };
 }

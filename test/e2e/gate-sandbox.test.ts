@@ -14,31 +14,41 @@ import { closedPort } from '../helpers/files.js';
 const APEX = 'load/criteria/apex-canary.json';
 const dir = tempDir({ after }, 'revgate-gate-');
 /**
+ * Test timing: 50 ms windows and a 5 s minDuration instead of the shipped 500 ms and 1 min, so that a healthy
+ * run passes in seconds; the gates are what each test is about.
+ */
+const FAST = { window: '50ms', minDuration: '5s' };
+/**
  * Fault tests stop at the first failed gate, so each criteria file holds only the gates its fault should
  * fail (plus the error rate, which can also pass): a latency gate next to an error fault could fail first
  * on a machine that another test file keeps busy.
  */
 const ERRORS = writeJson(path.join(dir, 'errors.json'), {
+  ...FAST,
   tags: { tenant: ['contoso', 'fabrikam', 'northwind'] },
   thresholds: { http_req_failed: ['rate<0.01'], 'http_req_failed{tenant:*}': ['rate<0.05'] },
 });
-const LATENCY = writeJson(path.join(dir, 'latency.json'), { thresholds: { http_req_failed: ['rate<0.01'], http_req_duration: ['p(95)<500'] } });
+const LATENCY = writeJson(path.join(dir, 'latency.json'), { ...FAST, thresholds: { http_req_failed: ['rate<0.01'], http_req_duration: ['p(95)<500'] } });
 
 /**
- * The runbook's gates, with margins a few hundred requests can decide. The shipped APEX criteria need
- * ~7,000 clean requests per revision for "availability >= 99.9%" (about 25 s at 300 req/s): shown in
- * docs/gate.md, too slow for this file on a 2-core machine that runs another test file alongside. The
- * latency comparison allows +50%: when the other file loads the machine, both sandboxes' p95 wander
- * between 60 and 450 ms together, and +20% then takes 20 s or more to prove.
+ * The runbook's gates, with margins a few seconds of windows can decide. The shipped APEX criteria need a
+ * minute of evidence and ~6 minutes of clean windows for the 5xx comparison (docs/gate.md), too slow for this
+ * file on a 2-core machine that runs another test file alongside. The latency comparison is of medians, with
+ * +100% allowed: when the machine is loaded, both sandboxes' p95 wander between 60 ms and 2.5 s together, window
+ * to window, and a p95 comparison then takes minutes to prove (+50% took 98 s once at load average 18; medians
+ * at +100% took 5.3-5.5 s in four runs at load average 15).
  */
 const HEALTHY = writeJson(path.join(dir, 'healthy.json'), {
-  thresholds: { http_req_failed: ['rate<0.01'], http_req_duration: ['p(95)<10000'], http_5xx: ['count==0'] },
+  ...FAST,
+  thresholds: { http_req_failed: ['rate<0.05'], http_req_duration: ['p(95)<10000'], http_5xx: ['count==0'] },
   compare: [
-    { metric: 'http_req_duration', stat: 'p(95)', maxIncrease: 0.5 },
-    { metric: 'http_req_failed', maxIncreasePoints: 1 },
+    { metric: 'http_req_duration', stat: 'p(50)', maxIncrease: 1 },
+    { metric: 'http_req_failed', maxIncreasePoints: 5 },
   ],
   rollbackTriggers: { http_req_failed: ['rate>0.10'] },
 });
+/** The shipped APEX rule for 5xx: the canary's share of 5xx against the baseline's, window by window. */
+const FIVEXX = writeJson(path.join(dir, '5xx.json'), { ...FAST, compare: [{ metric: 'http_5xx', maxIncreasePoints: 0.5 }] });
 
 function failedGates(v: Verdict): string[] {
   return v.gates.filter((g) => g.blocking && g.status === 'failed').map((g) => g.id);
@@ -54,7 +64,7 @@ async function gate(t: TempOwner, args: string[]): Promise<{ code: number | null
 // npm test runs another (latency-sensitive) test file alongside on a 2-core machine.
 describe('revgate gate --sandbox', () => {
   it('promotes a healthy canary against its baseline (exit 0), every gate passed with its interval', async (t) => {
-    const r = await gate(t, ['--sandbox', '--criteria', HEALTHY, '--rate', '150']);
+    const r = await gate(t, ['--sandbox', '--criteria', HEALTHY, '--rate', '100']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const v = readVerdict(r.out);
     assert.equal(verdictSchemaErrors(v), '');
@@ -63,25 +73,33 @@ describe('revgate gate --sandbox', () => {
     assert.deepEqual(
       v.gates.filter((g) => g.blocking).map((g) => [g.id, g.status]),
       [
-        ['http_req_failed:rate<0.01', 'passed'],
+        ['http_req_failed:rate<0.05', 'passed'],
         ['http_req_duration:p(95)<10000', 'passed'],
         ['http_5xx:count==0', 'passed'],
         ['trigger:http_req_failed:rate>0.10', 'passed'],
-        ['compare:http_req_duration:p(95)', 'passed'],
+        ['compare:http_req_duration:p(50)', 'passed'],
         ['compare:http_req_failed', 'passed'],
       ],
     );
-    const errors = v.gates.find((g) => g.id === 'http_req_failed:rate<0.01');
-    assert.ok((errors?.samples ?? 0) >= 400, 'claiming < 1% errors at 95% takes hundreds of clean requests');
-    assert.ok(errors?.interval && errors.interval[1] < 0.01);
-    assert.match(errors?.reason ?? '', /^error rate 0\.00%, 95% interval \[0\.00%, 0\.\d+%\] below 1\.0% after [\d,]+ requests$/);
+    const errors = v.gates.find((g) => g.id === 'http_req_failed:rate<0.05');
+    // Clean 50 ms windows show "< 5%" at about ln(2/alpha)/0.05 ~ 75 windows, and a pass waits for minDuration (5 s).
+    assert.ok((errors?.evidence?.windows ?? 0) >= 70, JSON.stringify(errors?.evidence));
+    assert.ok((errors?.evidence?.durationMs ?? 0) >= 5000, 'no pass before minDuration');
+    assert.equal(errors?.unit, 'fraction');
+    const [lo, hi] = errors?.interval ?? [null, null];
+    assert.ok(lo !== null && hi !== null && lo >= 0 && hi < 0.05, JSON.stringify(errors?.interval));
+    assert.match(
+      errors?.reason ?? '',
+      /^error rate 0\.00%, interval \[0\.00%, [\d.]+%\] \(lower end [\d.]+%, upper end 95%; 95% family-wise: .*\) below 5\.0% over [\d.]+ s, [\d,]+ requests in [\d,]+ windows of 50 ms$/,
+    );
+    for (const g of v.gates) assert.match(g.reason, /windows of 50 ms|since the start|over the whole run/, `${g.id} names its evidence window: ${g.reason}`);
     assert.match(v.summary, /^PASS: all 6 blocking gates passed after [\d,]+ canary \+ [\d,]+ baseline requests - promote/);
     assert.equal(v.canary?.stopReason, 'decided');
     assert.ok(v.canary?.baselineUrl);
     assert.match(
       r.stderr,
       // p95 passes 1,000 ms and arrivals are dropped when the machine is busy: both are part of the line's format.
-      /revgate: \d+\.\d s {2}canary [\d,]+ req \(0\.0% failed, p95 [\d,]+ ms(, [\d,]+ dropped)?\) {2}baseline [\d,]+ req \(0\.0% failed, p95 [\d,]+ ms(, [\d,]+ dropped)?\) {2}gates decided \d\/4/,
+      /revgate: \d+\.\d s {2}canary [\d,]+ req \(0\.0% failed, p95 [\d,]+ ms(, [\d,]+ dropped)?(, [\d,]+ skipped)?\) {2}baseline [\d,]+ req \(0\.0% failed, p95 [\d,]+ ms(, [\d,]+ dropped)?(, [\d,]+ skipped)?\) {2}gates decided \d\/4/,
     );
   });
 
@@ -90,19 +108,19 @@ describe('revgate gate --sandbox', () => {
       'injected errors',
       ['--criteria', ERRORS, '--fault', 'errors=0.2'],
       'http_req_failed:rate<0.01',
-      /error rate [\d.]+%, 95% interval \[[\d.]+%, [\d.]+%\] not below 1\.0% after \d+ requests/,
+      /error rate [\d.]+%, interval \[[\d.]+%, [\d.]+%\] \(lower end [\d.]+%, upper end 95%; .*\) not below 1\.0% over [\d.]+ (ms|s), [\d,]+ requests in [\d,]+ windows of 50 ms/,
     ],
     [
       'injected latency (p95 over budget)',
       ['--criteria', LATENCY, '--fault', 'latency=600'],
       'http_req_duration:p(95)<500',
-      /p95 [\d,]+ ms, 95% interval \[[\d,]+ ms, .*\] not below 500 ms/,
+      /p95 [\d,.]+ ms, interval \[[\d,.]+ ms, .*\] \(lower end .*\) not below 500 ms over [\d.]+ (ms|s), [\d,]+ requests in [\d,]+ windows of 50 ms/,
     ],
     [
       '5xx on one endpoint',
-      ['--criteria', APEX, '--fault', 'errors=0.5,status=503,path=/api/v1/prediction/*'],
-      'http_5xx:count==0',
-      /\d+ 5xx responses in \d+ requests \(count==0\): limit broken/,
+      ['--criteria', FIVEXX, '--fault', 'errors=0.5,status=503,path=/api/v1/prediction/*'],
+      'compare:http_5xx',
+      /5xx rate canary [\d.]+% vs baseline 0\.00%; canary - baseline \+[\d.]+ points, interval \[\+[\d.]+ points, .*\) not within \+0\.50 points over [\d.]+ (ms|s), [\d,]+ requests in [\d,]+ windows of 50 ms \(paired windows/,
     ],
     [
       'one tenant broken',
@@ -192,6 +210,7 @@ describe('revgate gate --sandbox', () => {
   it('a tiny traffic budget is inconclusive (exit 2), never pass, and says what would decide it', async (t) => {
     const r = await gate(t, ['--sandbox', '--criteria', APEX, '--max-requests', '20']);
     assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, /note: the budget is shorter than the criteria's minDuration \(1 min\): this run can roll back or hold, never promote/);
     const v = readVerdict(r.out);
     assert.equal(verdictSchemaErrors(v), '');
     assert.equal(v.verdict, 'inconclusive');
@@ -199,25 +218,31 @@ describe('revgate gate --sandbox', () => {
     assert.deepEqual(v.canary?.requests, { canary: 20, baseline: 20 });
     assert.deepEqual(await junitFileErrors(r.out), [], 'inconclusive gates as skipped with the reason');
     const open = v.gates.filter((g) => g.status === 'inconclusive').map((g) => g.id);
-    assert.ok(open.includes('availability:rate>=0.999') && open.includes('http_req_failed:rate<0.01'), open.join(', '));
-    assert.ok((v.gates.find((g) => g.id === 'availability:rate>=0.999')?.samplesNeeded ?? 0) > 1000);
+    assert.ok(open.includes('http_req_failed:rate<0.01') && open.includes('compare:http_5xx'), open.join(', '));
+    assert.ok((v.gates.find((g) => g.id === 'http_req_failed:rate<0.01')?.samplesNeeded ?? 0) > 1000);
     assert.match(
       v.summary,
-      /^INCONCLUSIVE: .*availability:rate>=0\.999.* undecided after 20 canary \+ 20 baseline requests \(request budget spent\); about [\d,]+ canary requests in all \(~\d+ s more at 300 req\/s\) would decide/,
+      // A pass needs a minute of evidence: at 300 req/s, at least 18,000 requests.
+      /^INCONCLUSIVE: .*http_req_failed:rate<0\.01.* undecided after 20 canary \+ 20 baseline requests \(request budget spent\); about (1[89]|[2-9]\d),\d{3} canary requests in all \(~\d+ (s|min) more at 300 req\/s\) would decide/,
     );
   });
 
-  it('SIGINT stops the traffic and writes a partial verdict: inconclusive, not pass (exit 2)', async (t) => {
+  it('SIGINT before the evidence decided: a partial verdict, error (exit 4), never pass or roll back', async (t) => {
     const out = path.join(tempDir(t), 'out');
     const r = await runCli(['gate', '--sandbox', '--criteria', APEX, '--rate', '100', '--out', out], {
       interruptOn: /revgate: \d+\.\d s {2}canary/,
     });
-    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.equal(r.code, 4, r.stdout + r.stderr);
     const v = readVerdict(out);
     assert.equal(verdictSchemaErrors(v), '');
+    assert.equal(v.verdict, 'error');
+    assert.equal(v.decision, 'hold');
     assert.equal(v.partial, true);
     assert.equal(v.canary?.stopReason, 'interrupted');
-    assert.match(v.summary, /\(interrupted\)/);
+    assert.match(
+      v.summary,
+      /^ERROR: interrupted before the evidence decided \(.*http_req_failed:rate<0\.01.*\) after [\d,]+ canary \+ [\d,]+ baseline requests - hold/,
+    );
   });
 });
 
@@ -256,7 +281,10 @@ describe('revgate gate against given URLs', { concurrency: 2 }, () => {
     assert.equal(r.code, 4, r.stdout + r.stderr);
     const v = readVerdict(r.out);
     assert.equal(v.verdict, 'error');
-    assert.match(v.gates.find((g) => g.id === 'baseline-reachable')?.reason ?? '', /baseline requests went without a response \(connect=/);
+    assert.match(
+      v.gates.find((g) => g.id === 'baseline-reachable')?.reason ?? '',
+      /baseline requests over the first [\d.]+ s went without a response \(connect=/,
+    );
   });
 
   const bad: Array<[string, unknown, string[], RegExp[]]> = [

@@ -90,6 +90,36 @@ describe('the gate reads whole responses', { concurrency: true }, () => {
     });
   }
 
+  it("with --config, a loopback canary answering a sign-in page (status 200) to everything fails on the checks' own expectations (exit 1)", async () => {
+    const login = http.createServer((_req, res) => {
+      res.setHeader('content-type', 'text/html; charset=utf-8');
+      res.end('<!doctype html><html><body><form action="/login" method="post"><h1>Sign in</h1><input name="user"></form></body></html>');
+    });
+    await new Promise<void>((r) => login.listen(0, '127.0.0.1', r));
+    closers.push(() => new Promise((r) => login.close(() => r())));
+    const out = path.join(dir, 'login-loopback');
+    const r = await runCli(
+      [
+        'gate',
+        '--canary',
+        `http://127.0.0.1:${(login.address() as net.AddressInfo).port}`,
+        '--config',
+        'revgate.config.json',
+        '--criteria',
+        criteria,
+        '--rate',
+        '40',
+        '--out',
+        out,
+      ],
+      { timeoutMs: 120_000 },
+    );
+    assert.equal(r.code, 1, r.stderr);
+    const v = readVerdict(out);
+    assert.ok((v.canary?.networkErrors.canary.expectation ?? 0) > 0, 'failed on the checks expectations');
+    assert.equal(v.canary?.requests.canary, v.canary?.networkErrors.canary.expectation, 'every response was a sign-in page, every request failed');
+  });
+
   it('with --config, a sign-in page with status 200 is a failed request (exit 1)', async () => {
     const out = path.join(dir, 'login-page');
     const r = await runCli(['gate', '--sandbox', '--fault', 'login-page', '--config', 'revgate.config.json', '--criteria', criteria, '--out', out], {

@@ -23,6 +23,7 @@ export function runCli(
     cwd?: string;
     timeoutMs?: number;
     /** Send SIGINT (once) when stderr first matches. */ interruptOn?: RegExp;
+    /** The signal interruptOn sends (default SIGINT). */ interruptWith?: NodeJS.Signals;
   } = {},
 ): Promise<CliResult> {
   const env: Record<string, string | undefined> = {
@@ -47,7 +48,7 @@ export function runCli(
       stderr += d.toString();
       if (options.interruptOn && !interrupted && options.interruptOn.test(stderr)) {
         interrupted = true;
-        child.kill('SIGINT');
+        child.kill(options.interruptWith ?? 'SIGINT');
       }
     });
     // A hang guard, not a budget: a run takes seconds, and minutes on an overloaded machine.

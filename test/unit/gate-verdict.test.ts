@@ -5,7 +5,9 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { CanaryGateResult } from '../../src/gate/evaluate-gates.js';
-import { baselineReachability, gateSummary, generatorGate, progressLine, toVerdictGates } from '../../src/gate/gate-report.js';
+import { baselineReachability, gateSummary, gateVerdict, generatorGate, progressLine, toVerdictGates } from '../../src/gate/gate-report.js';
+import { parseCriteria } from '../../src/gate/criteria.js';
+import { verdictSchemaErrors } from '../helpers/verdicts.js';
 import { prepareGate, type GateOptions } from '../../src/gate/gate-setup.js';
 import { ArmRecorder } from '../../src/gate/observations.js';
 import { BUILTIN_TENANTS, builtinMix, checkScopes, mixFromProfile } from '../../src/gate/request-mix.js';
@@ -28,6 +30,7 @@ const file = (name: string, value: unknown): string => {
 const stats = (patch: Partial<ArmStats> = {}): ArmStats => ({
   completed: 0,
   dropped: 0,
+  skipped: 0,
   inFlight: 0,
   statusClasses: {},
   errorsByKind: {},
@@ -116,14 +119,74 @@ describe('gate report (pure)', () => {
     assert.equal(gates[2]?.reason, 'r');
   });
 
+  it("verdict gates carry the unit, an interval whose unbounded end is null (no stand-in number), both ends' confidence and the evidence", () => {
+    const evidence = { windowMs: 500, durationMs: 61_000, requests: 18_300, windows: 122 };
+    const [g, c] = toVerdictGates(
+      [
+        result({
+          id: 'p95',
+          metric: 'http_req_duration',
+          status: 'inconclusive',
+          observed: 812.4,
+          interval: [700, 900],
+          bounds: { unit: 'ms', observed: 812.4, lower: 701.23456, upper: null, lowerConfidence: 0.99, upperConfidence: 0.95, evidence },
+        }),
+        result({ id: 'n', metric: 'http_5xx', observed: 0, evidence }),
+      ],
+      stats(),
+    );
+    assert.deepEqual(g?.interval, [701.235, null]);
+    assert.equal(g?.unit, 'ms');
+    assert.deepEqual(g?.intervalConfidence, { lower: 0.99, upper: 0.95 });
+    assert.deepEqual(g?.evidence, evidence);
+    assert.equal('bounds' in (g ?? {}), false);
+    assert.equal(c?.unit, 'count');
+    assert.equal(c?.interval, undefined);
+  });
+
+  describe('an interrupted run', () => {
+    const criteria = parseCriteria({ window: '500ms', minDuration: '1m', thresholds: { http_req_failed: ['rate<0.01'] } });
+    const verdict = (results: CanaryGateResult[], decided: boolean) =>
+      gateVerdict({
+        criteria,
+        results,
+        decided,
+        interrupted: true,
+        end: 'stopped',
+        target: { baseUrl: 'http://c' },
+        startedAt: new Date(0),
+        finishedAt: new Date(4000),
+        ratePerSecond: 50,
+        canary: stats({ completed: 180 }),
+        outstanding: { canary: 3 },
+        loopDelayP99Ms: 12,
+        loopDelaySamples: 40,
+      });
+
+    it('before the evidence decided: an error (exit 4, hold), partial, never a pass or a rollback', () => {
+      const v = verdict([result({ status: 'inconclusive', settled: false, reason: 'undecided over 3.5 s' })], false);
+      assert.deepEqual([v.verdict, v.decision, v.exitCode, v.partial, v.canary?.stopReason], ['error', 'hold', 4, true, 'interrupted']);
+      assert.match(v.summary, /^ERROR: interrupted before the evidence decided \(g undecided\) after 180 canary requests - hold/);
+      assert.deepEqual(v.canary?.outstanding, { canary: 3 });
+      assert.equal(verdictSchemaErrors(v), '');
+    });
+
+    it('after the evidence decided (a gate failed, or every gate passed): the verdict stands', () => {
+      const failed = verdict([result({ status: 'failed', reason: 'not below 1.0% over 3.5 s' })], true);
+      assert.deepEqual([failed.verdict, failed.exitCode, failed.partial, failed.canary?.stopReason], ['fail', 1, undefined, 'decided']);
+      const passed = verdict([result({ status: 'passed' })], true);
+      assert.deepEqual([passed.verdict, passed.exitCode], ['pass', 0]);
+    });
+  });
+
   it('a baseline that never answered makes the comparisons impossible (error), only once enough requests went unanswered', () => {
     assert.deepEqual(baselineReachability(undefined), []);
     assert.deepEqual(baselineReachability(stats({ completed: 9, errorsByKind: { connect: 9 } })), []);
     assert.deepEqual(baselineReachability(stats({ completed: 50, errorsByKind: { connect: 49 } })), [], 'one answer is enough to compare');
-    const [g] = baselineReachability(stats({ completed: 12, errorsByKind: { connect: 10, timeout: 2 } }));
+    const [g] = baselineReachability(stats({ completed: 12, errorsByKind: { connect: 10, timeout: 2 } }), 2400);
     assert.equal(g?.status, 'error');
     assert.equal(g?.blocking, true);
-    assert.match(g?.reason ?? '', /all 12 baseline requests went without a response \(connect=10, timeout=2\)/);
+    assert.match(g?.reason ?? '', /all 12 baseline requests over the first 2\.4 s went without a response \(connect=10, timeout=2\)/);
   });
 
   const verdictOf = (gates: GateResult[]) =>
@@ -160,6 +223,12 @@ describe('gate report (pure)', () => {
       /^INCONCLUSIVE: a undecided after 200 canary \+ 201 baseline requests \(request budget spent\); about 700 canary requests in all \(~5 s more at 100 req\/s\) would decide it if the observed rates hold - hold/,
     ],
     [
+      'a pass needs minDuration of evidence: the estimate covers it at the configured rate',
+      [result({ id: 'a', status: 'inconclusive', samples: 200, samplesNeeded: 700 })],
+      { minDurationMs: 60_000 },
+      /about 6,000 canary requests in all \(~\d+ s more at 100 req\/s\)/,
+    ],
+    [
       'a tenant gate sees a share of the traffic',
       [result({ id: 't', status: 'inconclusive', samples: 20, samplesNeeded: 130 })],
       {},
@@ -187,11 +256,12 @@ describe('gate report (pure)', () => {
   }
 
   it('generator gate: advisory, fails above 100 ms of event-loop delay', () => {
-    assert.equal(generatorGate(12, 50).status, 'passed');
-    const slow = generatorGate(250.4, 50);
+    assert.equal(generatorGate(12, 50, 5000).status, 'passed');
+    const slow = generatorGate(250.4, 50, 5000);
     assert.equal(slow.status, 'failed');
     assert.equal(slow.blocking, false);
     assert.equal(slow.observed, 250);
+    assert.match(slow.reason, /over the whole run \(5\.0 s\)/, 'names its evidence window');
   });
 
   it('progress line: requests, failures and p95 per revision, and the gates still open', () => {
@@ -342,6 +412,7 @@ describe('paired traffic on two real servers', () => {
       // Stopped at 2.5 s; a third of the 30 s the responses would take leaves a loaded machine seconds of room.
       assert.ok(Date.now() - started < 10_000, `does not wait for the slow responses (took ${Date.now() - started} ms)`);
       assert.equal(rec.view().requests, 0, 'nothing answered before the stop, nothing recorded after it');
+      assert.ok(rec.outstanding > 0, 'the requests in flight stay outstanding: judged at their least favourable outcome, never dropped');
       assert.equal(driver.stats('canary')?.inFlight, 0);
     } finally {
       await slow.close();

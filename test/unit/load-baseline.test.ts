@@ -51,7 +51,8 @@ describe('baseline comparison', () => {
       g.reason,
       /^over the limit but within noise: p\(95\) .* \(\+\d+\.\d%, allowed \+5%\); 95% interval of the ratio \[[\d.]+, [\d.]+\]: within the baseline's run-to-run noise/,
     );
-    assert.ok(g.interval && g.interval[0] < 1.05 && g.interval[1] > 1.05, `the interval ${JSON.stringify(g.interval)} straddles the allowed 1.05`);
+    const [lo, hi] = g.interval ?? [null, null];
+    assert.ok(lo !== null && hi !== null && lo < 1.05 && hi > 1.05, `the interval ${JSON.stringify(g.interval)} straddles the allowed 1.05`);
   });
   it('ignores differences under minDeltaMs', () => {
     const gates = compareWithBaseline(run(2, 0.6), run(1, 0.3), { minDeltaMs: 1 });

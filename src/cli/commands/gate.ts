@@ -72,11 +72,11 @@ export const gateCommand: CommandModule<object, GateArgs> = {
       .option('ca-file', { type: 'string', describe: 'Extra CA certificate (PEM) to trust; TLS is never disabled' })
       .example(
         '$0 gate --sandbox --criteria load/criteria/apex-canary.json',
-        'Gate a healthy local canary against a local baseline with the APEX runbook criteria: promotes (exit 0)',
+        'Gate a healthy local canary against a local baseline with the APEX runbook criteria: promotes (exit 0) after about 6 minutes of clean windows',
       )
       .example(
         '$0 gate --sandbox --criteria load/criteria/apex-canary.json --fault errors=0.05',
-        'A canary failing 5% of requests: rolls back (exit 1) within a second or two',
+        'A canary failing 5% of requests: rolls back (exit 1) within seconds',
       )
       .example(
         '$0 gate --sandbox --criteria load/criteria/tenants-canary.json --fault errors=1,tenant=contoso',
@@ -88,16 +88,19 @@ export const gateCommand: CommandModule<object, GateArgs> = {
       )
       .example(
         '$0 gate --sandbox --criteria load/criteria/apex-canary.json --max-requests 50',
-        'Too little traffic: inconclusive (exit 2), never pass, with the traffic that would decide it',
+        "Too little traffic (and less than the criteria's minDuration): inconclusive (exit 2), never pass, with the traffic that would decide it",
       )
       .example(
         '$0 gate --canary https://apex--v43.example.azurecontainerapps.io --baseline https://apex--v42.example.azurecontainerapps.io --criteria load/criteria/apex-canary.json --allow-host "*.example.azurecontainerapps.io" --rate 20',
         'Gate a deployed canary against the revision in service',
       )
       .epilogue(
-        'Every gate ends passed (its whole anytime-valid confidence interval satisfies it), failed (the whole interval violates it) or inconclusive; ' +
-          '1 - confidence is split over the gates, so evaluating after every batch keeps the chance of any wrong verdict at most 1 - confidence.\n' +
-          'Exit codes: 0 pass (promote), 1 fail (roll back), 2 inconclusive (hold: more traffic would decide), 3 bad usage or criteria (nothing sent), 4 could not evaluate. Docs: docs/gate.md',
+        'Each revision\'s requests are grouped into time windows (criteria "window", default 500ms) and every gate is decided on the windows with ' +
+          'anytime-valid betting confidence sequences, so failures in bursts within a window and evaluating every 250 ms keep the chance of a false promote, ' +
+          'and of a false rollback, each at most 1 - confidence (assuming windows are independent: bursts longer than a window need a longer window). No gate passes on less than the criteria\'s "minDuration" (default 1m) of evidence; ' +
+          'a request still in flight counts against the canary, and as slower than a latency limit once it is older than it.\n' +
+          'Exit codes: 0 pass (promote), 1 fail (roll back), 2 inconclusive (hold: more traffic would decide), 3 bad usage or criteria (nothing sent), ' +
+          '4 could not evaluate, or interrupted (SIGINT/SIGTERM) before the evidence decided. Docs: docs/gate.md',
       ),
   handler: async (a) => {
     // Loaded on use, so `revgate --help`, `--version` and the other commands start without this command's dependencies.
