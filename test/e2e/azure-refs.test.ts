@@ -23,7 +23,7 @@ it('smoke and gate resolve latest / current / a name through ARM, preflight firs
   await t.test('smoke --base-url latest tests the newest revision (v2) on its own FQDN, and only it', async () => {
     const out = tempDir(t);
     const before = requests();
-    const r = await runCli(['smoke', ...aca.args, '--base-url', 'latest', '--out', out], { env });
+    const r = await runCli(['smoke', ...aca.args, '--base-url', 'latest', '--grep', 'health', '--out', out], { env });
     noSecrets(r.stdout, r.stderr);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /--base-url latest -> apex-backend--v2 at https:\/\/127\.0\.0\.1:\d+ \(preflight passed/);
