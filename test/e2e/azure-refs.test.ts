@@ -97,6 +97,9 @@ it('smoke and gate resolve latest / current / a name through ARM, preflight firs
     );
     assert.equal(gate.code, 1, gate.stderr);
     assert.match(gate.stderr, /preflight refused: --canary v3 is apex-backend--v3/);
+    const load = await runCli(['load', ...aca.args, '--profile', 'load/profiles/sandbox-smoke.json', '--base-url', 'latest', '--out', tempDir(t)], { env });
+    assert.equal(load.code, 1, load.stderr);
+    assert.match(load.stderr, /preflight refused: --base-url latest is apex-backend--v3/);
     assert.deepEqual(
       Object.values(sent(before)).filter((n) => n > 0),
       [],

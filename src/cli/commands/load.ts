@@ -3,9 +3,11 @@ import { emitK6Operator, loadAdapter } from '../../load/command.js';
 import { runCommand } from '../../run/command.js';
 import { Problems } from '../../run/problems.js';
 import { cliIo } from '../io.js';
+import { azureRefFlags, azureRefOptions, type AzureRefArgs } from '../azure-flags.js';
+import { azureRevision, isRevisionRef } from '../revision-refs.js';
 import { requireSandboxFor, sandboxRevision } from '../sandbox-targets.js';
 
-interface LoadArgs {
+interface LoadArgs extends AzureRefArgs {
   profile: string;
   'base-url'?: string;
   out: string;
@@ -26,13 +28,17 @@ export const loadCommand: CommandModule<object, LoadArgs> = {
   command: 'load',
   describe: 'Run a load profile (open-model arrival rates, k6 thresholds) against a revision and return a verdict; save or compare baselines',
   builder: (y: Argv) =>
-    y
+    azureRefFlags(y)
       .option('profile', {
         type: 'string',
         demandOption: true,
         describe: 'Load profile (JSON, schemas/load-profile.schema.json), e.g. load/profiles/sandbox-smoke.json',
       })
-      .option('base-url', { type: 'string', describe: "Revision URL to load; its host must be loopback or in the profile's allowedHosts" })
+      .option('base-url', {
+        type: 'string',
+        describe:
+          "Revision URL to load; its host must be loopback or in the profile's allowedHosts. Or, with --app and -g, a revision reference resolved through Azure and preflighted: latest, current, a revision name or suffix, a label",
+      })
       .option('out', {
         type: 'string',
         default: 'reports/load',
@@ -94,12 +100,15 @@ export const loadCommand: CommandModule<object, LoadArgs> = {
       process.exitCode = 0;
       return;
     }
+    // A revision reference (latest, a name, a label) is resolved by a launcher, as a sandbox is started: the adapter gets a URL.
+    const ref = !a.sandbox && isRevisionRef(a['base-url']) ? { flag: '--base-url', value: a['base-url'] } : undefined;
+    const { baseUrl: _given, ...rest } = common;
     const command = loadAdapter({
-      ...common,
+      ...(ref ? rest : common),
       engine: a.engine === 'k6' ? 'k6' : 'embedded',
       ...(a['save-baseline'] ? { saveBaseline: a['save-baseline'] } : {}),
       ...(a.baseline ? { baseline: a.baseline } : {}),
-      sandbox: a.sandbox,
+      sandbox: a.sandbox || ref !== undefined,
       ...(a['ca-file'] ? { caFile: a['ca-file'] } : {}),
     });
     process.exitCode = await runCommand(command, {
@@ -110,6 +119,7 @@ export const loadCommand: CommandModule<object, LoadArgs> = {
         if (a.parallelism !== undefined) problems.add('--parallelism', '--parallelism only applies with --emit k6-operator');
       },
       ...(a.sandbox ? { launcher: sandboxRevision({ faults: a.fault ?? [] }) } : {}),
+      ...(ref ? { launcher: azureRevision(ref, azureRefOptions(a)) } : {}),
     });
   },
 };
