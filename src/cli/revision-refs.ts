@@ -127,3 +127,20 @@ export function azurePair(canary: RefFlag, baseline: RefFlag, o: AzureRefOptions
     },
   };
 }
+
+/** --app and the other ARM flags mean something only with a reference: given with URLs alone (or --sandbox) they are a problem, not silently ignored. */
+export function requireRefFor(problems: Problems, hasRef: boolean, o: AzureRefOptions, urlFlags: string): void {
+  if (hasRef) return;
+  const given = [
+    ['--app', o.app],
+    ['--resource-group', o.resourceGroup],
+    ['--subscription', o.subscription],
+    ['--arm-endpoint', o.armEndpoint],
+    ['--min-replicas', o.minReplicas],
+  ].filter(([, v]) => v !== undefined);
+  if (given.length)
+    problems.add(
+      given[0]?.[0] as string,
+      `${given.map(([f]) => f).join(', ')} only appl${given.length === 1 ? 'ies' : 'y'} when ${urlFlags} names a revision (latest, current, a revision name or a label) instead of a URL`,
+    );
+}

@@ -70,14 +70,19 @@ it('smoke and gate resolve latest / current / a name through ARM, preflight firs
     const out = tempDir(t);
     const before = requests();
     const armBefore = aca.s.armRequests.length;
-    const r = await runCli(['smoke', '--base-url', 'latest', '--out', out], { env: { ...env, AZURE_SUBSCRIPTION_ID: undefined } });
+    const noEnv = { env: { ...env, AZURE_SUBSCRIPTION_ID: undefined } };
+    // Three CLI starts at once (each is mostly Node start-up): nothing they share is changed.
+    const [r, g, url] = await Promise.all([
+      runCli(['smoke', '--base-url', 'latest', '--out', out], noEnv),
+      runCli(['gate', '--canary', 'latest', '--baseline', 'current', '--criteria', 'load/criteria/apex-canary.json', '--out', tempDir(t)], noEnv),
+      runCli(['smoke', ...aca.args, '--base-url', aca.s.revisions()[1]?.url as string, '--out', tempDir(t)], { env }),
+    ]);
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /--base-url latest names a revision, not a URL: give --app NAME, -g RESOURCE_GROUP, --subscription ID/);
-    const g = await runCli(['gate', '--canary', 'latest', '--baseline', 'current', '--criteria', 'load/criteria/apex-canary.json', '--out', tempDir(t)], {
-      env: { ...env, AZURE_SUBSCRIPTION_ID: undefined },
-    });
     assert.equal(g.code, 3, g.stderr);
     assert.match(g.stderr, /--canary latest and --baseline current names a revision, not a URL: give --app NAME/);
+    assert.equal(url.code, 3, url.stderr);
+    assert.match(url.stderr, /--app, --resource-group, --subscription, --arm-endpoint only apply when --base-url names a revision/);
     assert.deepEqual(Object.values(sent(before)), [0, 0]);
     assert.equal(aca.s.armRequests.length, armBefore, 'no ARM call');
   });
@@ -85,19 +90,18 @@ it('smoke and gate resolve latest / current / a name through ARM, preflight firs
   await t.test('preflight refuses an unhealthy latest revision: exit 1 with the ARM state, and it gets no traffic', async () => {
     const v3 = await aca.s.deployRevision({ suffix: 'v3', healthState: 'Unhealthy' });
     const before = requests();
-    const smoke = await runCli(['smoke', ...aca.args, '--base-url', 'latest', '--out', tempDir(t)], { env });
+    const [smoke, gate, load] = await Promise.all([
+      runCli(['smoke', ...aca.args, '--base-url', 'latest', '--out', tempDir(t)], { env }),
+      runCli(['gate', ...aca.args, '--canary', 'v3', '--baseline', 'current', '--criteria', 'load/criteria/apex-canary.json', '--out', tempDir(t)], { env }),
+      runCli(['load', ...aca.args, '--profile', 'load/profiles/sandbox-smoke.json', '--base-url', 'latest', '--out', tempDir(t)], { env }),
+    ]);
     assert.equal(smoke.code, 1, smoke.stderr);
     assert.match(
       smoke.stderr,
       new RegExp(`--base-url latest is ${v3}, which is not ready: healthState is Unhealthy \\(expected Healthy\\).*healthState Unhealthy`),
     );
-    const gate = await runCli(
-      ['gate', ...aca.args, '--canary', 'v3', '--baseline', 'current', '--criteria', 'load/criteria/apex-canary.json', '--out', tempDir(t)],
-      { env },
-    );
     assert.equal(gate.code, 1, gate.stderr);
     assert.match(gate.stderr, /preflight refused: --canary v3 is apex-backend--v3/);
-    const load = await runCli(['load', ...aca.args, '--profile', 'load/profiles/sandbox-smoke.json', '--base-url', 'latest', '--out', tempDir(t)], { env });
     assert.equal(load.code, 1, load.stderr);
     assert.match(load.stderr, /preflight refused: --base-url latest is apex-backend--v3/);
     assert.deepEqual(

@@ -5,7 +5,7 @@ import { DEFAULT_RATE } from '../../gate/gate-setup.js';
 import { runCommand } from '../../run/command.js';
 import { cliIo } from '../io.js';
 import { azureRefFlags, azureRefOptions, type AzureRefArgs } from '../azure-flags.js';
-import { anyRef, azurePair } from '../revision-refs.js';
+import { anyRef, azurePair, requireRefFor } from '../revision-refs.js';
 import { requireSandboxFor, sandboxPair } from '../sandbox-targets.js';
 
 interface GateArgs extends AzureRefArgs {
@@ -137,6 +137,7 @@ export const gateCommand: CommandModule<object, GateArgs> = {
     process.exitCode = await runCommand(command, {
       io: cliIo(),
       out: a.out,
+      check: (problems) => requireRefFor(problems, refs, azureRefOptions(a), '--canary or --baseline'),
       ...(sandboxToken ? { launcher: sandboxPair({ faults: a.fault ?? [], token: sandboxToken }) } : {}),
       ...(refs
         ? {

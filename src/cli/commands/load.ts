@@ -4,7 +4,7 @@ import { runCommand } from '../../run/command.js';
 import { Problems } from '../../run/problems.js';
 import { cliIo } from '../io.js';
 import { azureRefFlags, azureRefOptions, type AzureRefArgs } from '../azure-flags.js';
-import { azureRevision, isRevisionRef } from '../revision-refs.js';
+import { azureRevision, isRevisionRef, requireRefFor } from '../revision-refs.js';
 import { requireSandboxFor, sandboxRevision } from '../sandbox-targets.js';
 
 interface LoadArgs extends AzureRefArgs {
@@ -116,6 +116,7 @@ export const loadCommand: CommandModule<object, LoadArgs> = {
       out: a.out,
       check: (problems) => {
         requireSandboxFor(problems, a.sandbox, [['--fault', Boolean(a.fault?.length)]]);
+        requireRefFor(problems, ref !== undefined, azureRefOptions(a), '--base-url');
         if (a.parallelism !== undefined) problems.add('--parallelism', '--parallelism only applies with --emit k6-operator');
       },
       ...(a.sandbox ? { launcher: sandboxRevision({ faults: a.fault ?? [] }) } : {}),

@@ -3,7 +3,7 @@ import { ErrorCodes, RevgateError } from '../../core/errors.js';
 import { runCommand } from '../../run/command.js';
 import { smokeAdapter } from '../../smoke/command.js';
 import { azureRefFlags, azureRefOptions, type AzureRefArgs } from '../azure-flags.js';
-import { azureRevision, isRevisionRef } from '../revision-refs.js';
+import { azureRevision, isRevisionRef, requireRefFor } from '../revision-refs.js';
 import { requireSandboxFor, sandboxRevision } from '../sandbox-targets.js';
 import { cliIo } from '../io.js';
 
@@ -95,11 +95,13 @@ export const smokeCommand: CommandModule<object, SmokeArgs> = {
     process.exitCode = await runCommand(command, {
       io: cliIo(),
       out: a.out,
-      check: (problems) =>
+      check: (problems) => {
         requireSandboxFor(problems, a.sandbox, [
           ['--fault', Boolean(a.fault?.length)],
           ['--sandbox-tls', a['sandbox-tls']],
-        ]),
+        ]);
+        requireRefFor(problems, ref !== undefined, azureRefOptions(a), '--base-url');
+      },
       ...(a.sandbox ? { launcher: sandboxRevision({ faults: a.fault ?? [], tls: a['sandbox-tls'] }) } : {}),
       ...(ref ? { launcher: azureRevision(ref, azureRefOptions(a)) } : {}),
     });
