@@ -70,6 +70,10 @@ export const loadCommand: CommandModule<object, LoadArgs> = {
       .example('$0 load --profile load/profiles/sandbox-smoke.json --sandbox', 'Load a local sandbox revision for a few seconds and gate on p95 and error rate')
       .example('$0 load --profile load/profiles/sandbox-smoke.json --sandbox --fault latency=600', 'See a breached p(95) threshold fail the verdict (exit 1)')
       .example(
+        '$0 load --profile load/profiles/apex-canary.json --app apex-backend -g apex-rg --base-url latest',
+        'Load the newest revision on its own FQDN, resolved through Azure (AZURE_SUBSCRIPTION_ID) and preflighted first',
+      )
+      .example(
         '$0 load --profile load/profiles/wine-quality-ab.json --base-url http://127.0.0.1:8080 --save-baseline baselines/wine.json',
         'Record the revision in service as the baseline',
       )
