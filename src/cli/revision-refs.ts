@@ -18,10 +18,10 @@ import type { Launcher } from '../run/command.js';
 import { Problems } from '../run/problems.js';
 import type { RevisionPair, RevisionTarget } from '../run/targets.js';
 
-/** Anything with a scheme is a URL; the rest (latest, current, v43, apex--v43, stable) is a revision reference. */
-export const isRevisionRef = (value: string | undefined): value is string => value !== undefined && !/^[a-z][a-z0-9+.-]*:/i.test(value);
-
 const REF = /^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/;
+
+/** A revision reference (latest, current, v43, apex--v43, stable) is a name: letters, digits and '-'. Anything else is a URL, checked as one. */
+export const isRevisionRef = (value: string | undefined): value is string => value !== undefined && REF.test(value);
 
 export type AzureRefOptions = Omit<AzureAppOptions, 'sandbox'> & PreflightOptions;
 
@@ -37,7 +37,6 @@ function checkRefs(problems: Problems, given: readonly RefFlag[], o: AzureRefOpt
   for (const r of refs)
     if (!isRevisionRef(r.value) && !URL.canParse(r.value)) problems.add(r.flag, `"${r.value}" is not a URL (nor a revision name, a label, latest or current)`);
   const named = refs.filter((r) => isRevisionRef(r.value));
-  for (const r of named) if (!REF.test(r.value)) problems.add(r.flag, `"${r.value}" is neither a URL nor a revision name, a label, latest or current`);
   const refsSaid = named.map((r) => `${r.flag} ${r.value}`).join(' and ');
   const missing = [
     ...(o.app ? [] : ['--app NAME']),
