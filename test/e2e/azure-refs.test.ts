@@ -6,6 +6,8 @@
  * exit 1 and sends it nothing, and a reference without --app is exit 3 with nothing sent.
  */
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { it } from 'node:test';
 import { readVerdict, runCli, tempDir } from '../helpers/cli.js';
 import { startAca } from '../helpers/aca.js';
@@ -16,6 +18,10 @@ it('smoke and gate resolve latest / current / a name through ARM, preflight firs
   const requests = (): Map<string, number> => new Map([...aca.s.revisionStates()].map(([name, s]) => [name, s.requests.total]));
   const sent = (before: Map<string, number>): Record<string, number> =>
     Object.fromEntries([...requests()].map(([name, n]) => [name, n - (before.get(name) ?? 0)]));
+  const filesIn = (dir: string): string[] =>
+    readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => readFileSync(path.join(e.parentPath, e.name), 'latin1'));
   const noSecrets = (...texts: string[]): void => {
     for (const text of texts) for (const secret of [aca.s.token, aca.s.identity.header]) assert.ok(!text.includes(secret), 'a secret reached an output');
   };
@@ -24,7 +30,7 @@ it('smoke and gate resolve latest / current / a name through ARM, preflight firs
     const out = tempDir(t);
     const before = requests();
     const r = await runCli(['smoke', ...aca.args, '--base-url', 'latest', '--grep', 'health', '--out', out], { env });
-    noSecrets(r.stdout, r.stderr);
+    noSecrets(r.stdout, r.stderr, ...filesIn(out));
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /--base-url latest -> apex-backend--v2 at https:\/\/127\.0\.0\.1:\d+ \(preflight passed/);
     const v2 = aca.s.revisions().find((x) => x.name === aca.revision('v2'));
@@ -56,7 +62,7 @@ it('smoke and gate resolve latest / current / a name through ARM, preflight firs
       ],
       { env },
     );
-    noSecrets(r.stdout, r.stderr);
+    noSecrets(r.stdout, r.stderr, ...filesIn(out));
     // 40 requests decide nothing about the APEX criteria: inconclusive (2) is the honest answer; what matters here is who got them.
     assert.ok([0, 2].includes(r.code ?? -1), `exit ${r.code}: ${r.stderr}`);
     assert.match(r.stderr, /--canary latest -> apex-backend--v2 at /);
