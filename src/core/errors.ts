@@ -17,6 +17,10 @@ export const ErrorCodes = {
   Internal: 'REVGATE_INTERNAL',
   K6Missing: 'REVGATE_K6_MISSING',
   LoadProfileInvalid: 'REVGATE_LOAD_PROFILE_INVALID',
+  /** A revision resolved through ARM is not fit to test (unhealthy, failed, unprovisioned): the run fails before any traffic. */
+  PreflightFailed: 'REVGATE_PREFLIGHT_FAILED',
+  /** ARM could not be read (credential, authorization, throttling, ARM down): nothing could be resolved. */
+  ArmFailed: 'REVGATE_ARM_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -34,6 +38,8 @@ const exitCodeOf: Record<ErrorCode, ExitCodeValue> = {
   REVGATE_INTERNAL: ExitCode.Harness,
   REVGATE_K6_MISSING: ExitCode.Harness,
   REVGATE_LOAD_PROFILE_INVALID: ExitCode.Usage,
+  REVGATE_PREFLIGHT_FAILED: ExitCode.Fail,
+  REVGATE_ARM_FAILED: ExitCode.Harness,
 };
 
 /** One problem found in user input, located by a JSON path (`$.checks[3].expect.status`). */

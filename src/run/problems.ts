@@ -19,6 +19,11 @@ export class Problems {
     this.#diagnostics.push(...diagnostics);
   }
 
+  /** The problems added so far (not the captured errors). */
+  get diagnostics(): readonly Diagnostic[] {
+    return this.#diagnostics;
+  }
+
   get count(): number {
     return this.#diagnostics.length + this.#errors.length;
   }

@@ -92,7 +92,8 @@ export function smokeAdapter(o: SmokeOptions): Command<ResolvedConfig | undefine
       let resolved = prepared as ResolvedConfig;
       // The sandbox's URL replaces the environment's, as --base-url would.
       if (sandbox) resolved = loadFor(o, io, sandbox.url, resolved.file, resolved.environment);
-      const token = sandbox ? sandbox.token : (await acquireToken(resolved.config.auth, { env: io.env }))?.token;
+      // A sandbox brings its own token; a revision resolved through ARM takes the config's auth, as its URL would.
+      const token = sandbox?.token ?? (await acquireToken(resolved.config.auth, { env: io.env }))?.token;
       const specs = (resolved.config.specs ?? []).flatMap((s) => expandSpecGlob(resolved.dir, s));
       const caPems = [
         sandbox?.caPem,

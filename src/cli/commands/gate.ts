@@ -3,8 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { ErrorCodes, RevgateError } from '../../core/errors.js';
 import { displayPath, packagedFile } from '../../core/package-files.js';
 import { cliIo, stderr } from '../io.js';
+import { azureRefFlags, azureRefOptions, type AzureRefArgs } from '../azure-flags.js';
 
-interface GateArgs {
+interface GateArgs extends AzureRefArgs {
   canary?: string;
   baseline?: string;
   criteria?: string;
@@ -35,9 +36,17 @@ export const gateCommand: CommandModule<object, GateArgs> = {
   command: 'gate',
   describe: 'Canary acceptance gate: paired traffic to the canary (and baseline), anytime-valid statistics, stop as soon as every gate is decided',
   builder: (y: Argv) =>
-    y
-      .option('canary', { type: 'string', describe: 'URL of the new revision (its own FQDN); loopback or an allowed host' })
-      .option('baseline', { type: 'string', describe: 'URL of the revision in service; needed by "compare" criteria. Both get the same requests, interleaved' })
+    azureRefFlags(y)
+      .option('canary', {
+        type: 'string',
+        describe:
+          'URL of the new revision (its own FQDN); loopback or an allowed host. Or, with --app and -g, a revision reference resolved through Azure and preflighted: latest, a revision name or suffix, a label',
+      })
+      .option('baseline', {
+        type: 'string',
+        describe:
+          'URL of the revision in service; needed by "compare" criteria. Both get the same requests, interleaved. Or, with --app and -g, current (the revision taking most traffic, never the canary), a revision name or a label',
+      })
       .option('criteria', {
         type: 'string',
         describe: 'Criteria file (schemas/canary-criteria.schema.json), e.g. load/criteria/apex-canary.json; with --sandbox the bundled one is the default',
@@ -91,6 +100,10 @@ export const gateCommand: CommandModule<object, GateArgs> = {
         "Too little traffic (and less than the criteria's minDuration): inconclusive (exit 2), never pass, with the traffic that would decide it",
       )
       .example(
+        '$0 gate --app apex-backend -g apex-rg --canary latest --baseline current --criteria load/criteria/apex-canary.json',
+        'Gate the newest revision against the one taking most traffic, both resolved through Azure (AZURE_SUBSCRIPTION_ID) and preflighted first',
+      )
+      .example(
         '$0 gate --canary https://apex--v43.example.azurecontainerapps.io --baseline https://apex--v42.example.azurecontainerapps.io --criteria load/criteria/apex-canary.json --allow-host "*.example.azurecontainerapps.io" --rate 20',
         'Gate a deployed canary against the revision in service',
       )
@@ -104,26 +117,30 @@ export const gateCommand: CommandModule<object, GateArgs> = {
       ),
   handler: async (a) => {
     // Loaded on use, so `revgate --help`, `--version` and the other commands start without this command's dependencies.
-    const [{ runCommand }, { gateAdapter }, { sandboxPair }] = await Promise.all([
+    const [{ runCommand }, { gateAdapter }, { DEFAULT_RATE }, { requireSandboxFor, sandboxPair }, { anyRef, azurePair, requireRefFor }] = await Promise.all([
       import('../../run/command.js'),
       import('../../gate/command.js'),
+      import('../../gate/gate-setup.js'),
       import('../sandbox-targets.js'),
+      import('../revision-refs.js'),
     ]);
     const criteria = a.criteria ?? sandboxDemoCriteria(a.sandbox);
     // Both sandbox revisions accept one token, made before anything starts so the request mix can carry it.
     const sandboxToken = a.sandbox ? randomBytes(32).toString('base64url') : undefined;
+    // Revision references (latest, current, a name, a label) are resolved by a launcher, as a sandbox is started: the adapter gets URLs.
+    const refs = !a.sandbox && anyRef([a.canary, a.baseline].filter((v): v is string => v !== undefined).map((value) => ({ flag: '', value })));
     const command = gateAdapter({
-      ...(a.canary !== undefined ? { canary: a.canary } : {}),
-      ...(a.baseline !== undefined ? { baseline: a.baseline } : {}),
+      ...(a.canary !== undefined && !refs ? { canary: a.canary } : {}),
+      ...(a.baseline !== undefined && !refs ? { baseline: a.baseline } : {}),
       criteria,
       ...(a.profile !== undefined ? { profile: a.profile } : {}),
       ...(a.config !== undefined ? { config: a.config } : {}),
       ...(a.env !== undefined ? { env: a.env } : {}),
       ...(a['max-duration'] !== undefined ? { maxDuration: a['max-duration'] } : {}),
       ...(a['max-requests'] !== undefined ? { maxRequests: a['max-requests'] } : {}),
-      ...(a.rate !== undefined ? { rate: a.rate } : {}),
+      ...(a.rate !== undefined || refs ? { rate: a.rate ?? DEFAULT_RATE } : {}),
       ...(a.confidence !== undefined ? { confidence: a.confidence } : {}),
-      sandbox: a.sandbox,
+      sandbox: a.sandbox || refs,
       ...(sandboxToken ? { sandboxToken } : {}),
       faults: a.fault ?? [],
       allowHosts: (a['allow-host'] ?? [])
@@ -136,7 +153,22 @@ export const gateCommand: CommandModule<object, GateArgs> = {
     process.exitCode = await runCommand(command, {
       io: cliIo(),
       out: a.out,
+      check: (problems) => requireRefFor(problems, refs, azureRefOptions(a), '--canary or --baseline'),
       ...(sandboxToken ? { launcher: sandboxPair({ faults: a.fault ?? [], token: sandboxToken }) } : {}),
+      ...(refs
+        ? {
+            check: (problems) => {
+              requireSandboxFor(problems, false, [['--fault', Boolean(a.fault?.length)]]);
+              if (a.canary === undefined) problems.add('--canary', "is required (the new revision's URL, latest, a revision name or a label)");
+              if (a.baseline === undefined)
+                problems.add(
+                  '--baseline',
+                  `--canary ${a.canary} names a revision: give --baseline too (current: the revision taking most traffic, a revision, a label or a URL)`,
+                );
+            },
+            launcher: azurePair({ flag: '--canary', value: a.canary as string }, { flag: '--baseline', value: a.baseline as string }, azureRefOptions(a)),
+          }
+        : {}),
     });
   },
 };

@@ -1,7 +1,8 @@
 import type { Argv, CommandModule } from 'yargs';
 import { cliIo } from '../io.js';
+import { azureRefFlags, azureRefOptions, type AzureRefArgs } from '../azure-flags.js';
 
-interface LoadArgs {
+interface LoadArgs extends AzureRefArgs {
   profile: string;
   'base-url'?: string;
   out: string;
@@ -22,13 +23,17 @@ export const loadCommand: CommandModule<object, LoadArgs> = {
   command: 'load',
   describe: 'Run a load profile (open-model arrival rates, k6 thresholds) against a revision and return a verdict; save or compare baselines',
   builder: (y: Argv) =>
-    y
+    azureRefFlags(y)
       .option('profile', {
         type: 'string',
         demandOption: true,
         describe: 'Load profile (JSON, schemas/load-profile.schema.json), e.g. load/profiles/sandbox-smoke.json',
       })
-      .option('base-url', { type: 'string', describe: "Revision URL to load; its host must be loopback or in the profile's allowedHosts" })
+      .option('base-url', {
+        type: 'string',
+        describe:
+          "Revision URL to load; its host must be loopback or in the profile's allowedHosts. Or, with --app and -g, a revision reference resolved through Azure and preflighted: latest, current, a revision name or suffix, a label",
+      })
       .option('out', {
         type: 'string',
         default: 'reports/load',
@@ -60,6 +65,10 @@ export const loadCommand: CommandModule<object, LoadArgs> = {
       .example('$0 load --profile load/profiles/sandbox-smoke.json --sandbox', 'Load a local sandbox revision for a few seconds and gate on p95 and error rate')
       .example('$0 load --profile load/profiles/sandbox-smoke.json --sandbox --fault latency=600', 'See a breached p(95) threshold fail the verdict (exit 1)')
       .example(
+        '$0 load --profile load/profiles/apex-canary.json --app apex-backend -g apex-rg --base-url latest',
+        'Load the newest revision on its own FQDN, resolved through Azure (AZURE_SUBSCRIPTION_ID) and preflighted first',
+      )
+      .example(
         '$0 load --profile load/profiles/wine-quality-ab.json --base-url http://127.0.0.1:8080 --save-baseline baselines/wine.json',
         'Record the revision in service as the baseline',
       )
@@ -76,11 +85,18 @@ export const loadCommand: CommandModule<object, LoadArgs> = {
       ),
   handler: async (a) => {
     // Loaded on use, so `revgate --help`, `--version` and the other commands start without this command's dependencies.
-    const [{ runCommand }, { Problems }, { emitK6Operator, loadAdapter }, { requireSandboxFor, sandboxRevision }] = await Promise.all([
+    const [
+      { runCommand },
+      { Problems },
+      { emitK6Operator, loadAdapter },
+      { requireSandboxFor, sandboxRevision },
+      { azureRevision, isRevisionRef, requireRefFor },
+    ] = await Promise.all([
       import('../../run/command.js'),
       import('../../run/problems.js'),
       import('../../load/command.js'),
       import('../sandbox-targets.js'),
+      import('../revision-refs.js'),
     ]);
     const io = cliIo();
     const common = {
@@ -97,12 +113,15 @@ export const loadCommand: CommandModule<object, LoadArgs> = {
       process.exitCode = 0;
       return;
     }
+    // A revision reference (latest, a name, a label) is resolved by a launcher, as a sandbox is started: the adapter gets a URL.
+    const ref = !a.sandbox && isRevisionRef(a['base-url']) ? { flag: '--base-url', value: a['base-url'] } : undefined;
+    const { baseUrl: _given, ...rest } = common;
     const command = loadAdapter({
-      ...common,
+      ...(ref ? rest : common),
       engine: a.engine === 'k6' ? 'k6' : 'embedded',
       ...(a['save-baseline'] ? { saveBaseline: a['save-baseline'] } : {}),
       ...(a.baseline ? { baseline: a.baseline } : {}),
-      sandbox: a.sandbox,
+      sandbox: a.sandbox || ref !== undefined,
       ...(a['ca-file'] ? { caFile: a['ca-file'] } : {}),
     });
     process.exitCode = await runCommand(command, {
@@ -110,9 +129,11 @@ export const loadCommand: CommandModule<object, LoadArgs> = {
       out: a.out,
       check: (problems) => {
         requireSandboxFor(problems, a.sandbox, [['--fault', Boolean(a.fault?.length)]]);
+        requireRefFor(problems, ref !== undefined, azureRefOptions(a), '--base-url');
         if (a.parallelism !== undefined) problems.add('--parallelism', '--parallelism only applies with --emit k6-operator');
       },
       ...(a.sandbox ? { launcher: sandboxRevision({ faults: a.fault ?? [] }) } : {}),
+      ...(ref ? { launcher: azureRevision(ref, azureRefOptions(a)) } : {}),
     });
   },
 };

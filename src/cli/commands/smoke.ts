@@ -3,8 +3,9 @@ import type { Argv, CommandModule } from 'yargs';
 import { ErrorCodes, RevgateError } from '../../core/errors.js';
 import { displayPath, packagedFile } from '../../core/package-files.js';
 import { cliIo, stderr } from '../io.js';
+import { azureRefFlags, azureRefOptions, type AzureRefArgs } from '../azure-flags.js';
 
-interface SmokeArgs {
+interface SmokeArgs extends AzureRefArgs {
   'base-url'?: string;
   config?: string;
   env?: string;
@@ -38,10 +39,12 @@ export const smokeCommand: CommandModule<object, SmokeArgs> = {
   command: 'smoke',
   describe: 'Run the smoke suite (declared checks + hand-written specs) against a revision and return a verdict',
   builder: (y: Argv) =>
-    y
+    azureRefFlags(y)
       .option('base-url', {
         type: 'string',
-        describe: 'Revision URL to test (overrides the environment baseUrl), e.g. https://app--rev2.<env>.azurecontainerapps.io',
+        describe:
+          'Revision URL to test (overrides the environment baseUrl), e.g. https://app--rev2.<env>.azurecontainerapps.io; or, with --app and -g, ' +
+          'a revision reference resolved through Azure and preflighted: latest, current, a revision name or suffix, a label',
       })
       .option('config', {
         type: 'string',
@@ -77,14 +80,19 @@ export const smokeCommand: CommandModule<object, SmokeArgs> = {
       .example('$0 smoke --sandbox', 'Start a local sandbox and run the default suite against it')
       .example('$0 smoke --sandbox --fault ready-fail', 'See what a failing readiness probe does to the verdict (exit 1)')
       .example('$0 smoke --base-url https://apex-backend--v42.example.azurecontainerapps.io --env prod', 'Gate a new revision on its own FQDN')
+      .example(
+        '$0 smoke --app apex-backend -g apex-rg --base-url latest --env prod',
+        'Test the newest revision on its own FQDN, resolved through Azure (AZURE_SUBSCRIPTION_ID); refused (exit 1) if it is not healthy',
+      )
       .example('$0 smoke --config examples/wine-quality.json --base-url http://127.0.0.1:8080 --grep predict', 'Run only the predict checks of an example')
       .epilogue('Exit codes: 0 pass (promote), 1 fail (roll back), 2 inconclusive (hold), 3 bad usage or config, 4 could not evaluate.'),
   handler: async (a) => {
     // Loaded on use, so `revgate --help`, `--version` and the other commands start without this command's dependencies.
-    const [{ runCommand }, { smokeAdapter }, { requireSandboxFor, sandboxRevision }] = await Promise.all([
+    const [{ runCommand }, { smokeAdapter }, { requireSandboxFor, sandboxRevision }, { azureRevision, isRevisionRef, requireRefFor }] = await Promise.all([
       import('../../run/command.js'),
       import('../../smoke/command.js'),
       import('../sandbox-targets.js'),
+      import('../revision-refs.js'),
     ]);
     if (a.grep !== undefined) {
       try {
@@ -94,14 +102,16 @@ export const smokeCommand: CommandModule<object, SmokeArgs> = {
       }
     }
     const config = a.config ?? sandboxDemoConfig(a.sandbox);
+    // A revision reference (latest, a name, a label) is resolved by a launcher, as a sandbox is started: the adapter gets a URL.
+    const ref = !a.sandbox && isRevisionRef(a['base-url']) ? { flag: '--base-url', value: a['base-url'] } : undefined;
     const command = smokeAdapter({
       ...(config ? { config } : {}),
       ...(a.env ? { env: a.env } : {}),
-      ...(a['base-url'] !== undefined ? { baseUrl: a['base-url'] } : {}),
+      ...(a['base-url'] !== undefined && !ref ? { baseUrl: a['base-url'] } : {}),
       ...(a.grep ? { grep: a.grep } : {}),
       retries: a.retries,
       ...(a.workers ? { workers: a.workers } : {}),
-      sandbox: a.sandbox,
+      sandbox: a.sandbox || ref !== undefined,
       ...(a['ca-file'] ? { caFile: a['ca-file'] } : {}),
       allowDestructive: a['allow-destructive'],
       verbose: a.verbose,
@@ -109,12 +119,15 @@ export const smokeCommand: CommandModule<object, SmokeArgs> = {
     process.exitCode = await runCommand(command, {
       io: cliIo(),
       out: a.out,
-      check: (problems) =>
+      check: (problems) => {
         requireSandboxFor(problems, a.sandbox, [
           ['--fault', Boolean(a.fault?.length)],
           ['--sandbox-tls', a['sandbox-tls']],
-        ]),
+        ]);
+        requireRefFor(problems, ref !== undefined, azureRefOptions(a), '--base-url');
+      },
       ...(a.sandbox ? { launcher: sandboxRevision({ faults: a.fault ?? [], tls: a['sandbox-tls'] }) } : {}),
+      ...(ref ? { launcher: azureRevision(ref, azureRefOptions(a)) } : {}),
     });
   },
 };
