@@ -69,28 +69,31 @@ export function realTrafficSpecs(doc: unknown): RealSpec[] {
     }
   }
   const triggers = isObject(doc.rollbackTriggers) ? doc.rollbackTriggers : {};
-  for (const expression of expressions(triggers.http_req_failed)) {
-    const e = parseExpression(expression);
-    if ('problem' in e || !(e.operator === '>' || e.operator === '>=')) continue;
-    specs.push({
-      at: { section: 'rollbackTriggers', key: 'http_req_failed', expression },
-      id: `real:trigger:http_req_failed:${expression}`,
-      metric: 'http_req_failed',
-      expression,
-      kind: 'trigger',
-      operator: e.operator,
-      value: e.value,
-      blocking: true,
-    });
+  // Error-rate triggers fire above their limit, availability triggers below it (the runbook's "error rate > 10%").
+  for (const key of ['http_req_failed', 'availability'] as const) {
+    for (const expression of expressions(triggers[key])) {
+      const e = parseExpression(expression);
+      if ('problem' in e) continue;
+      specs.push({
+        at: { section: 'rollbackTriggers', key, expression },
+        id: `real:trigger:${key}:${expression}`,
+        metric: key,
+        expression,
+        kind: 'trigger',
+        operator: e.operator,
+        value: e.value,
+        blocking: true,
+      });
+    }
   }
   (Array.isArray(doc.compare) ? doc.compare : []).forEach((c: unknown, index) => {
-    if (!isObject(c) || c.metric !== 'http_req_failed' || c.scope !== undefined) return;
+    if (!isObject(c) || (c.metric !== 'http_req_failed' && c.metric !== 'http_5xx') || c.scope !== undefined) return;
     const absolute = typeof c.maxIncreasePoints === 'number' ? c.maxIncreasePoints / 100 : 0;
     const relative = typeof c.maxIncrease === 'number' ? c.maxIncrease : 0;
     specs.push({
       at: { section: 'compare', index },
-      id: `real:compare:http_req_failed`,
-      metric: 'http_req_failed',
+      id: `real:compare:${c.metric}`,
+      metric: c.metric,
       expression: `canary <= baseline${relative ? ` x ${1 + relative}` : ''}${absolute ? ` + ${absolute * 100} points` : ''}`,
       kind: 'compare',
       margin: { absolute, relative },
@@ -175,9 +178,11 @@ export function evaluateRealTraffic(
         const b = counts.baseline;
         if (!b || b.total === 0)
           return { ...base, status: 'inconclusive', samples: c.total, reason: `no real requests to the baseline ${window} to compare with` };
+        // http_5xx compares the share of 5xx (Azure Monitor's statusCodeCategory), http_req_failed every 4xx and 5xx.
+        const fivexx = s.metric === 'http_5xx';
         const r = compareProportions({
-          canary: { failures: c.failed, trials: c.total },
-          baseline: { failures: b.failed, trials: b.total },
+          canary: { failures: fivexx ? c.unavailable : c.failed, trials: c.total },
+          baseline: { failures: fivexx ? b.unavailable : b.failed, trials: b.total },
           margin: s.margin ?? {},
           alpha,
         });
@@ -187,7 +192,7 @@ export function evaluateRealTraffic(
           status,
           samples: c.total,
           interval: [r.lower, r.upper],
-          reason: `real error rate canary ${pct(r.canaryRate ?? 0)} (of ${fmt(c.total)}) vs baseline ${pct(r.baselineRate ?? 0)} (of ${fmt(b.total)}) ${window}; difference in [${(r.lower * 100).toFixed(2)}, ${(r.upper * 100).toFixed(2)}] points (${level})${status === 'inconclusive' ? ': not yet decided' : ''}`,
+          reason: `real ${fivexx ? '5xx' : 'error'} rate canary ${pct(r.canaryRate ?? 0)} (of ${fmt(c.total)}) vs baseline ${pct(r.baselineRate ?? 0)} (of ${fmt(b.total)}) ${window}; difference in [${(r.lower * 100).toFixed(2)}, ${(r.upper * 100).toFixed(2)}] points (${level})${status === 'inconclusive' ? ': not yet decided' : ''}`,
         };
       }
     }

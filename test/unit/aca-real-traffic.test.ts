@@ -15,13 +15,7 @@ describe('real-traffic evidence', () => {
   it("judges the runbook's error gates, not latency or tags", () => {
     assert.deepEqual(
       realTrafficSpecs(APEX).map((s) => s.id),
-      [
-        'real:http_req_failed:rate<0.01',
-        'real:availability:rate>=0.999',
-        'real:http_5xx:count==0',
-        'real:trigger:http_req_failed:rate>0.10',
-        'real:compare:http_req_failed',
-      ],
+      ['real:http_req_failed:rate<0.01', 'real:trigger:http_req_failed:rate>0.10', 'real:trigger:availability:rate<0.99', 'real:compare:http_5xx'],
     );
     assert.deepEqual(realTrafficSpecs({ thresholds: { 'http_req_failed{tenant:contoso}': ['rate<0.05'], http_req_duration: ['p(95)<500'] } }), []);
   });
@@ -45,10 +39,34 @@ describe('real-traffic evidence', () => {
     assert.match(none[0]?.reason ?? '', /no real requests to the canary in the hold yet \(Azure Monitor shows a request only after its ingestion delay\)/);
   });
 
+  it("judges the shipped criteria's 5xx comparison on 5xx alone, and the availability trigger below its limit", () => {
+    const specs = realTrafficSpecs(APEX);
+    const byId = (gates: ReturnType<typeof evaluateRealTraffic>, id: string) => gates.find((g) => g.id === id)?.status;
+    // Many 4xx on both (a client problem, not the revision's), 5xx equal: the 5xx comparison passes.
+    const shared = evaluateRealTraffic(
+      specs,
+      { canary: { total: 20000, failed: 600, unavailable: 2 }, baseline: { total: 20000, failed: 20, unavailable: 2 } },
+      0.95,
+      'in the hold',
+    );
+    assert.equal(byId(shared, 'real:compare:http_5xx'), 'passed');
+    // 5% of the canary's requests 5xx against none on the baseline: the comparison fails and availability < 99% fires.
+    const broken = evaluateRealTraffic(
+      specs,
+      { canary: { total: 4000, failed: 200, unavailable: 200 }, baseline: { total: 4000, failed: 0, unavailable: 0 } },
+      0.95,
+      'in the hold',
+    );
+    assert.equal(byId(broken, 'real:compare:http_5xx'), 'failed');
+    assert.equal(byId(broken, 'real:trigger:availability:rate<0.99'), 'failed');
+    assert.equal(byId(shared, 'real:trigger:availability:rate<0.99'), 'passed');
+  });
+
   it('leaves the synthetic gate only what real traffic did not pass; nothing left means no synthetic traffic', () => {
     const specs = realTrafficSpecs(APEX);
     const some = criteriaWithout(APEX, specs.slice(0, 2));
-    assert.deepEqual((some.doc as { thresholds: object }).thresholds, { http_req_duration: ['p(95)<2000'], http_5xx: ['count==0'] });
+    assert.deepEqual((some.doc as { thresholds: object }).thresholds, { http_req_duration: ['p(95)<2000'] });
+    assert.deepEqual((some.doc as { rollbackTriggers: object }).rollbackTriggers, { availability: ['rate<0.99'] });
     assert.equal(some.empty, false);
     const errorsOnly = { thresholds: { http_req_failed: ['rate<0.05'] }, compare: [{ metric: 'http_req_failed', maxIncreasePoints: 5 }] };
     assert.deepEqual(criteriaWithout(errorsOnly, realTrafficSpecs(errorsOnly)), { doc: { thresholds: {}, compare: [] }, empty: true });
