@@ -36,6 +36,9 @@ async function rollout(t: TempOwner, options: { canaryFaults?: string[]; users?:
   const criteria = writeJson(path.join(dir, 'criteria.json'), {
     confidence: 0.8,
     maxDuration: '60s',
+    // Short windows and a short minimum of evidence, so a healthy step passes in seconds (the default minDuration is 1m).
+    window: '100ms',
+    minDuration: '3s',
     thresholds: { http_req_failed: ['rate<0.10'] },
     rollbackTriggers: { http_req_failed: ['rate>0.25'] },
   });

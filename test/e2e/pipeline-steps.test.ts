@@ -202,8 +202,10 @@ describe('the GitHub Action and the Azure Pipelines template, run as their runne
   mkdirSync(path.join(project, 'node_modules', '@revgate'), { recursive: true });
   symlinkSync(ROOT, path.join(project, 'node_modules', ...pkg.name.split('/')), 'dir');
   // Criteria a few hundred requests decide: a pass that does not take the shipped criteria's ~7,000 requests.
-  const easy = writeJson(path.join(project, 'easy criteria.json'), { thresholds: { http_req_failed: ['rate<0.5'] } });
-  const errors = writeJson(path.join(project, 'errors.json'), { thresholds: { http_req_failed: ['rate<0.01'] } });
+  // Short windows and minimum duration: the default minDuration (1m) would hold every pass for a minute.
+  const quick = { window: '50ms', minDuration: '2s' };
+  const easy = writeJson(path.join(project, 'easy criteria.json'), { ...quick, thresholds: { http_req_failed: ['rate<0.5'] } });
+  const errors = writeJson(path.join(project, 'errors.json'), { ...quick, thresholds: { http_req_failed: ['rate<0.01'] } });
   const apex = path.join(ROOT, 'load', 'criteria', 'apex-canary.json');
   const gateArgs = (criteria: string, ...more: string[]): string =>
     ['# a comment, and a blank line below, are ignored', '', '--sandbox', `--criteria ${criteria}`, '--rate 100', ...more].join('\n');
