@@ -35,6 +35,9 @@ export async function startSandboxEstate(options: { tenants: number; regions?: s
   const dir = mkdtempSync(path.join(os.tmpdir(), 'revgate-gateway-'));
   const keysFile = path.join(dir, 'subscription-keys.json');
   writeFileSync(keysFile, JSON.stringify(Object.fromEntries(estate.tenants.map((t) => [t.id, t.key]))), { mode: 0o600 });
+  // A second Ctrl-C exits at once (run/signals.ts), before stop() could run: the keys file goes with the process.
+  const removeOnExit = (): void => rmSync(dir, { recursive: true, force: true });
+  process.once('exit', removeOnExit);
   return {
     estate,
     gateway,
@@ -42,6 +45,7 @@ export async function startSandboxEstate(options: { tenants: number; regions?: s
     dir,
     stop: async () => {
       await gateway.stop();
+      process.removeListener('exit', removeOnExit);
       rmSync(dir, { recursive: true, force: true });
     },
   };
