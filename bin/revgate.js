@@ -14,4 +14,7 @@ if (args.length === 1 && args[0] === '--version') {
 } else {
   const { main } = await import('../dist/cli/main.js');
   await main(args);
+  // The run is over and its verdict published: a signal from here until Node exits (sockets closing, timers
+  // draining) ends the process with the exit code already decided, not with the signal's default death.
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => process.exit());
 }

@@ -29,8 +29,9 @@ const REDIRECT_BODY_BYTES = 64 * 1024;
  * default store plus NODE_EXTRA_CA_CERTS, through which revgate passes a --ca-file, an environment's caFile or
  * the sandbox CA to the workers; verification is never turned off.
  */
-export function createHttpAgent(): Agent {
-  const connect = buildConnector({ timeout: MAX_TIMEOUT_MS, rejectUnauthorized: true });
+export function createHttpAgent(ca?: readonly string[]): Agent {
+  // `ca` replaces Node's store, so a caller passing extra CAs passes the whole list (see smoke's in-process runner).
+  const connect = buildConnector({ timeout: MAX_TIMEOUT_MS, rejectUnauthorized: true, ...(ca?.length ? { ca: [...ca] } : {}) });
   return new Agent({ connect: timedConnector(connect), keepAliveTimeout: 4_000 });
 }
 
@@ -56,12 +57,20 @@ class ExchangeTimeout extends Error {
   readonly code = 'REVGATE_EXCHANGE_TIMEOUT';
 }
 
-export function measureHttp(dispatcher: Dispatcher, req: PreparedRequest): Promise<HttpMeasurement> {
-  const setup = { ms: 0 };
-  return setupLog.run(setup, () => exchange(dispatcher, req, setup));
+class ExchangeInterrupted extends Error {
+  readonly code = 'REVGATE_INTERRUPTED';
 }
 
-async function exchange(dispatcher: Dispatcher, req: PreparedRequest, setup: { ms: number }): Promise<HttpMeasurement> {
+/**
+ * One exchange. `interrupt` (the run was stopped) ends it at once as an error of kind `other` with code
+ * REVGATE_INTERRUPTED: nothing was measured, so it can never read as the revision's failure or success.
+ */
+export function measureHttp(dispatcher: Dispatcher, req: PreparedRequest, interrupt?: AbortSignal): Promise<HttpMeasurement> {
+  const setup = { ms: 0 };
+  return setupLog.run(setup, () => exchange(dispatcher, req, setup, interrupt));
+}
+
+async function exchange(dispatcher: Dispatcher, req: PreparedRequest, setup: { ms: number }, interrupt?: AbortSignal): Promise<HttpMeasurement> {
   const started = performance.now();
   const base = { kind: 'http' as const, method: req.method, url: req.url };
   const redirects: RedirectHop[] = [];
@@ -77,6 +86,9 @@ async function exchange(dispatcher: Dispatcher, req: PreparedRequest, setup: { m
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new ExchangeTimeout(`no complete response within ${req.timeoutMs} ms`)), req.timeoutMs);
   const { signal } = controller;
+  const onInterrupt = (): void => controller.abort(new ExchangeInterrupted('not measured: the run was interrupted'));
+  if (interrupt?.aborted) onInterrupt();
+  interrupt?.addEventListener('abort', onInterrupt, { once: true });
   try {
     const encoded = await encodeBody(req);
     const headers: Record<string, string> = { 'user-agent': `revgate/${VERSION}`, accept: '*/*', 'accept-encoding': 'gzip, deflate, br', ...req.headers };
@@ -137,9 +149,13 @@ async function exchange(dispatcher: Dispatcher, req: PreparedRequest, setup: { m
     if (signal.aborted && signal.reason instanceof ExchangeTimeout) {
       return done({ error: { kind: 'timeout', code: signal.reason.code, message: signal.reason.message } });
     }
+    if (signal.aborted && signal.reason instanceof ExchangeInterrupted) {
+      return done({ error: { kind: 'other', code: signal.reason.code, message: signal.reason.message } });
+    }
     return done({ error: classifyNetError(err) });
   } finally {
     clearTimeout(timer);
+    interrupt?.removeEventListener('abort', onInterrupt);
   }
 }
 

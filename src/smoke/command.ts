@@ -1,7 +1,8 @@
 /**
- * `revgate smoke` as an adapter of the command skeleton (src/run/command.ts): config -> token ->
- * Playwright (declared checks + hand-written specs) -> verdict; Playwright writes the HTML report and
- * Allure results itself.
+ * `revgate smoke` as an adapter of the command skeleton (src/run/command.ts): config -> token -> checks ->
+ * verdict. A suite with hand-written specs runs in Playwright (declared checks + specs; Playwright writes its
+ * HTML report, traces and Allure results); a suite of declared checks only runs them in revgate's process
+ * (in-process.ts: same check code, no browser runner to start) and revgate writes report.html and Allure itself.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,7 +25,8 @@ import { DEFAULT_TIMEOUT_MS } from '../http/prepare.js';
 import { findChromium } from './browser.js';
 import type { RawResults } from './raw-results.js';
 import { smokeTimeline, toCheckResults } from './results.js';
-import { planChecks, RunEnv, runSecrets } from './run-context.js';
+import { buildRunContext, planChecks, RunEnv, runSecrets } from './run-context.js';
+import { runDeclaredInProcess } from './in-process.js';
 import { unreachable } from './reachability.js';
 import { runPlaywright, type PlaywrightRun } from './runner.js';
 import { readCaFile } from '../http/ca-file.js';
@@ -44,6 +46,9 @@ export interface SmokeOptions {
   verbose?: boolean;
 }
 
+/** Checks at a time when --workers is not given (Playwright's workers for a suite with specs). */
+const DEFAULT_WORKERS = 2;
+
 interface SmokeRun extends Resolved {
   resolved: ResolvedConfig;
   specs: string[];
@@ -55,6 +60,8 @@ interface SmokeRun extends Resolved {
 interface Measured {
   raw?: RawResults;
   run?: PlaywrightRun;
+  /** Declared checks only: they ran in revgate's process, and Playwright wrote no report. */
+  inProcess?: boolean;
   /** The target could not be connected to at all: no check ran. */
   unreachable?: { kind: NetErrorKind; code?: string; message: string };
   startedAt: Date;
@@ -138,10 +145,10 @@ export function smokeAdapter(o: SmokeOptions): Command<ResolvedConfig | undefine
         version: VERSION,
       });
     },
-    // Without a Playwright run (unreachable target) revgate writes its own Allure results; report.html is always revgate's.
+    // Without a Playwright run (unreachable target, declared checks only) revgate writes its own Allure results; report.html is always revgate's.
     publish: (_run, m) =>
-      m.unreachable
-        ? { verbose: o.verbose ?? false }
+      m.unreachable || m.inProcess
+        ? { verbose: o.verbose ?? false, ...(m.raw ? { report: { smoke: smokeTimeline(m.raw) } } : {}) }
         : {
             playwrightReports: true,
             artifacts: { playwright: 'html/index.html', allure: 'allure-results/' },
@@ -167,6 +174,23 @@ async function runSuite(o: SmokeOptions, run: SmokeRun, ctx: RunContext): Promis
   if (down) {
     io.err(`revgate: ${resolved.target.baseUrl} cannot be reached (${down.code ?? down.kind}): every check fails without running\n`);
     return { unreachable: down, startedAt, finishedAt: new Date() };
+  }
+  if (!specs.length) {
+    io.err(`revgate: smoke ${resolved.config.service.name} [${resolved.environment}] -> ${resolved.target.baseUrl}\n`);
+    const raw = await runDeclaredInProcess({
+      // The skeleton's redactor: the one that masks the console and scrubs OUT also masks every check's messages.
+      ctx: {
+        ...buildRunContext({ resolved, runId, ...(run.token ? { token: run.token } : {}), env: io.env, allowDestructive: o.allowDestructive ?? false }),
+        redactor,
+      },
+      io,
+      signal: ctx.signal,
+      workers: o.workers ?? DEFAULT_WORKERS,
+      retries: o.retries,
+      ...(o.grep ? { grep: o.grep } : {}),
+      caPems: run.caPems,
+    });
+    return { raw, inProcess: true, startedAt, finishedAt: new Date() };
   }
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'revgate-'));
   try {

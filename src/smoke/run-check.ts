@@ -43,6 +43,8 @@ export interface CheckDeps {
   http: Dispatcher;
   ctx: RunContext;
   cleanup: CleanupRegistry;
+  /** Aborted when the run is interrupted or the check's time is up: requests in flight end, cleanup still runs. */
+  signal?: AbortSignal;
 }
 
 /** Cleanup requests succeed on 2xx, or when the resource is already gone. */
@@ -99,7 +101,7 @@ function firstProblem(assertions: AssertionResult[]): string | undefined {
 
 async function runRequestCheck(spec: RequestSpec, expect: HttpExpectations, deps: CheckDeps, vars: Vars = builtinVars(deps.ctx.runId)): Promise<CheckOutcome> {
   const req = prepareRequest(interpolate(spec, vars), prepareContext(deps.ctx));
-  const measurement = await measureHttp(deps.http, req);
+  const measurement = await measureHttp(deps.http, req, deps.signal);
   const assertions = assess(measurement, withDefaults(expect, deps.ctx));
   const phase = foldPhases(assertions);
   const message = firstProblem(assertions);
@@ -139,7 +141,7 @@ async function runFlow(steps: StepConfig[], deps: CheckDeps): Promise<CheckOutco
 
   for (const [i, step] of steps.entries()) {
     const req = prepareRequest(interpolate(step.request, vars), pctx);
-    const measurement = await measureHttp(deps.http, req);
+    const measurement = await measureHttp(deps.http, req, deps.signal);
     const stepAssertions = assess(measurement, withDefaults(interpolate(step.expect ?? {}, vars), deps.ctx));
     const failedBefore = stepAssertions.some((a) => a.phase === 'failed' || a.phase === 'error');
     // Values are taken whenever they are there; a missing one is a problem of its own only when nothing else failed.

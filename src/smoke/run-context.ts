@@ -84,6 +84,24 @@ export function loadRunContext(env: Record<string, string | undefined> = process
     processEnv: env,
   });
   const token = env[RunEnv.token] || undefined;
+  return buildRunContext({
+    resolved,
+    runId: env[RunEnv.runId] ?? 'local',
+    ...(token ? { token } : {}),
+    env,
+    allowDestructive: env[RunEnv.allowDestructive] === '1',
+  });
+}
+
+/** The run context from what the CLI resolved: what a Playwright worker rebuilds from its environment, and what the in-process runner uses as is. */
+export function buildRunContext(o: {
+  resolved: ResolvedConfig;
+  runId: string;
+  token?: string;
+  env: Record<string, string | undefined>;
+  allowDestructive: boolean;
+}): RunContext {
+  const { resolved, token, env } = o;
   const tokenEnv = resolved.config.auth?.tokenEnv ?? DEFAULT_TOKEN_ENV;
   const secretEnvRefs: Record<string, string> = { authorization: tokenEnv };
   // A header filled from a secret env var is reproduced as a reference to that variable.
@@ -94,10 +112,10 @@ export function loadRunContext(env: Record<string, string | undefined> = process
   return {
     resolved,
     baseUrl: resolved.target.baseUrl,
-    runId: env[RunEnv.runId] ?? 'local',
+    runId: o.runId,
     ...(token ? { token } : {}),
     secretEnvRefs,
     redactor: buildRedactor(resolved, token, env),
-    planned: planChecks(resolved, env[RunEnv.allowDestructive] === '1'),
+    planned: planChecks(resolved, o.allowDestructive),
   };
 }

@@ -1,7 +1,8 @@
 /**
  * Issue 11, item 4: SIGTERM (CI cancellation, `timeout`) at a random moment of a run still ends with a
- * verdict and leaves no planted token in any file under OUT, zips included and decoded. 20 runs across
- * smoke (traces with the token in them), load (the token in a header), gate and probe.
+ * verdict and leaves no planted token in any file under OUT, zips included and decoded. 24 runs across
+ * smoke in Playwright (traces with the token in them), smoke in-process (declared checks only), load (the token
+ * in a header), gate and probe.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -53,7 +54,11 @@ describe('SIGTERM at a random moment', { concurrency: 4 }, () => {
   let canary: RunningSandbox;
   let baseline: RunningSandbox;
   let profile: string;
+  // The same suite without its hand-written spec: declared checks only, so it runs in revgate's process.
+  const declaredOnly = path.join(dir, 'leak-declared.json');
   before(async () => {
+    const { specs: _specs, ...suite } = JSON.parse(readFileSync(path.join(ROOT, 'test/fixtures/leak.config.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(declaredOnly, JSON.stringify(suite));
     canary = await startSandbox({ token: TOKEN, revision: 'sig--canary' });
     baseline = await startSandbox({ token: TOKEN, revision: 'sig--stable' });
     profile = path.join(dir, 'profile.json');
@@ -78,6 +83,7 @@ describe('SIGTERM at a random moment', { concurrency: 4 }, () => {
       { length: 8 },
       () => ['smoke', () => ['smoke', '--config', path.join(ROOT, 'test/fixtures/leak.config.json'), '--base-url', canary.url]] as [string, () => string[]],
     ),
+    ...Array.from({ length: 4 }, () => ['smoke in-process', () => ['smoke', '--config', declaredOnly, '--base-url', canary.url]] as [string, () => string[]]),
     ...Array.from({ length: 4 }, () => ['load', () => ['load', '--profile', profile, '--base-url', canary.url]] as [string, () => string[]]),
     ...Array.from(
       { length: 4 },

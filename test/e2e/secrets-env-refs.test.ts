@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { startSandbox } from '../../src/sandbox/index.js';
 import { scanForLeaks } from '../../src/secrets/scan.js';
-import { readVerdict, runCli } from '../helpers/cli.js';
+import { readVerdict, ROOT, runCli } from '../helpers/cli.js';
 import { allFiles } from '../helpers/files.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'revgate-envrefs-'));
@@ -27,6 +27,8 @@ describe('values substituted from the environment into requests', () => {
         service: { name: 'fn' },
         environments: { dev: { baseUrl: 'http://127.0.0.1:1', headers: { 'X-Functions-Key': '${FN_KEY}' } } },
         secrets: { plain: { REGION: 'a region name, shown in reports' } },
+        // A hand-written spec makes the suite run in Playwright, whose traces hold every request's headers and query.
+        specs: [path.relative(dir, path.join(ROOT, 'test', 'fixtures', 'env-refs.spec.ts'))],
         checks: [
           { id: 'live', request: { path: '/health/live', query: { code: '${FN_CODE}' }, headers: { 'X-Region': '${REGION}' }, auth: false } },
           // Fails, so its trace, attachments and reproduce command are kept for the scrubber to work on.
