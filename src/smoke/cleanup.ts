@@ -64,3 +64,15 @@ export class CleanupRegistry {
     return report;
   }
 }
+
+/** Every attempt's cleanup in one report: a retry that passed does not hide what an earlier attempt left behind. */
+export function mergeCleanup(reports: Array<CleanupReport | undefined>): CleanupReport | undefined {
+  const kept = reports.map((r, i) => ({ r, attempt: i + 1 })).filter((x): x is { r: CleanupReport; attempt: number } => x.r !== undefined);
+  if (!kept.length) return undefined;
+  const label = (attempt: number, d: string): string => (reports.length > 1 ? `attempt ${attempt}: ${d}` : d);
+  return {
+    ran: kept.reduce((sum, { r }) => sum + r.ran, 0),
+    failures: kept.flatMap(({ r, attempt }) => r.failures.map((f) => ({ ...f, description: label(attempt, f.description) }))),
+    tasks: kept.flatMap(({ r, attempt }) => (r.tasks ?? []).map((t) => ({ ...t, description: label(attempt, t.description) }))),
+  };
+}

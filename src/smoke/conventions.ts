@@ -26,3 +26,8 @@ export const NON_BLOCKING_TAG = '@non-blocking';
 export function declaredTestTitle(check: CheckConfig): string {
   return `[${check.id}] ${check.title ?? check.id}`;
 }
+
+/** The progress line's mark for a finished check: Playwright's test outcome, and whether it was degraded. */
+export function progressMark(outcome: string, degraded: boolean): string {
+  return outcome === 'skipped' ? 'skip' : outcome === 'flaky' ? 'FLKY' : outcome === 'unexpected' ? 'FAIL' : degraded ? 'WARN' : 'ok  ';
+}

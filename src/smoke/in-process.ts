@@ -16,10 +16,9 @@ import type { CheckConfig } from '../config/types.js';
 import type { Io } from '../core/io.js';
 import { createHttpAgent } from '../http/exchange.js';
 import { latencyText, timingText } from '../report/timing.js';
-import type { CleanupReport } from './cleanup.js';
-import { CleanupRegistry } from './cleanup.js';
+import { CleanupRegistry, mergeCleanup, type CleanupReport } from './cleanup.js';
 import { testTimeoutMs } from './budget.js';
-import { Annotation, declaredTestTitle } from './conventions.js';
+import { Annotation, declaredTestTitle, progressMark } from './conventions.js';
 import type { RawResults, RawTest } from './raw-results.js';
 import { runDeclaredCheck, type CheckOutcome } from './run-check.js';
 import type { PlannedCheck, RunContext } from './run-context.js';
@@ -97,7 +96,7 @@ async function runOne(p: PlannedCheck, http: Agent, o: InProcessOptions): Promis
   if (p.skip) return { ...base, annotations: [...base.annotations, { type: 'skip', description: p.skip }] };
 
   const tries: Try[] = [];
-  const cleanups: Array<{ report: CleanupReport; attempt: number }> = [];
+  const cleanups: Array<CleanupReport | undefined> = [];
   let last: { status: string; outcome?: CheckOutcome; error?: string } | undefined;
   const defaults = o.ctx.resolved.config.defaults ?? {};
   for (let attempt = 0; attempt <= o.retries; attempt++) {
@@ -106,7 +105,7 @@ async function runOne(p: PlannedCheck, http: Agent, o: InProcessOptions): Promis
     const t0 = performance.now();
     const attemptRun = await runAttempt(check, http, o, testTimeoutMs(check, defaults));
     const durationMs = performance.now() - t0;
-    if (attemptRun.cleanup.tasks.length) cleanups.push({ report: attemptRun.cleanup, attempt: attempt + 1 });
+    cleanups.push(attemptRun.cleanup.tasks.length ? attemptRun.cleanup : undefined);
     last = attemptRun;
     const failed = attemptRun.status !== 'passed' && attemptRun.status !== 'skipped';
     const message = failed ? (attemptRun.outcome?.message ?? attemptRun.error) : undefined;
@@ -133,7 +132,7 @@ async function runOne(p: PlannedCheck, http: Agent, o: InProcessOptions): Promis
   if (outcome?.phase === 'degraded') annotations.push({ type: Annotation.degraded, description: outcome.message ?? 'over the warning budget' });
   if (outcome?.phase === 'error' && final.status !== 'interrupted')
     annotations.push({ type: Annotation.error, description: outcome.message ?? 'could not evaluate' });
-  const cleanup = mergeCleanup(cleanups, tries.length);
+  const cleanup = mergeCleanup(cleanups);
   const error =
     final.status === 'timedOut' ? final.error : final.status === 'failed' || final.status === 'interrupted' ? (outcome?.message ?? final.error) : undefined;
   return {
@@ -223,20 +222,9 @@ function notRun(check: CheckConfig): RawTest {
   return { ...base, annotations: [...base.annotations, { type: 'skip', description: 'not run: the run was interrupted' }] };
 }
 
-/** Every attempt's cleanup in one report, each labelled with its attempt when there were several. */
-function mergeCleanup(reports: Array<{ report: CleanupReport; attempt: number }>, attempts: number): CleanupReport | undefined {
-  if (!reports.length) return undefined;
-  const label = (attempt: number, d: string): string => (attempts > 1 ? `attempt ${attempt}: ${d}` : d);
-  return {
-    ran: reports.reduce((sum, r) => sum + r.report.ran, 0),
-    failures: reports.flatMap(({ report, attempt }) => report.failures.map((f) => ({ ...f, description: label(attempt, f.description) }))),
-    tasks: reports.flatMap(({ report, attempt }) => report.tasks.map((t) => ({ ...t, description: label(attempt, t.description) }))),
-  };
-}
-
 function progress(io: Io, t: RawTest, done: number, total: number): void {
   const degraded = t.annotations.some((a) => a.type === Annotation.degraded);
-  const mark = t.outcome === 'skipped' ? 'skip' : t.outcome === 'flaky' ? 'FLKY' : t.outcome === 'unexpected' ? 'FAIL' : degraded ? 'WARN' : 'ok  ';
+  const mark = progressMark(t.outcome, degraded);
   io.out(
     `  ${mark} ${t.title}  ${timingText({ latencyMs: t.declared?.latencyMs, connectMs: t.declared?.connectMs, durationMs: t.durationMs })}  [${done}/${total}]\n`,
   );

@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FullConfig, FullResult, Reporter, Suite, TestCase, TestError, TestResult } from '@playwright/test/reporter';
-import type { CleanupReport } from './cleanup.js';
-import { Attachment } from './conventions.js';
+import { mergeCleanup, type CleanupReport } from './cleanup.js';
+import { Attachment, progressMark } from './conventions.js';
 import type { CheckOutcome } from './run-check.js';
 import { timingText } from '../report/timing.js';
 import type { RawResults, RawTest } from './raw-results.js';
@@ -37,7 +37,7 @@ export default class RevgateReporter implements Reporter {
     this.done++;
     const outcome = test.outcome();
     const degraded = test.annotations.some((a) => a.type === 'revgate:degraded') || result.annotations.some((a) => a.type === 'revgate:degraded');
-    const mark = outcome === 'skipped' ? 'skip' : outcome === 'flaky' ? 'FLKY' : outcome === 'unexpected' ? 'FAIL' : degraded ? 'WARN' : 'ok  ';
+    const mark = progressMark(outcome, degraded);
     const declared = readJsonAttachment(result, Attachment.outcome) as CheckOutcome | undefined;
     // The same numbers as the final report: the last attempt's latency, the wall time of every attempt together.
     const wall = test.results.reduce((sum, r) => sum + r.duration, 0);
@@ -105,18 +105,6 @@ export default class RevgateReporter implements Reporter {
       }),
     };
   }
-}
-
-/** Every attempt's cleanup in one report: a retry that passed does not hide what an earlier attempt left behind. */
-function mergeCleanup(reports: Array<CleanupReport | undefined>): CleanupReport | undefined {
-  const kept = reports.map((r, i) => ({ r, attempt: i + 1 })).filter((x): x is { r: CleanupReport; attempt: number } => x.r !== undefined);
-  if (!kept.length) return undefined;
-  const label = (attempt: number, d: string): string => (reports.length > 1 ? `attempt ${attempt}: ${d}` : d);
-  return {
-    ran: kept.reduce((sum, { r }) => sum + r.ran, 0),
-    failures: kept.flatMap(({ r, attempt }) => r.failures.map((f) => ({ ...f, description: label(attempt, f.description) }))),
-    tasks: kept.flatMap(({ r, attempt }) => (r.tasks ?? []).map((t) => ({ ...t, description: label(attempt, t.description) }))),
-  };
 }
 
 function readJsonAttachment(result: TestResult, name: string): unknown {
