@@ -142,6 +142,12 @@ export function gateSummary(s: SummaryInput): string {
     }
     case 'inconclusive': {
       const open = blocking.filter((g) => g.status === 'inconclusive');
+      // The stop rule fired on a result the verdict does not trust (a latency breach while the generator or both
+      // revisions were saturated): more traffic is not what would decide it, so say what held it instead.
+      if (s.stopReason === 'decided') {
+        const first = open[0];
+        return `INCONCLUSIVE: ${open.map((g) => g.id).join(', ')} held${first?.reason ? ` (${first.reason})` : ''} - hold; ${where}`;
+      }
       const why = s.stopReason === 'interrupted' ? 'interrupted' : s.budget === 'max-requests' ? 'request budget spent' : 'time budget spent';
       // samplesNeeded counts the gate's own requests; a tenant or endpoint gate sees only its share of the traffic.
       const totals = open.map((g) => (g.samplesNeeded !== undefined && g.samples ? (g.samplesNeeded * s.canaryRequests) / g.samples : undefined));

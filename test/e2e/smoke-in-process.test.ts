@@ -114,10 +114,10 @@ describe('declared checks in-process', () => {
   });
 
   it('--workers bounds how many checks are in flight; every check passes', async (t) => {
-    // Each request is held 1.5 s: the four are in flight together unless the machine stalls longer than that.
+    // Each request is held 0.8 s: the four are in flight together unless the machine stalls longer than that between dispatching them.
     const cfg = config(
       t,
-      ['a', 'b', 'c', 'd'].map((id) => ({ id, request: { path: '/hold', query: { ms: '1500' } }, expect: { status: 200 } })),
+      ['a', 'b', 'c', 'd'].map((id) => ({ id, request: { path: '/hold', query: { ms: '800' } }, expect: { status: 200 } })),
     );
     for (const [workers, expected] of [
       ['1', [1, 1]],

@@ -241,6 +241,12 @@ describe('gate report (pure)', () => {
       /\(time budget spent\); about 700 .* would decide the gates with an estimate if the observed rates hold \(no estimate for cmp: run at least that long\)/,
     ],
     [
+      'stopped on a failure the verdict holds (a latency breach on a saturated generator): says what held it, not a budget',
+      [result({ id: 'p95', status: 'inconclusive', reason: 'p95 over the limit while the load generator lagged: held, not trusted' })],
+      { stopReason: 'decided' },
+      /^INCONCLUSIVE: p95 held \(p95 over the limit while the load generator lagged: held, not trusted\) - hold; gate on http:\/\/c/,
+    ],
+    [
       'no estimate at all',
       [result({ id: 'cmp', status: 'inconclusive', samples: 200 })],
       { stopReason: 'interrupted' },
