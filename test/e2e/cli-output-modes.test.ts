@@ -22,6 +22,16 @@ describe('--json and --quiet', { concurrency: true }, () => {
     assert.equal(r.stderr, '', 'quiet: no progress, no sandbox line, no per-check lines');
   });
 
+  it('smoke --sandbox --quiet in a folder without a config: the bundled suite runs, and the notice saying so is dropped too', async () => {
+    const out = path.join(dir, 'smoke-bundled');
+    const empty = tempDir({ after });
+    const r = await runCli(['smoke', '--sandbox', '--quiet', '--grep', 'health-live', '--out', out], { cwd: empty });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(r.stderr, '', 'quiet: not even the bundled-suite notice');
+    assert.match(r.stdout, /^PASS: /, 'only the result line');
+    assert.equal(readVerdict(out).checks.length, 1);
+  });
+
   it('load --json: the verdict on stdout; progress once a second on stderr, its counts only growing', async () => {
     const out = path.join(dir, 'load');
     const profile = writeJson(path.join(dir, 'profile.json'), {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { ErrorCodes, RevgateError } from '../../core/errors.js';
 import { displayPath, packagedFile } from '../../core/package-files.js';
-import { cliIo, stderr } from '../io.js';
+import { cliIo } from '../io.js';
 import { azureRefFlags, azureRefOptions, type AzureRefArgs } from '../azure-flags.js';
 
 interface SmokeArgs extends AzureRefArgs {
@@ -28,7 +28,8 @@ interface SmokeArgs extends AzureRefArgs {
 function sandboxDemoConfig(sandbox: boolean): string | undefined {
   if (!sandbox || existsSync(DEFAULT_CONFIG_FILE)) return undefined;
   const file = packagedFile('examples/apex-backend.json');
-  stderr(`revgate: no ${DEFAULT_CONFIG_FILE} here: running the bundled example suite ${displayPath(file)} against the sandbox\n`);
+  // Through the run's io, so --quiet drops it and --json keeps stdout for the verdict alone.
+  cliIo().err(`revgate: no ${DEFAULT_CONFIG_FILE} here: running the bundled example suite ${displayPath(file)} against the sandbox\n`);
   return file;
 }
 
@@ -56,7 +57,7 @@ export const smokeCommand: CommandModule<object, SmokeArgs> = {
       .option('out', {
         type: 'string',
         default: 'reports/smoke',
-        describe: 'Output folder for verdict.json, junit.xml, summary.md, report.html (charts), html/ (Playwright), allure-results/',
+        describe: 'Output folder for verdict.json, junit.xml, summary.md, report.html (charts), allure-results/, and html/ (Playwright, suites with specs)',
       })
       .option('retries', { type: 'number', default: 0, describe: 'Playwright retries; a check that passes only on retry is reported as flaky' })
       .option('workers', { type: 'number', describe: 'Parallel workers (default 2)' })
