@@ -196,7 +196,7 @@ export function progressLine(elapsedMs: number, results: readonly CanaryGateResu
     : open.length
       ? `, open: ${open.slice(0, 3).join(', ')}${open.length > 3 ? `, +${open.length - 3} more` : ''}`
       : '';
-  return `revgate: ${(elapsedMs / 1000).toFixed(1)} s  ${arm('canary', canary)}${baseline ? `  ${arm('baseline', baseline)}` : ''}  gates decided ${blocking.length - open.length}/${blocking.length}${tail}\n`;
+  return `revgate: ${(elapsedMs / 1000).toFixed(1)} s  ${arm('canary', canary)}${baseline ? `  ${arm('baseline', baseline)}` : ''}  gates settled now ${blocking.length - open.length}/${blocking.length}${tail}\n`;
 }
 
 export interface GateVerdictInput {

@@ -99,7 +99,7 @@ describe('revgate gate --sandbox', () => {
     assert.match(
       r.stderr,
       // p95 passes 1,000 ms and arrivals are dropped when the machine is busy: both are part of the line's format.
-      /revgate: \d+\.\d s {2}canary [\d,]+ req \(0\.0% failed, p95 [\d,]+ ms(, [\d,]+ dropped)?(, [\d,]+ skipped)?\) {2}baseline [\d,]+ req \(0\.0% failed, p95 [\d,]+ ms(, [\d,]+ dropped)?(, [\d,]+ skipped)?\) {2}gates decided \d\/4/,
+      /revgate: \d+\.\d s {2}canary [\d,]+ req \(0\.0% failed, p95 [\d,]+ ms(, [\d,]+ dropped)?(, [\d,]+ skipped)?\) {2}baseline [\d,]+ req \(0\.0% failed, p95 [\d,]+ ms(, [\d,]+ dropped)?(, [\d,]+ skipped)?\) {2}gates settled now \d\/4/,
     );
   });
 
