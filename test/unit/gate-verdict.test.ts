@@ -277,7 +277,10 @@ describe('gate report (pure)', () => {
       { stats: stats({ completed: 1000, statusClasses: { '2xx': 990, '5xx': 10 }, dropped: 2 }), p95Ms: 41.2 },
       { stats: stats({ completed: 1001 }) },
     );
-    assert.equal(line, 'revgate: 2.1 s  canary 1,000 req (1.0% failed, p95 41 ms, 2 dropped)  baseline 1,001 req (0.0% failed)  gates settled now 1/2, open: b\n');
+    assert.equal(
+      line,
+      'revgate: 2.1 s  canary 1,000 req (1.0% failed, p95 41 ms, 2 dropped)  baseline 1,001 req (0.0% failed)  gates settled now 1/2, open: b\n',
+    );
   });
 });
 
