@@ -132,6 +132,8 @@ async function runOne(p: PlannedCheck, http: Agent, o: InProcessOptions): Promis
   if (outcome?.phase === 'degraded') annotations.push({ type: Annotation.degraded, description: outcome.message ?? 'over the warning budget' });
   if (outcome?.phase === 'error' && final.status !== 'interrupted')
     annotations.push({ type: Annotation.error, description: outcome.message ?? 'could not evaluate' });
+  // revgate itself failed to run the check (it threw: nothing measured): an error, never a failure of the revision.
+  if (!outcome && final.status === 'failed' && final.error) annotations.push({ type: Annotation.error, description: final.error });
   const cleanup = mergeCleanup(cleanups);
   const error =
     final.status === 'timedOut' ? final.error : final.status === 'failed' || final.status === 'interrupted' ? (outcome?.message ?? final.error) : undefined;
