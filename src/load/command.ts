@@ -297,9 +297,15 @@ export interface EmitOptions {
 
 /**
  * `load --emit k6-operator`: manifests for a cluster instead of a run (no verdict). Unset variables stay
- * references, since the runners get their own environment. Returns the lines to print.
+ * references, since the runners get their own environment. Returns what was written: as lines for a person
+ * (`text`), and as a document for `--json` (the manifests' paths, the kubectl command, the note).
  */
-export function emitK6Operator(o: EmitOptions, problems: Problems, env: Record<string, string | undefined>): string {
+export interface Emitted {
+  text: string;
+  json: { configMap: string; testRun: string; parallelism: number; apply: string; note: string };
+}
+
+export function emitK6Operator(o: EmitOptions, problems: Problems, env: Record<string, string | undefined>): Emitted {
   if (o.parallelism === undefined || !Number.isInteger(o.parallelism) || o.parallelism < 1 || o.parallelism > 1000)
     problems.add('--parallelism', '--emit k6-operator needs --parallelism N (a whole number from 1 to 1000)');
   const profileEnv = new Proxy(env, { get: (t, k: string) => t[k] ?? `\${${k}}` });
@@ -314,9 +320,12 @@ export function emitK6Operator(o: EmitOptions, problems: Problems, env: Record<s
     parallelism: o.parallelism as number,
     secretEnv: p.loaded.referencedEnv,
   });
-  return (
-    `wrote ${path.relative(process.cwd(), files.configMap)} and ${path.relative(process.cwd(), files.testRun)} (parallelism ${o.parallelism})\n` +
-    `apply: kubectl apply -f ${path.relative(process.cwd(), files.configMap)} -f ${path.relative(process.cwd(), files.testRun)}\n` +
-    'note: k6-operator does not aggregate thresholds across runners; each runner judges its own share, so gate on every runner (all pods exit 0, none 99).\n'
-  );
+  const rel = (f: string): string => path.relative(process.cwd(), f);
+  const apply = `kubectl apply -f ${rel(files.configMap)} -f ${rel(files.testRun)}`;
+  const note =
+    'k6-operator does not aggregate thresholds across runners; each runner judges its own share, so gate on every runner (all pods exit 0, none 99).';
+  return {
+    text: `wrote ${rel(files.configMap)} and ${rel(files.testRun)} (parallelism ${o.parallelism})\napply: ${apply}\nnote: ${note}\n`,
+    json: { configMap: files.configMap, testRun: files.testRun, parallelism: o.parallelism as number, apply, note },
+  };
 }

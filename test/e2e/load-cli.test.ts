@@ -239,6 +239,27 @@ describe('k6 paths', { concurrency: true }, () => {
     assert.match(cm, /kind: "ConfigMap"/);
     assert.match(cm, /profile\.json: \|-/);
     assert.match(r.stdout, /does not aggregate thresholds across runners/);
+
+    // --json: one document on stdout (as every command's result), nothing else there.
+    const j = await runCli([
+      'load',
+      '--profile',
+      'load/profiles/apex-canary.json',
+      '--base-url',
+      'https://apex--rev2.example.azurecontainerapps.io',
+      '--emit',
+      'k6-operator',
+      '--parallelism',
+      '2',
+      '--json',
+      '--out',
+      tempDir(t),
+    ]);
+    assert.equal(j.code, 0, j.stdout + j.stderr);
+    const doc = JSON.parse(j.stdout) as { testRun: string; configMap: string; parallelism: number; apply: string };
+    assert.equal(doc.parallelism, 2);
+    assert.ok(existsSync(doc.testRun) && existsSync(doc.configMap), j.stdout);
+    assert.match(doc.apply, /^kubectl apply -f .*configmap\.yaml -f .*testrun\.yaml$/);
   });
 
   it('--engine k6 without k6 says how to install it (exit 4)', async (t) => {

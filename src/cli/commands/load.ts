@@ -109,7 +109,11 @@ export const loadCommand: CommandModule<object, LoadArgs> = {
     if (a.emit === 'k6-operator') {
       const problems = new Problems();
       if (a.sandbox) problems.add('--sandbox', '--emit k6-operator writes manifests for a cluster; give --base-url, not --sandbox');
-      io.out(emitK6Operator({ ...common, out: a.out, ...(a.parallelism !== undefined ? { parallelism: a.parallelism } : {}) }, problems, io.env));
+      const emitted = emitK6Operator({ ...common, out: a.out, ...(a.parallelism !== undefined ? { parallelism: a.parallelism } : {}) }, problems, io.env);
+      // --json: one document on stdout, as every command's result; --quiet: the one line saying what was written.
+      if (io.result && io.resultFormat === 'json') io.result(`${JSON.stringify(emitted.json, null, 2)}\n`);
+      else if (io.result) io.result(emitted.text.split('\n')[0] + '\n');
+      else io.out(emitted.text);
       process.exitCode = 0;
       return;
     }
