@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
 
 /**
  * Reads a --ca-file: PEM with at least one certificate, each of which parses. A file without one is the
@@ -30,4 +31,11 @@ export function readCaFile(file: string): { pem: string } | { problem: string } 
     }
   }
   return { pem };
+}
+
+/** The CAs a check trusts: Node's store, NODE_EXTRA_CA_CERTS and the run's own (undefined: Node's default is enough). */
+export function trustedCas(caPems: readonly string[], env: Record<string, string | undefined>): string[] | undefined {
+  if (!caPems.length) return undefined;
+  const extra = env.NODE_EXTRA_CA_CERTS ? readFileSync(env.NODE_EXTRA_CA_CERTS, 'utf8') : undefined;
+  return [...rootCertificates, ...(extra ? [extra] : []), ...caPems];
 }

@@ -10,7 +10,8 @@ const DAY_MS = 86_400_000;
  * Trust comes from Node's store plus NODE_EXTRA_CA_CERTS (how revgate passes a private or sandbox CA);
  * verification is never disabled, so an untrusted certificate is measured as a TLS failure.
  */
-export function probeTls(url: string, timeoutMs: number, now: () => number = Date.now): Promise<TlsMeasurement> {
+/** `ca`: the whole trust list when the run trusts extra CAs (it replaces Node's store, as undici's `ca` does). */
+export function probeTls(url: string, timeoutMs: number, now: () => number = Date.now, ca?: readonly string[]): Promise<TlsMeasurement> {
   const u = new URL(url);
   const host = u.hostname.replace(/^\[|\]$/g, '');
   const port = Number(u.port || 443);
@@ -23,7 +24,13 @@ export function probeTls(url: string, timeoutMs: number, now: () => number = Dat
       socket.destroy();
       resolve({ kind: 'tls', host, port, durationMs: performance.now() - started, ...m });
     };
-    const socket = tls.connect({ host, port, ...(net.isIP(host) ? {} : { servername: host }), rejectUnauthorized: true });
+    const socket = tls.connect({
+      host,
+      port,
+      ...(net.isIP(host) ? {} : { servername: host }),
+      rejectUnauthorized: true,
+      ...(ca?.length ? { ca: [...ca] } : {}),
+    });
     socket.setTimeout(timeoutMs, () => finish({ error: { kind: 'timeout', message: `no TLS handshake within ${timeoutMs} ms` } }));
     socket.once('secureConnect', () => {
       const cert = socket.getPeerCertificate();

@@ -29,6 +29,7 @@ import { Monitor, type MonitorStats } from './engine.js';
 import type { Figures } from './figures.js';
 import { latestResults, listUnits, type LatestResult, type Unit } from './history.js';
 import { checkAgent, checkJob, probeJob, type Job } from './jobs.js';
+import { trustedCas } from '../http/ca-file.js';
 import { MonitorMetrics } from './metrics.js';
 import { channelSecrets } from './notify.js';
 import { buildMonitorReport } from './report-model.js';
@@ -156,12 +157,13 @@ export function monitorAdapter(o: MonitorOptions): Command<Prepared | undefined,
 function buildJobs(o: MonitorOptions, run: MonitorRun, ctx: RunContext, checkCtx: () => CheckRunContext): { jobs: Job[]; close(): Promise<void> } {
   const { settings, resolved } = run;
   const caPems = [run.ca, resolved.target.caFile ? readFileSync(resolved.target.caFile, 'utf8') : undefined].filter((p): p is string => Boolean(p));
-  const http = checkAgent(caPems);
+  const ca = trustedCas(caPems, ctx.io.env);
+  const http = checkAgent(ca);
   const jobs: Job[] = planChecks(resolved, o.allowDestructive ?? false)
     .filter((p) => !p.skip)
     .map(({ check }) => {
       const s = settings.checks[check.id] ?? settings.defaultCheck;
-      return checkJob(check, { schedule: s.schedule, retries: s.retries, rule: s.rule, http, ctx: checkCtx });
+      return checkJob(check, { schedule: s.schedule, retries: s.retries, rule: s.rule, http, ...(ca ? { ca } : {}), ctx: checkCtx });
     });
   const probes = settings.probes;
   if (probes && run.catalog) {

@@ -4,7 +4,6 @@
  * in-process, without Playwright; tenant probes run through the probe engine, one job per region so a hung
  * region never holds up another. A job never throws for a failing target: that is an observation.
  */
-import { rootCertificates } from 'node:tls';
 import { Agent } from 'undici';
 import type { CheckConfig } from '../config/types.js';
 import type { CheckStatus } from '../verdict/types.js';
@@ -50,12 +49,9 @@ export interface Job {
   skipped?: string;
 }
 
-/** The dispatcher every declared check of the monitor shares: Node's trust store plus the extra CAs; verification never off. */
-export function checkAgent(caPems: readonly string[]): Agent {
-  return new Agent({
-    connect: { timeout: 600_000, rejectUnauthorized: true, ...(caPems.length ? { ca: [...rootCertificates, ...caPems] } : {}) },
-    keepAliveTimeout: 4_000,
-  });
+/** The dispatcher every declared check of the monitor shares; `ca` is the whole trust list (smoke's trustedCas) when extra CAs are trusted; verification never off. */
+export function checkAgent(ca: readonly string[] | undefined): Agent {
+  return new Agent({ connect: { timeout: 600_000, rejectUnauthorized: true, ...(ca?.length ? { ca: [...ca] } : {}) }, keepAliveTimeout: 4_000 });
 }
 
 export function statusOf(s: CheckStatus): ResultStatus | undefined {
@@ -64,7 +60,10 @@ export function statusOf(s: CheckStatus): ResultStatus | undefined {
   return s;
 }
 
-export function checkJob(check: CheckConfig, o: { schedule: Schedule; retries: number; rule: AlertRule; http: Agent; ctx: () => CheckRunContext }): Job {
+export function checkJob(
+  check: CheckConfig,
+  o: { schedule: Schedule; retries: number; rule: AlertRule; http: Agent; ca?: readonly string[]; ctx: () => CheckRunContext },
+): Job {
   const unit: Unit = { key: `check:${check.id}`, kind: 'check', checkId: check.id, tenant: '', region: '', title: check.title ?? check.id };
   const job: Job = {
     id: `check:${check.id}`,
@@ -79,7 +78,7 @@ export function checkJob(check: CheckConfig, o: { schedule: Schedule; retries: n
         const ctx = o.ctx();
         let outcome;
         try {
-          outcome = await runDeclaredCheck(check, { http: o.http, ctx, cleanup });
+          outcome = await runDeclaredCheck(check, { http: o.http, ctx, cleanup, ...(o.ca ? { ca: o.ca } : {}) });
         } catch (err) {
           outcome = { phase: 'error' as const, assertions: [], message: `the check could not run: ${(err as Error).message}` };
         }

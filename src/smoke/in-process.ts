@@ -9,11 +9,10 @@
  * (budget.ts), cleanup after every attempt whatever happened. An interrupt ends the requests in flight (their
  * checks are `interrupted`, so errors, never failures), still runs their cleanup, and starts nothing new.
  */
-import { readFileSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
 import type { Agent } from 'undici';
 import type { CheckConfig } from '../config/types.js';
 import type { Io } from '../core/io.js';
+import { trustedCas } from '../http/ca-file.js';
 import { createHttpAgent } from '../http/exchange.js';
 import { latencyText, timingText } from '../report/timing.js';
 import { CleanupRegistry, mergeCleanup, type CleanupReport } from './cleanup.js';
@@ -36,14 +35,13 @@ export interface InProcessOptions {
 
 type Try = NonNullable<RawTest['tries']>[number];
 
-const INTERRUPTED = 'not measured: the run was interrupted';
-
-/** The CAs a check trusts: Node's store, NODE_EXTRA_CA_CERTS and the run's own (undefined: Node's default is enough). */
-export function trustedCas(caPems: readonly string[], env: Record<string, string | undefined>): string[] | undefined {
-  if (!caPems.length) return undefined;
-  const extra = env.NODE_EXTRA_CA_CERTS ? readFileSync(env.NODE_EXTRA_CA_CERTS, 'utf8') : undefined;
-  return [...rootCertificates, ...(extra ? [extra] : []), ...caPems];
+/** How checks reach the target: one keep-alive agent for the run, and the trust list it was built with (for the TLS check). */
+interface Transport {
+  http: Agent;
+  ca?: readonly string[];
 }
+
+const INTERRUPTED = 'not measured: the run was interrupted';
 
 /** `[id] title @tag`: what --grep matches, as Playwright matched the title with its tags. */
 function grepText(check: CheckConfig): string {
@@ -60,6 +58,7 @@ export async function runDeclaredInProcess(o: InProcessOptions): Promise<RawResu
 
   const ca = trustedCas(o.caPems, o.io.env);
   const http = createHttpAgent(ca);
+  const transport: Transport = { http, ...(ca ? { ca } : {}) };
   const tests: RawTest[] = new Array<RawTest>(planned.length);
   let next = 0;
   let done = 0;
@@ -68,7 +67,7 @@ export async function runDeclaredInProcess(o: InProcessOptions): Promise<RawResu
       const i = next++;
       if (i >= planned.length) return;
       const p = planned[i] as PlannedCheck;
-      const test = o.signal.aborted ? notRun(p.check) : await runOne(p, http, o);
+      const test = o.signal.aborted ? notRun(p.check) : await runOne(p, transport, o);
       tests[i] = test;
       done++;
       progress(o.io, test, done, planned.length);
@@ -90,7 +89,7 @@ export async function runDeclaredInProcess(o: InProcessOptions): Promise<RawResu
 }
 
 /** One check, with its retries: what the Playwright reporter would have written for it. */
-async function runOne(p: PlannedCheck, http: Agent, o: InProcessOptions): Promise<RawTest> {
+async function runOne(p: PlannedCheck, transport: Transport, o: InProcessOptions): Promise<RawTest> {
   const { check } = p;
   const base = baseTest(check);
   if (p.skip) return { ...base, annotations: [...base.annotations, { type: 'skip', description: p.skip }] };
@@ -103,7 +102,7 @@ async function runOne(p: PlannedCheck, http: Agent, o: InProcessOptions): Promis
     if (attempt > 0 && o.signal.aborted) break;
     const startedAt = new Date();
     const t0 = performance.now();
-    const attemptRun = await runAttempt(check, http, o, testTimeoutMs(check, defaults));
+    const attemptRun = await runAttempt(check, transport, o, testTimeoutMs(check, defaults));
     const durationMs = performance.now() - t0;
     cleanups.push(attemptRun.cleanup.tasks.length ? attemptRun.cleanup : undefined);
     last = attemptRun;
@@ -158,7 +157,7 @@ async function runOne(p: PlannedCheck, http: Agent, o: InProcessOptions): Promis
  */
 async function runAttempt(
   check: CheckConfig,
-  http: Agent,
+  { http, ca }: Transport,
   o: InProcessOptions,
   limitMs: number,
 ): Promise<{ status: string; outcome?: CheckOutcome; error?: string; cleanup: CleanupReport }> {
@@ -175,7 +174,7 @@ async function runAttempt(
   let outcome: CheckOutcome | undefined;
   let error: string | undefined;
   try {
-    outcome = await runDeclaredCheck(check, { http, ctx: o.ctx, cleanup, signal: stop.signal });
+    outcome = await runDeclaredCheck(check, { http, ctx: o.ctx, cleanup, signal: stop.signal, ...(ca ? { ca } : {}) });
   } catch (err) {
     error = o.ctx.redactor.mask(`the check could not run: ${(err as Error).message}`);
   } finally {

@@ -45,6 +45,8 @@ export interface CheckDeps {
   cleanup: CleanupRegistry;
   /** Aborted when the run is interrupted or the check's time is up: requests in flight end, cleanup still runs. */
   signal?: AbortSignal;
+  /** The trust list when the run trusts extra CAs (what `http` was built with), for the TLS check's own connection. */
+  ca?: readonly string[];
 }
 
 /** Cleanup requests succeed on 2xx, or when the resource is already gone. */
@@ -113,7 +115,7 @@ async function runTlsCheck(check: CheckConfig, deps: CheckDeps): Promise<CheckOu
     return { phase: 'passed', assertions: [], skip: `target ${deps.ctx.baseUrl} is not https; certificate expiry applies to https targets only` };
   }
   const timeout = deps.ctx.resolved.config.defaults?.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const measurement = await probeTls(deps.ctx.baseUrl, timeout);
+  const measurement = await probeTls(deps.ctx.baseUrl, timeout, Date.now, deps.ca);
   const assertions = evaluateTls(measurement, check.tls as NonNullable<CheckConfig['tls']>);
   const phase = foldPhases(assertions);
   const message = firstProblem(assertions);

@@ -15,7 +15,7 @@ const dir = tempDir({ after }, 'revgate-modes-');
 describe('--json and --quiet', { concurrency: true }, () => {
   it('smoke --json --quiet: the verdict as JSON on stdout, nothing on stderr', async () => {
     const out = path.join(dir, 'smoke');
-    const config = calmConfig({ after }, path.join(ROOT, 'revgate.config.json'));
+    const config = calmConfig({ after }, path.join(ROOT, 'revgate.config.json'), { declaredOnly: true });
     const r = await runCli(['smoke', '--sandbox', '--config', config, '--grep', 'health-live', '--json', '--quiet', '--out', out]);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout), readVerdict(out));
