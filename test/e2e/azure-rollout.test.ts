@@ -38,7 +38,7 @@ async function rollout(t: TempOwner, options: { canaryFaults?: string[]; users?:
     maxDuration: '60s',
     // Short windows and a short minimum of evidence, so a healthy step passes in seconds (the default minDuration is 1m).
     window: '100ms',
-    minDuration: '1500ms',
+    minDuration: '3s',
     thresholds: { http_req_failed: ['rate<0.10'] },
     rollbackTriggers: { http_req_failed: ['rate>0.25'] },
   });
