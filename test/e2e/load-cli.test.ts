@@ -174,12 +174,24 @@ describe('baselines', () => {
   it('passes a rerun of the same revision', async (t) => {
     const out = tempDir(t);
     const r = await runCli(['load', '--profile', p, '--sandbox', '--fault', 'latency=600', '--baseline', baseline, '--out', out]);
-    assert.equal(r.code, 0, r.stdout + r.stderr);
     const v = readVerdict(out);
-    assert.deepEqual(
-      v.gates.filter((g) => g.id.startsWith('baseline')).map((g) => g.status),
-      ['passed', 'passed'],
-    );
+    // Never a rollback. On a machine busy enough to make the generator start arrivals late (a fresh-clone run with
+    // two CPU hogs: 31 of 400 late, p95 +20.7%), a latency breach is not trusted and the run holds (exit 2),
+    // naming the saturated generator; otherwise both baseline comparisons pass (exit 0).
+    assert.notEqual(r.code, 1, r.stdout + r.stderr);
+    if (r.code === 2) {
+      assert.equal(v.gates.find((g) => g.id.startsWith('generator'))?.status, 'failed', r.stdout);
+      assert.ok(
+        v.gates.filter((g) => g.status === 'inconclusive').every((g) => /not trusted: the load generator was saturated/.test(g.reason ?? '')),
+        r.stdout,
+      );
+    } else {
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.deepEqual(
+        v.gates.filter((g) => g.id.startsWith('baseline')).map((g) => g.status),
+        ['passed', 'passed'],
+      );
+    }
   });
 });
 
