@@ -22,16 +22,21 @@ export interface Interrupts {
 interface EarlySignals {
   signals: string[];
   handler: (sig: string) => void;
+  /** Set once a run has replayed the held signals (a later run in the same process must not replay them). */
+  replayed?: boolean;
 }
 
-/** Takes over from the launcher's early handler: its signals are replayed, its handler removed. */
+/**
+ * Takes over from the launcher's early handler: the signals it held are replayed here. Its handler stays
+ * installed (it only records), so a signal after `dispose()` and before the launcher's exit does not kill
+ * the process with the signal's default action; the launcher exits with the decided code instead.
+ */
 function takeEarlySignals(): string[] {
   const holder = globalThis as { __revgateEarlySignals?: EarlySignals };
   const early = holder.__revgateEarlySignals;
-  if (!early) return [];
-  for (const sig of SIGNALS) process.removeListener(sig, early.handler);
-  delete holder.__revgateEarlySignals;
-  return early.signals;
+  if (!early || early.replayed) return [];
+  early.replayed = true;
+  return [...early.signals];
 }
 
 export function listenForInterrupts(io: Io, message: string, onForce: () => void): Interrupts {
