@@ -7,6 +7,9 @@
  * The burn rate over a window is its error ratio divided by the budget ratio (1 - objective). A window with no
  * counted result has no burn rate (undefined), and an alert with an undefined window does not fire: no data is
  * never read as "all good" nor as "all bad"; the availability says "no data".
+ * An alert also needs at least MIN_BAD bad results in its long window (the workbook's advice for low traffic):
+ * with a check a minute and a 99.9% objective, one failed check is already 2.3% of the month's budget, so
+ * the 1 h rule alone would page on a single blip.
  */
 import type { Counts } from './history.js';
 
@@ -26,6 +29,9 @@ export const BURN_RULES: readonly BurnRule[] = [
   { name: 'page-6h', severity: 'page', longMs: 6 * HOUR, shortMs: 30 * MIN, factor: 6 },
   { name: 'ticket-3d', severity: 'ticket', longMs: 72 * HOUR, shortMs: 6 * HOUR, factor: 1 },
 ];
+
+/** Bad results a burn alert needs in its long window before it fires: one blip never pages. */
+export const MIN_BAD = 3;
 
 /** Every window the burn rules and the availability figures read. */
 export const SLO_WINDOWS: readonly number[] = [5 * MIN, 30 * MIN, HOUR, 6 * HOUR, 24 * HOUR, 72 * HOUR];
@@ -63,10 +69,11 @@ export function sloFigures(windows: ReadonlyMap<number, Counts>, objective: numb
   const alerts = BURN_RULES.map((r) => {
     const long = burn[r.longMs];
     const short = burn[r.shortMs];
+    const enough = (windows.get(r.longMs) ?? EMPTY).bad >= MIN_BAD;
     return {
       rule: r.name,
       severity: r.severity,
-      firing: long !== undefined && short !== undefined && long >= r.factor && short >= r.factor,
+      firing: enough && long !== undefined && short !== undefined && long >= r.factor && short >= r.factor,
       ...(long !== undefined ? { long } : {}),
       ...(short !== undefined ? { short } : {}),
     };

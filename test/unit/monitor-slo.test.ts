@@ -16,7 +16,8 @@ import { after, describe, it } from 'node:test';
 import { openDb, transaction } from '../../src/monitor/db.js';
 import { computeFigures } from '../../src/monitor/figures.js';
 import { recordResults, upsertUnits, windowCounts, writeRollups, type ResultStatus, type RollupRow, type Unit } from '../../src/monitor/history.js';
-import { BURN_RULES } from '../../src/monitor/slo.js';
+import { BURN_RULES, MIN_BAD, sloFigures } from '../../src/monitor/slo.js';
+import type { Counts } from '../../src/monitor/history.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -186,7 +187,8 @@ describe('SLO figures over 30 days of 1-minute history for 100 checks', () => {
         for (const rule of BURN_RULES) {
           const long = burn(rule.longMs);
           const short = burn(rule.shortMs);
-          const want = long !== undefined && short !== undefined && long >= rule.factor && short >= rule.factor;
+          const want =
+            expected(sums, members, rule.longMs).bad >= MIN_BAD && long !== undefined && short !== undefined && long >= rule.factor && short >= rule.factor;
           const got = g.slo.alerts.find((a) => a.rule === rule.name)?.firing;
           assert.equal(got, want, `${g.group} ${rule.name}`);
           if (want) firing.set(rule.name, (firing.get(rule.name) ?? 0) + 1);
@@ -243,5 +245,28 @@ describe('recording results', () => {
     } finally {
       close();
     }
+  });
+});
+
+describe('burn alerts on a check a minute', () => {
+  // Windows as a check every minute fills them: `bad` failures, all of them in the last 5 minutes.
+  const windowsWith = (bad: number): Map<number, Counts> => {
+    const m = new Map<number, Counts>();
+    for (const w of [5 * MIN, 30 * MIN, HOUR, 6 * HOUR, DAY, 72 * HOUR, 30 * DAY]) {
+      const total = w / MIN;
+      m.set(w, { total, good: total - bad, bad, errors: 0 });
+    }
+    return m;
+  };
+  const page1h = (bad: number) => sloFigures(windowsWith(bad), 0.999, 30 * DAY).alerts.find((a) => a.rule === 'page-1h');
+
+  it('one failed check does not page, though its burn rates are over the factor', () => {
+    const a = page1h(1);
+    assert.ok(a && (a.long as number) >= 14.4 && (a.short as number) >= 14.4, 'the blip burns fast: the rule alone would fire');
+    assert.equal(a.firing, false);
+  });
+  it(`${MIN_BAD} failed checks in the hour, the last ones within 5 minutes, page`, () => {
+    assert.equal(page1h(MIN_BAD - 1)?.firing, false);
+    assert.equal(page1h(MIN_BAD)?.firing, true);
   });
 });
