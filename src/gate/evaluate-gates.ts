@@ -678,7 +678,7 @@ function fmtLevel(c: number): string {
   const p = c * 100;
   return `${Number.isInteger(Math.round(p * 100) / 100) ? Math.round(p) : (Math.round(p * 100) / 100).toString()}%`;
 }
-function fmtDuration(ms: number): string {
+export function fmtDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 120_000) return `${round(ms / 1000, 1)} s`;
   return `${round(ms / 60_000, 1)} min`;

@@ -8,7 +8,7 @@ import { decide } from '../verdict/decide.js';
 import { holdLatencyOnSaturation } from '../traffic/saturation.js';
 import type { GateResult, GateUnit, Target, Verdict } from '../verdict/types.js';
 import type { CanaryCriteria } from './criteria.js';
-import { alphaPerGate, type CanaryGateResult } from './evaluate-gates.js';
+import { alphaPerGate, fmtDuration, type CanaryGateResult } from './evaluate-gates.js';
 import type { ArmStats, TrafficEnd } from './traffic.js';
 
 export type StopReason = 'decided' | 'budget' | 'interrupted';
@@ -297,6 +297,21 @@ export function standingResults(
 }
 
 /**
+ * The one assumption the gate's levels rest on, in this run's terms (docs/gate.md, "Bursts"): failures may
+ * cluster arbitrarily within a window, and bursts spanning up to about two windows keep the stated levels.
+ * Bursts are counted in time: the request figure is what such a burst is at this run's rate.
+ */
+export function burstAssumption(windowMs: number, ratePerSecond: number): string {
+  const covered = 2 * windowMs;
+  const requests = Math.max(1, Math.round((covered / 1000) * ratePerSecond));
+  return (
+    `failures may cluster within windows of ${fmtDuration(windowMs)}; bursts up to about ${fmtDuration(covered)} ` +
+    `(~${requests.toLocaleString('en-US')} ${requests === 1 ? 'request' : 'requests'} per revision at ${ratePerSecond.toLocaleString('en-US')} req/s) keep the stated levels, ` +
+    'longer ones need a longer "window" (docs/gate.md, Bursts)'
+  );
+}
+
+/**
  * The gate's verdict: decide() over the gates, then the gate's own summary and traffic block. An
  * interrupted run is partial: unless the evidence had already decided it (every blocking gate passed, or
  * one failed: the sequential tests are valid whenever the run stops), it is an error (exit 4, hold), as an
@@ -334,6 +349,7 @@ export function gateVerdict(i: GateVerdictInput): Verdict {
         alphaPerGate: alphaPerGate(i.criteria),
         windowMs: i.criteria.windowMs,
         minDurationMs: i.criteria.minDurationMs,
+        assumption: burstAssumption(i.criteria.windowMs, i.ratePerSecond),
         stopReason,
         ratePerSecond: i.ratePerSecond,
         requests: { canary: i.canary.completed, ...(b ? { baseline: b.completed } : {}) },

@@ -21,6 +21,7 @@ export function renderConsole(v: Verdict, options: { verbose?: boolean } = {}): 
     if (c.reproduce && c.status !== 'skipped') lines.push(`       reproduce: ${c.reproduce}`);
   }
   for (const g of v.gates) lines.push(`  gate ${g.status.padEnd(12)} ${g.id}  ${g.expression}  ${g.reason}`);
+  if (v.canary?.assumption) lines.push(`  assumes: ${v.canary.assumption}`);
   if (v.reasons.length && v.verdict !== 'pass') {
     lines.push('', 'Why:');
     for (const r of v.reasons.slice(0, 10)) lines.push(`  - ${stripAnsi(r)}`);

@@ -81,6 +81,7 @@ export function renderMarkdown(v: Verdict): string {
       );
     }
     lines.push('');
+    if (v.canary?.assumption) lines.push(`Assumes: ${cell(v.canary.assumption, 500)}.`, '');
   }
 
   lines.push(...renderProbeMatrix(v));

@@ -217,6 +217,8 @@ export interface CanaryRun {
   /** The time windows the statistics observe, and the shortest evidence a pass needs. */
   windowMs?: number;
   minDurationMs?: number;
+  /** What the stated levels still assume about bursts, in this run's window and rate. */
+  assumption?: string;
   /** decided: every gate settled (or one failed); budget: --max-requests / --max-duration spent; interrupted: SIGINT. */
   stopReason: 'decided' | 'budget' | 'interrupted';
   /** Requests per second sent to each revision. */

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { CanaryGateResult } from '../../src/gate/evaluate-gates.js';
-import { baselineReachability, gateSummary, gateVerdict, generatorGate, progressLine, toVerdictGates } from '../../src/gate/gate-report.js';
+import { baselineReachability, burstAssumption, gateSummary, gateVerdict, generatorGate, progressLine, toVerdictGates } from '../../src/gate/gate-report.js';
 import { parseCriteria } from '../../src/gate/criteria.js';
 import { verdictSchemaErrors } from '../helpers/verdicts.js';
 import { prepareGate, type GateOptions } from '../../src/gate/gate-setup.js';
@@ -260,6 +260,15 @@ describe('gate report (pure)', () => {
       assert.ok(!line.includes('\n'));
     });
   }
+
+  it("states the burst assumption in the run's own terms: two windows of time, and what that is in requests at the rate", () => {
+    assert.equal(
+      burstAssumption(500, 50),
+      'failures may cluster within windows of 500 ms; bursts up to about 1 s (~50 requests per revision at 50 req/s) keep the stated levels, longer ones need a longer "window" (docs/gate.md, Bursts)',
+    );
+    assert.match(burstAssumption(5000, 300), /windows of 5 s; bursts up to about 10 s \(~3,000 requests per revision at 300 req\/s\)/);
+    assert.match(burstAssumption(250, 1), /\(~1 request per revision at 1 req\/s\)/, 'never rounds a burst to 0 requests');
+  });
 
   it('generator gate: advisory, fails above 100 ms of event-loop delay', () => {
     assert.equal(generatorGate(12, 50, 5000).status, 'passed');
