@@ -357,6 +357,6 @@ export class Monitor {
 /** The next due time after `t` for a schedule. */
 export function nextAfter(schedule: Schedule): (t: number) => number {
   if ('everyMs' in schedule) return (t) => t + schedule.everyMs;
-  const cron = new Cron(schedule.cron, { paused: true });
+  const cron = new Cron(schedule.cron, { paused: true, ...(schedule.timezone ? { timezone: schedule.timezone } : {}) });
   return (t) => cron.nextRun(new Date(t))?.getTime() ?? Number.POSITIVE_INFINITY;
 }

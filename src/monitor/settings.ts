@@ -7,7 +7,8 @@ import type { Diagnostic } from '../core/errors.js';
 import { DEFAULT_RULE, type AlertRule } from './alert-state.js';
 import { parseDuration } from './duration.js';
 
-export type Schedule = { everyMs: number } | { cron: string };
+/** A cron schedule's times are read in `timezone` (IANA; absent: the host's local time). */
+export type Schedule = { everyMs: number } | { cron: string; timezone?: string };
 
 export interface CheckSettings {
   schedule: Schedule;
@@ -22,7 +23,7 @@ export type Channel =
   | { type: 'slack'; url: string }
   | { type: 'teams'; url: string };
 
-export type MaintenanceWindow = { from: number; to: number } | { cron: string; durationMs: number };
+export type MaintenanceWindow = { from: number; to: number } | { cron: string; durationMs: number; timezone?: string };
 
 export interface ProbeSettings {
   tenants: string;
@@ -54,6 +55,8 @@ type Raw = Record<string, unknown>;
 const isObj = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 class Reader {
+  /** monitor.timezone, for every cron expression read after it. */
+  timezone: string | undefined;
   constructor(readonly problems: Diagnostic[]) {}
   duration(v: unknown, path: string, fallback: number, min = 1): number {
     if (v === undefined) return fallback;
@@ -95,7 +98,7 @@ class Reader {
         this.problems.push({ path: `${path}.cron`, message: 'must be a cron expression such as "*/5 * * * *" (croner syntax, seconds optional)' });
         return fallback;
       }
-      return { cron: o.cron };
+      return { cron: o.cron, ...(this.timezone ? { timezone: this.timezone } : {}) };
     }
     if (o.interval !== undefined) return { everyMs: this.duration(o.interval, `${path}.interval`, 60_000, minMs) };
     return fallback;
@@ -107,6 +110,15 @@ class Reader {
       successThreshold: this.int(o.successThreshold, `${path}.successThreshold`, base.successThreshold, 1, 100),
       ...(remind !== undefined ? { remindEveryMs: remind } : {}),
     };
+  }
+}
+
+function validTimezone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -133,7 +145,12 @@ export function readSettings(input: SettingsInput): { settings: MonitorSettings;
   const r = new Reader(problems);
   const m = input.monitor ?? {};
   const minMs = input.minIntervalMs ?? 100;
-  r.keys(m, '$.monitor', ['interval', 'timeout', 'checks', 'probes', 'alerts', 'maintenance', 'notify', 'slo', 'retention']);
+  r.keys(m, '$.monitor', ['interval', 'timeout', 'timezone', 'checks', 'probes', 'alerts', 'maintenance', 'notify', 'slo', 'retention']);
+  if (m.timezone !== undefined) {
+    if (typeof m.timezone !== 'string' || !validTimezone(m.timezone))
+      problems.push({ path: '$.monitor.timezone', message: 'must be an IANA time zone such as "UTC" or "Europe/Berlin"' });
+    else r.timezone = m.timezone;
+  }
   const defaultSchedule: Schedule = { everyMs: input.intervalMs ?? r.duration(m.interval, '$.monitor.interval', 60_000, minMs) };
 
   const alerts = isObj(m.alerts) ? m.alerts : {};
@@ -194,7 +211,7 @@ export function readSettings(input: SettingsInput): { settings: MonitorSettings;
     if (w.cron !== undefined) {
       if (typeof w.cron !== 'string' || !validCron(w.cron))
         problems.push({ path: `${path}.cron`, message: 'must be a cron expression (when each window starts)' });
-      else maintenance.push({ cron: w.cron, durationMs: r.duration(w.duration, `${path}.duration`, 0) });
+      else maintenance.push({ cron: w.cron, durationMs: r.duration(w.duration, `${path}.duration`, 0), ...(r.timezone ? { timezone: r.timezone } : {}) });
       if (w.duration === undefined) problems.push({ path: `${path}.duration`, message: 'a cron window needs a duration, e.g. "1h"' });
       return;
     }
@@ -281,7 +298,9 @@ export function inMaintenance(windows: readonly MaintenanceWindow[], at: number)
   return windows.some((w) => {
     if ('from' in w) return at >= w.from && at < w.to;
     // croner works in whole seconds and looks strictly before the date given: ask from the next second.
-    const start = new Cron(w.cron, { paused: true }).previousRuns(1, new Date(Math.floor(at / 1000) * 1000 + 1000))[0]?.getTime();
+    const start = new Cron(w.cron, { paused: true, ...(w.timezone ? { timezone: w.timezone } : {}) })
+      .previousRuns(1, new Date(Math.floor(at / 1000) * 1000 + 1000))[0]
+      ?.getTime();
     return start !== undefined && start <= at && at - start < w.durationMs;
   });
 }

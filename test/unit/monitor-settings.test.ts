@@ -7,6 +7,7 @@ import { openDb, transaction } from '../../src/monitor/db.js';
 import { parseDuration } from '../../src/monitor/duration.js';
 import { prune, recordResults } from '../../src/monitor/history.js';
 import { channelSecrets, render, type AlertEvent } from '../../src/monitor/notify.js';
+import { nextAfter } from '../../src/monitor/engine.js';
 import { inMaintenance, PAGERDUTY_EVENTS_URL, readSettings } from '../../src/monitor/settings.js';
 
 describe('monitor settings', () => {
@@ -82,6 +83,45 @@ describe('maintenance windows', () => {
     ['after it', Date.UTC(2026, 11, 24, 6), false],
   ];
   for (const [name, at, want] of rows) it(name, () => assert.equal(inMaintenance(windows, at), want));
+});
+
+describe('monitor.timezone', () => {
+  // 2026-11-29 is a Sunday: 02:00 in New York (EST, UTC-5) is 07:00 UTC; in Berlin (CET, UTC+1) 01:00 UTC.
+  const read = (timezone: unknown) =>
+    readSettings({
+      monitor: { timezone, checks: { a: { cron: '0 2 * * SUN' } }, maintenance: [{ cron: '0 2 * * SUN', duration: '1h' }] },
+      checkIds: ['a'],
+    });
+  it('cron maintenance windows are read in it, whatever the host', () => {
+    for (const [tz, startUtcHour] of [
+      ['America/New_York', 7],
+      ['Europe/Berlin', 1],
+      ['UTC', 2],
+    ] as const) {
+      const { settings, problems } = read(tz);
+      assert.deepEqual(problems, []);
+      const at = (h: number, m = 0): number => Date.UTC(2026, 10, 29, h, m);
+      assert.equal(inMaintenance(settings.maintenance, at(startUtcHour) - 60_000), false, `${tz}: a minute before`);
+      assert.equal(inMaintenance(settings.maintenance, at(startUtcHour)), true, `${tz}: at the start`);
+      assert.equal(inMaintenance(settings.maintenance, at(startUtcHour, 59)), true, `${tz}: inside`);
+      assert.equal(inMaintenance(settings.maintenance, at(startUtcHour + 1)), false, `${tz}: at the end`);
+    }
+  });
+  it('cron schedules are read in it, across a change of daylight saving time', () => {
+    const { settings } = read('America/New_York');
+    const next = nextAfter(settings.checks.a?.schedule as never);
+    // EDT (UTC-4) until 2026-11-01: the Sunday before is 06:00 UTC; after it, EST: 07:00 UTC.
+    assert.equal(new Date(next(Date.UTC(2026, 9, 24))).toISOString(), '2026-10-25T06:00:00.000Z');
+    assert.equal(new Date(next(Date.UTC(2026, 10, 2))).toISOString(), '2026-11-08T07:00:00.000Z');
+  });
+  it('an unknown zone is a problem at its path (exit 3), not the host zone in disguise', () => {
+    for (const bad of ['Mars/Olympus_Mons', 42, ''])
+      assert.deepEqual(
+        read(bad).problems.map((p) => p.path),
+        ['$.monitor.timezone'],
+        String(bad),
+      );
+  });
 });
 
 describe('notification payloads', () => {
