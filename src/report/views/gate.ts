@@ -33,15 +33,7 @@ export function gateTiles(v: Verdict): Tile[] {
     { label: 'stopped because', value: c.stopReason, key: 'canary.stopReason', raw: c.stopReason },
     { label: 'confidence', value: pct(c.confidence), key: 'canary.confidence', raw: c.confidence, note: `α per gate ${num(c.alphaPerGate, 2)}` },
     ...(c.windowMs !== undefined
-      ? [
-          {
-            label: 'bursts covered',
-            value: `≤ ${duration(2 * c.windowMs)}`,
-            key: 'canary.windowMs',
-            raw: c.windowMs,
-            note: `windows of ${duration(c.windowMs)}`,
-          },
-        ]
+      ? [{ label: 'window', value: duration(c.windowMs), key: 'canary.windowMs', raw: c.windowMs, note: `bursts up to ~${duration(2 * c.windowMs)} covered` }]
       : []),
     { label: 'duration', value: duration(v.durationMs), key: 'durationMs', raw: v.durationMs },
   ];
